@@ -1,0 +1,1 @@
+"""The Flask app (created by create_app)."""

@@ -1,0 +1,23 @@
+"""iCalendar in and out, knowing nothing of councils.
+
+``read_busy`` turns calendar bytes into busy intervals (start, end, status, UID) and
+nothing else: titles, descriptions, locations and attendees never leave this package.
+``fetch_calendar`` gets the bytes of a subscription URL safely.
+"""
+
+from .errors import CalendarError, CalendarFetchError, CalendarLimitError
+from .ingest import IngestCache, Limits, read_busy
+from .model import BusyCalendar, BusyInterval, BusyStatus, IngestWarning
+
+__all__ = [
+    "BusyCalendar",
+    "BusyInterval",
+    "BusyStatus",
+    "CalendarError",
+    "CalendarFetchError",
+    "CalendarLimitError",
+    "IngestCache",
+    "IngestWarning",
+    "Limits",
+    "read_busy",
+]

@@ -1,0 +1,68 @@
+"""The ``scheduler`` command line: exit 0 on success, 2 on bad input, 1 otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from calendars import CalendarError, CalendarFetchError
+
+from .errors import InputError
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise InputError(message)
+
+
+def _busy(args: argparse.Namespace) -> int:
+    from .busy import busy_json, read_source
+    from .values import parse_date, parse_zone
+
+    zone = parse_zone(args.tz, "--tz")
+    result = read_source(args.source, parse_date(args.from_, "--from"),
+                         parse_date(args.to, "--to"), zone, args.email)
+    for warning in result.warnings:
+        print(f"warning: {args.source}: {warning}", file=sys.stderr)
+    print(busy_json(result))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = _Parser(prog="scheduler", description="Meeting dates the whole council can attend.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    busy = commands.add_parser("busy", help="print a calendar's busy intervals as JSON")
+    busy.add_argument("source", help="an .ics file or an http(s)/webcal URL")
+    busy.add_argument("--from", dest="from_", required=True, metavar="DATE")
+    busy.add_argument("--to", required=True, metavar="DATE")
+    busy.add_argument("--tz", default="Europe/Stockholm", metavar="ZONE")
+    busy.add_argument("--email", metavar="ADDR", help="the owner's address (declined = free)")
+    busy.set_defaults(run=_busy)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    try:
+        args = build_parser().parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except (InputError, CalendarFetchError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, CalendarFetchError) else 2
+    except CalendarError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
