@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 __all__ = ["ContentLine", "split_line"]
@@ -80,7 +81,7 @@ def split_line(text: str) -> ContentLine | None:
         return None
     params: list[tuple[str, str]] = []
     bounds = [*cuts, colon]
-    for start, stop in zip(bounds, bounds[1:], strict=False):
+    for start, stop in itertools.pairwise(bounds):
         key, _, value = text[start + 1 : stop].partition("=")
         params.append((key.strip().upper(), value))
     return ContentLine(name, tuple(params), text[colon + 1 :], repaired)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import calendar as monthcal
+import contextlib
 import datetime as dt
 import time
 import warnings as pywarnings
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
@@ -15,7 +17,7 @@ from dateutil.rrule import rrulestr
 from icalendar import Calendar, Component
 
 from .errors import CalendarLimitError
-from .model import BusyInterval, IngestWarning
+from .model import BusyInterval, BusyStatus, IngestWarning
 from .status import event_status
 
 __all__ = ["Budget", "expand_events", "to_aware"]
@@ -55,14 +57,22 @@ class Budget:
 def to_aware(value: dt.date | dt.datetime, zone: ZoneInfo) -> dt.datetime:
     """A date (midnight) or floating time in ``zone``; an aware time converted to it."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=zone) if value.tzinfo is None else value.astimezone(zone)
-    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+        aware = value.replace(tzinfo=zone) if value.tzinfo is None else value
+    else:
+        aware = dt.datetime.combine(value, dt.time(), tzinfo=zone)
+    # through UTC, so a wall time in a DST gap comes out as a real local time
+    return aware.astimezone(dt.UTC).astimezone(zone)
 
 
 def _as_list(value: object) -> list[object]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def _value(component: Component, name: str) -> Any:
+    """The Python value of a date-time property (typed loosely by icalendar)."""
+    return getattr(component.get(name), "dt", None)
 
 
 def _never_occurs(rule: dict[str, list[object]]) -> bool:
@@ -92,8 +102,7 @@ def _check_rule_size(event: Component, start: dt.datetime, end: dt.datetime,
         days = (end - start).days + 2
         if freq not in _SUB_DAILY and per_day * days <= budget.max_occurrences:
             continue
-        first = event["DTSTART"].dt
-        first = to_aware(first, zone).replace(tzinfo=None)
+        first = to_aware(_value(event, "DTSTART"), zone).replace(tzinfo=None)
         text = rule.to_ical().decode()  # type: ignore[attr-defined]
         text = ";".join(p.rstrip("Zz") if p.upper().startswith("UNTIL=") else p
                         for p in text.split(";"))
@@ -103,11 +112,9 @@ def _check_rule_size(event: Component, start: dt.datetime, end: dt.datetime,
             continue  # let the expander report it
         lo = start.astimezone(zone).replace(tzinfo=None) - _DAY
         hi = end.astimezone(zone).replace(tzinfo=None) + _DAY
-        count = 0
-        for occurrence in expanded.xafter(lo, inc=True):
+        for count, occurrence in enumerate(expanded.xafter(lo, inc=True), 1):
             if occurrence >= hi:
                 break
-            count += 1
             if count > budget.max_occurrences:
                 raise CalendarLimitError(
                     f"series {uid!r} (FREQ={freq}) has more than "
@@ -119,10 +126,8 @@ def _series_of(calendar: Calendar, warnings: list[IngestWarning]) -> Iterable[ob
     """The recurrence series of the calendar's events; a bad series skipped, reported."""
     with pywarnings.catch_warnings():
         pywarnings.simplefilter("ignore")
-        try:
+        with contextlib.suppress(Exception):  # a bad series: isolated below
             return list(recurring_ical_events.of(calendar, components=("VEVENT",)).series)
-        except Exception:  # noqa: BLE001 - isolate the bad series below
-            pass
         by_uid: dict[str, list[Component]] = {}
         for component in calendar.walk("VEVENT"):
             by_uid.setdefault(str(component.get("UID", id(component))), []).append(component)
@@ -133,7 +138,7 @@ def _series_of(calendar: Calendar, warnings: list[IngestWarning]) -> Iterable[ob
                 single.add_component(component)
             try:
                 series.extend(recurring_ical_events.of(single).series)
-            except Exception as exc:  # noqa: BLE001 - report and keep the rest
+            except Exception as exc:
                 warnings.append(IngestWarning(f"series skipped: {exc}", uid=uid))
         return series
 
@@ -151,6 +156,19 @@ def _interval(start: dt.date | dt.datetime, end: dt.date | dt.datetime | None,
     return begin, max(begin, finish)
 
 
+_MIXED = object()
+
+
+def _shared_status(calendar: Calendar, email: str | None) -> dict[str, object]:
+    """Status by UID where every component of the UID agrees; ``_MIXED`` where not."""
+    found: dict[str, object] = {}
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("UID", ""))
+        status = event_status(event, email)
+        found[uid] = status if found.get(uid, status) == status else _MIXED
+    return found
+
+
 def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                   zone: ZoneInfo, email: str | None, budget: Budget,
                   warnings: list[IngestWarning]) -> list[BusyInterval]:
@@ -166,6 +184,7 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                                   if str(c.get("UID", "")) not in skip]
     intervals: list[BusyInterval] = []
     query_start, query_end = start - _DAY, end + _DAY
+    shared = _shared_status(calendar, email)
     for series in _series_of(calendar, warnings):
         budget.check_time()
         uid = str(getattr(series, "uid", ""))
@@ -174,7 +193,9 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                 pywarnings.simplefilter("ignore")
                 for occurrence in series.between(query_start, query_end):  # type: ignore[attr-defined]
                     budget.spend(uid)
-                    status = event_status(occurrence.as_component(False), email)
+                    known = shared.get(uid, _MIXED)
+                    status = (event_status(occurrence.as_component(False), email)
+                              if known is _MIXED else cast("BusyStatus | None", known))
                     if status is None:
                         continue
                     begin, finish = _interval(occurrence.start, occurrence.end, zone)
@@ -182,6 +203,6 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                         intervals.append(BusyInterval(begin, finish, status, uid))
         except CalendarLimitError:
             raise
-        except Exception as exc:  # noqa: BLE001 - one bad series must not sink the calendar
+        except Exception as exc:
             warnings.append(IngestWarning(f"series skipped: {exc}", uid=uid))
     return intervals

@@ -27,6 +27,7 @@ from .errors import CalendarFetchError
 __all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar"]
 
 Resolver = Callable[[str, int], list[str]]
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
@@ -108,13 +109,21 @@ def _normalise(url: str) -> str:
     return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _pinned(url: str, policy: FetchPolicy, resolver: Resolver) -> tuple[str, str, str]:
     """(URL with the checked address in place of the host, Host header, server name)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
-        addresses = resolver(host, port)
+        addresses = [str(ipaddress.ip_address(host))] if _is_ip(host) else resolver(host, port)
     except (OSError, UnicodeError) as exc:
         raise CalendarFetchError(f"cannot resolve host {host!r}: {exc}", source=url) from exc
     if not addresses:
@@ -164,13 +173,12 @@ def fetch_calendar(
             except httpx.HTTPError as exc:
                 raise CalendarFetchError(f"cannot connect: {exc}", source=original) from exc
             try:
-                if response.is_redirect:
-                    location = response.headers.get("Location", "")
-                    url = _normalise(urljoin(url, location))
-                    continue
                 if response.status_code == 304 and earlier is not None:
                     return FetchedCalendar(url, earlier.content, earlier.etag,
                                            earlier.last_modified, not_modified=True)
+                if response.status_code in _REDIRECTS and "Location" in response.headers:
+                    url = _normalise(urljoin(url, response.headers["Location"]))
+                    continue
                 if response.status_code >= 400:
                     raise CalendarFetchError(
                         f"HTTP {response.status_code} {response.reason_phrase}", source=original)

@@ -75,7 +75,7 @@ def read_busy(
     *,
     zone: ZoneInfo | str = "Europe/Stockholm",
     email: str | None = None,
-    limits: Limits = Limits(),  # noqa: B008 - immutable
+    limits: Limits = Limits(),
     source: str | None = None,
     cache: IngestCache | None = DEFAULT_CACHE,
 ) -> BusyCalendar:
@@ -98,7 +98,7 @@ def read_busy(
     try:
         result = _read(data, digest, start, end, zone, email, limits)
     except CalendarError as exc:
-        raise exc.with_source(source) if source else exc
+        raise (exc.with_source(source) if source else exc) from None
     if cache is not None:
         cache.put(key, result)
     return result

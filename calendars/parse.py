@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import warnings as pywarnings
@@ -65,11 +66,9 @@ def _parse_blocks(source: SanitizedCalendar, warnings: list[IngestWarning]) -> C
              if block.name == "VTIMEZONE"]
     good_zones = []
     for text in zones:
-        try:
+        with contextlib.suppress(Exception):  # a zone that does not parse is left out
             _from_ical(source.wrap([text]))
             good_zones.append(text)
-        except Exception:  # noqa: BLE001 - any parser failure means: skip this one
-            pass
     calendar = _from_ical(source.wrap(good_zones))
     for block, text in zip(source.blocks, source.texts, strict=True):
         if block.name == "VTIMEZONE":
@@ -79,7 +78,7 @@ def _parse_blocks(source: SanitizedCalendar, warnings: list[IngestWarning]) -> C
             continue
         try:
             parsed = _from_ical(source.wrap([*good_zones, text]))
-        except Exception as exc:  # noqa: BLE001 - report and keep the rest
+        except Exception as exc:
             warnings.append(IngestWarning(f"{block.name} skipped: {exc}",
                                           uid=block.uid, line=block.line))
             continue
@@ -90,7 +89,7 @@ def _parse_blocks(source: SanitizedCalendar, warnings: list[IngestWarning]) -> C
 
 
 def _line_of(blocks: list[Block], component: Component, index: int) -> int | None:
-    if index < len(blocks) and blocks[index].uid == str(component.get("UID", "")) or (
+    if (index < len(blocks) and blocks[index].uid == str(component.get("UID", ""))) or (
         index < len(blocks) and blocks[index].uid is None and "UID" not in component
     ):
         return blocks[index].line
@@ -101,14 +100,14 @@ def parse(source: SanitizedCalendar, warnings: list[IngestWarning]) -> Calendar:
     """Parse one sanitised VCALENDAR; X-WR-TIMEZONE applied; unusable components removed."""
     try:
         calendar = _from_ical(source.text)
-    except Exception:  # noqa: BLE001 - fall back to component by component
+    except Exception:
         calendar = _parse_blocks(source, warnings)
     if calendar.get("X-WR-TIMEZONE"):
         try:
             with pywarnings.catch_warnings():
                 pywarnings.simplefilter("ignore")
                 calendar = x_wr_timezone.to_standard(calendar)
-        except Exception as exc:  # noqa: BLE001 - keep the calendar as written
+        except Exception as exc:
             warnings.append(IngestWarning(f"X-WR-TIMEZONE not applied: {exc}"))
     content_blocks = [b for b in source.blocks if b.name != "VTIMEZONE"]
     kept: list[Component] = []

@@ -93,7 +93,7 @@ def sanitize(
     blocks: list[Block] = []
     texts: list[str] = []
     for index, block in enumerate(candidates):
-        if index in plan.broken_zones:
+        if index in plan.dropped_zones:
             continue
         if block.name == "VTIMEZONE":
             body = [plan.rewrite(line.text) for line in block.lines]

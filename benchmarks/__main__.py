@@ -1,0 +1,12 @@
+"""Run the named benchmarks (all when none is named); each writes benchmarks/results/NAME.json."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+ALL = ["ingest"]
+
+for name in sys.argv[1:] or ALL:
+    print(f"== {name}")
+    importlib.import_module(f"benchmarks.{name}").main()

@@ -1,0 +1,36 @@
+"""Timing helpers shared by the benchmarks: medians of repeated runs, result files."""
+
+from __future__ import annotations
+
+import json
+import platform
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def median_seconds(action: Callable[[], object], repeat: int = 7, setup: Callable[[], object] | None = None
+                   ) -> float:
+    """The median wall time of ``repeat`` runs of ``action`` (``setup`` untimed before each)."""
+    times = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write_result(name: str, figures: dict[str, Any]) -> Path:
+    """Write one benchmark's figures as JSON, with the machine they were measured on."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    figures = {"machine": {"python": platform.python_version(), "cpu": platform.processor()
+                           or platform.machine()}, **figures}
+    path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+    return path
