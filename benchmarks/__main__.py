@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["ingest"]
+ALL = ["ingest", "solver"]
 
 for name in sys.argv[1:] or ALL:
     print(f"== {name}")

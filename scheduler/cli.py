@@ -33,6 +33,26 @@ def _busy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from solver import ProblemError, solve
+    from solver.problem_file import parse_problem
+
+    path = Path(args.problem)
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise InputError(exc.strerror or "cannot read", source=args.problem) from None
+    try:
+        problem = parse_problem(text)
+    except ProblemError as exc:
+        raise InputError(exc.message, field=exc.field, source=args.problem) from None
+    print(json.dumps(solve(problem).as_json(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="scheduler", description="Meeting dates the whole council can attend.")
@@ -45,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     busy.add_argument("--tz", default="Europe/Stockholm", metavar="ZONE")
     busy.add_argument("--email", metavar="ADDR", help="the owner's address (declined = free)")
     busy.set_defaults(run=_busy)
+
+    solve = commands.add_parser("solve", help="choose meeting slots for a problem file (JSON)")
+    solve.add_argument("problem", metavar="PROBLEM.json")
+    solve.set_defaults(run=_solve)
     return parser
 
 

@@ -1,0 +1,15 @@
+"""Plan optimisation on plain numbers with OR-Tools CP-SAT; knows no iCal, HTTP or database.
+
+``solve(Problem)`` chooses the meeting slots; ``violations`` checks a plan without a
+solver; ``quorum_probability`` is the exact Poisson-binomial of MODEL.md.
+"""
+
+from .errors import ProblemError
+from .probability import quorum_probability
+from .problem import SCALE, Period, Problem, Slot
+from .solution import Alternative, Solution
+from .solve import solve
+from .validate import eligible, violations
+
+__all__ = ["SCALE", "Alternative", "Period", "Problem", "ProblemError", "Slot", "Solution",
+           "eligible", "quorum_probability", "solve", "violations"]

@@ -1,0 +1,111 @@
+"""The solver on thirteen parties (realistic and noise), at scale, growth, and against greedy."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import time
+from typing import Any
+
+import numpy as np
+
+from solver import Problem, solve
+
+from .common import median_seconds, write_result
+from .solver_instances import instance
+
+
+def greedy(problem: Problem) -> list[int]:
+    """What a person would pick: the best-attended slot in each of k equal periods,
+    at least the minimum gap after the previous pick."""
+    totals = problem.presence.sum(axis=0)
+    days = problem.days
+    first, last = int(days.min()), int(days.max()) + 1
+    edges = np.linspace(first, last, problem.meetings + 1)
+    chosen: list[int] = []
+    for lo, hi in itertools.pairwise(edges):
+        ok = (days >= lo) & (days < hi)
+        if chosen:
+            ok &= days >= days[chosen[-1]] + max(1, problem.min_gap_days)
+        if ok.any():
+            candidates = np.flatnonzero(ok)
+            chosen.append(int(candidates[np.argmax(totals[candidates])]))
+    return chosen
+
+
+def _versus_greedy(problem: Problem) -> dict[str, Any]:
+    picked = greedy(problem)
+    per_party = problem.presence[:, picked].sum(axis=1)
+    found = solve(problem)
+    return {
+        "greedy_total": round(float(per_party.sum()), 3),
+        "greedy_worst": round(float(per_party.min()), 3),
+        "greedy_meetings": len(picked),
+        "optimiser_total": round(found.total_expected, 3),
+        "optimiser_worst": round(found.worst_party_expected, 3),
+        "optimiser_status": found.status,
+        "gain_total": round(found.total_expected - float(per_party.sum()), 3),
+        "gain_worst": round(found.worst_party_expected - float(per_party.min()), 3),
+    }
+
+
+def _one(problem: Problem) -> dict[str, Any]:
+    started = time.perf_counter()
+    found = solve(problem)
+    seconds = time.perf_counter() - started
+    gap = None
+    if found.bound is not None and found.bound_of == "worst_party_expected" and found.bound > 0:
+        gap = round((found.bound - found.worst_party_expected) / found.bound * 100, 3)
+    return {"slots": len(problem.slots), "parties": len(problem.parties),
+            "meetings": problem.meetings, "status": found.status, "seconds": round(seconds, 3),
+            "worst_party_expected": round(found.worst_party_expected, 4),
+            "total_expected": round(found.total_expected, 4), "gap_percent": gap}
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    """Measure and return the figures."""
+    figures: dict[str, Any] = {}
+    headline = instance("realistic", time_limit=30)
+    found = solve(headline)
+    figures["thirteen_parties_realistic"] = {
+        "slots": len(headline.slots), "status": found.status,
+        "median_seconds_of_5": round(median_seconds(lambda: solve(headline), repeat=5), 3),
+        "median_seconds_without_attendance_comparison": round(median_seconds(
+            lambda: solve(dataclasses.replace(headline, objective="attendance")), repeat=5), 3),
+        "worst_party_expected": round(found.worst_party_expected, 4),
+        "total_expected": round(found.total_expected, 4),
+        "goal": "proven optimal in under 1 s",
+    }
+    figures["thirteen_parties_noise"] = _one(instance("noise", time_limit=60))
+    if not quick:
+        figures["scale_300_parties_two_years_15_min"] = _one(instance(
+            "realistic", parties=300, days=730, step=15, meetings=12, time_limit=30))
+    growth = []
+    for days, step, parties, meetings in [(91, 30, 13, 2), (182, 30, 13, 3), (365, 30, 13, 4),
+                                          (365, 15, 13, 4), (365, 30, 50, 4), (365, 30, 100, 4),
+                                          (365, 30, 13, 6), (730, 30, 13, 8)]:
+        if quick and parties > 13:
+            continue
+        growth.append(_one(instance("realistic", days=days, step=step, parties=parties,
+                                    meetings=meetings, min_gap=min(42, days // meetings),
+                                    time_limit=30)))
+    figures["growth"] = growth
+    figures["versus_greedy"] = {
+        "thirteen_parties_realistic": _versus_greedy(headline),
+        "thirteen_parties_realistic_seed_2": _versus_greedy(instance("realistic", seed=2)),
+        "thirteen_parties_noise": _versus_greedy(instance("noise", time_limit=60)),
+    }
+    return figures
+
+
+def main() -> None:
+    """Run, print and write the figures."""
+    figures = run()
+    path = write_result("solver", figures)
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

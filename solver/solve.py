@@ -1,0 +1,242 @@
+"""Solve a problem in lexicographic stages, each with the earlier optima held.
+
+``fair``: the worst-off party's expected meetings, then the total, then preferences
+and earlier dates. ``attendance``: the total, then the same tie-breaks. Each stage is
+proven by CP-SAT (or stopped by the time limit), hinted with the plan before it.
+
+The worst-off party is bounded by one row per party, added lazily: the model starts
+with the parties that are worst off in the first plan, and any party that a stage's
+plan leaves below the bound is added and the stage solved again. A stage ends when its
+plan satisfies every party, so its optimum over the subset is the optimum over all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from ortools.sat.python import cp_model
+
+from .alternatives import alternatives
+from .feasibility import diagnose, quick_check
+from .heuristic import initial_plan, objective_key
+from .lagrange import Relaxation, relax
+from .model import PlanModel, build_model
+from .problem import SCALE, Problem
+from .reduce import bound_prune, useful_slots
+from .solution import Solution
+from .validate import eligible, violations
+
+__all__ = ["solve"]
+
+_FIRST_ROWS = 24  # parties in the model from the start
+_ROWS_PER_ROUND = 16
+_PRESOLVE_UP_TO = 4000  # slot variables  # parties added when a plan leaves some below the bound
+
+
+class _Infeasible(Exception):
+    pass
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class _Run:
+    """One solve: the model, the plan so far, and how far each stage was proven."""
+
+    problem: Problem
+    plan: PlanModel
+    deadline: float
+    chosen: list[int] | None
+    worst: cp_model.IntVar | None = None
+    rows: set[int] = dataclasses.field(default_factory=set)
+    proven: bool = True
+    bound: float | None = None
+    bound_of: str | None = None
+
+    def add_rows(self, parties: Sequence[int]) -> None:
+        """Bound the worst-off variable by these parties' expected meetings."""
+        assert self.worst is not None
+        scaled = self.problem.scaled[:, self.plan.slots]
+        for party in parties:
+            if party not in self.rows:
+                self.rows.add(party)
+                self.plan.model.add(self.worst <= cp_model.LinearExpr.weighted_sum(
+                    self.plan.x, scaled[party].tolist()))
+
+    def sums(self, chosen: Sequence[int]) -> npt.NDArray[np.int64]:
+        """Every party's expected meetings (scaled) in a plan."""
+        sums: npt.NDArray[np.int64] = self.problem.scaled[:, list(chosen)].sum(axis=1)
+        return sums
+
+    def solve_stage(self, name: str, expression: cp_model.LinearExprT, scale: float,
+                    threshold: int | None = None, ceiling: int | None = None) -> int:
+        """Maximise ``expression``; return its optimum (or best value when out of time).
+
+        ``threshold``: every party must reach it (added lazily); for the worst-off
+        stage itself it is the model's own value, checked after each solve.
+        """
+        model = self.plan.model
+        model.maximize(expression)
+        while True:
+            if self.chosen is not None:
+                _hint(self.plan, self.chosen)
+            seconds = self.deadline - time.perf_counter()
+            if self.worst is not None and len(self.rows) < len(self.problem.parties):
+                seconds = max(min(seconds, 1.0), seconds / 3)  # leave time for more rounds
+            solver = _solver(self.problem, seconds, len(self.plan.x)) if seconds > 0 else None
+            status = solver.solve(model) if solver else cp_model.UNKNOWN
+            if status == cp_model.INFEASIBLE:
+                raise _Infeasible
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                if ceiling is not None:
+                    self._stopped(name, ceiling / scale)
+                raise _OutOfTime
+            assert solver is not None
+            if status != cp_model.OPTIMAL:
+                self._stopped(name, solver.best_objective_bound / scale)
+            chosen = self.plan.chosen(solver)
+            value = round(solver.objective_value)
+            if self.worst is not None:
+                needed = value if name == "worst_party_expected" else threshold
+                assert needed is not None
+                sums = self.sums(chosen)
+                below = np.flatnonzero(sums < needed)
+                short = [int(p) for p in below[np.argsort(sums[below])] if int(p) not in self.rows]
+                if short:  # a plan that obeys every rule, but not yet every party
+                    self.add_rows(short[:_ROWS_PER_ROUND])
+                    self._keep_if_better(chosen)
+                    continue
+            self.chosen = chosen
+            return value
+
+    def _keep_if_better(self, chosen: list[int]) -> None:
+        key = objective_key(self.problem)
+        if self.chosen is None or key(chosen) > key(self.chosen):
+            self.chosen = chosen
+
+    def _stopped(self, name: str, bound: float) -> None:
+        """Note that a stage was stopped; keep the bound of the first such stage."""
+        self.proven = False
+        if name != "tie_break" and self.bound_of in (None, name):
+            self.bound, self.bound_of = bound, name
+
+
+def _hint(plan: PlanModel, chosen: Sequence[int]) -> None:
+    plan.model.clear_hints()  # type: ignore[no-untyped-call]
+    picked = set(chosen)
+    for var, slot in zip(plan.x, plan.slots.tolist(), strict=True):
+        plan.model.add_hint(var, slot in picked)
+
+
+def _solver(problem: Problem, seconds: float, size: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    if size > _PRESOLVE_UP_TO:  # presolve costs more than it saves on large models
+        solver.parameters.cp_model_presolve = False
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = problem.workers
+    solver.parameters.random_seed = 0
+    return solver
+
+
+def _values(problem: Problem, chosen: Sequence[int]) -> tuple[float, float, dict[str, float]]:
+    per_party = problem.presence[:, list(chosen)].sum(axis=1)
+    values = {p: float(v) for p, v in zip(problem.parties, per_party, strict=True)}
+    worst = float(per_party.min()) if per_party.size else 0.0
+    return worst, float(per_party.sum()), values
+
+
+def _optimise(run: _Run, lower: int | None, relaxed: Relaxation | None) -> None:
+    """Run the stages of the problem's objective on ``run``; update it in place."""
+    problem, plan = run.problem, run.plan
+    scaled = problem.scaled[:, plan.slots]
+    k = problem.meetings
+    total = cp_model.LinearExpr.weighted_sum(plan.x, scaled.sum(axis=0).tolist())
+    weight = len(problem.slots) * k + 1
+    tie_break = cp_model.LinearExpr.weighted_sum(plan.x, [
+        problem.slots[s].preference * weight - s for s in plan.slots.tolist()])
+    threshold = None
+    if problem.objective == "fair" and problem.parties:
+        best_alone = int(np.sort(scaled, axis=1)[:, -k:].sum(axis=1).min()) if scaled.size else 0
+        if relaxed is not None:
+            best_alone = min(best_alone, relaxed.upper)
+        run.worst = plan.model.new_int_var(min(lower or 0, best_alone), best_alone, "worst party")
+        if relaxed is not None:  # all parties at once, weighted: a valid and tight cut
+            plan.model.add(run.worst <= cp_model.LinearExpr.weighted_sum(
+                plan.x, relaxed.row[plan.slots].tolist()))
+        first = run.sums(run.chosen) if run.chosen else scaled.min(axis=1)
+        start = [int(p) for p in np.argsort(first, kind="stable")[:_FIRST_ROWS]]
+        if relaxed is not None:  # the parties the relaxation found binding
+            start += [int(p) for p in np.argsort(-relaxed.weights, kind="stable")[:_FIRST_ROWS]]
+        run.add_rows(start)
+        threshold = run.solve_stage("worst_party_expected", run.worst, SCALE, ceiling=best_alone)
+        plan.model.add(run.worst >= threshold)
+    elif lower is not None:
+        plan.model.add(total >= lower)
+    best_total = run.solve_stage("total_expected", total, SCALE, threshold)
+    plan.model.add(total >= best_total)
+    run.solve_stage("tie_break", tie_break, 1, threshold)
+
+
+def solve(problem: Problem) -> Solution:
+    """The best plan for the problem, with how it was proven, or why there is none."""
+    started = time.perf_counter()
+    deadline = started + problem.time_limit_s
+    allowed = eligible(problem)
+    failure = quick_check(problem, allowed)
+    if failure is not None:
+        return Solution("infeasible", reason=failure.reason, rule=failure.rule,
+                        solve_seconds=time.perf_counter() - started)
+    useful = useful_slots(problem, allowed)
+
+    def valid(plan: list[int]) -> bool:
+        return not violations(problem, [problem.slots[s].id for s in plan], allowed=allowed)
+
+    key = objective_key(problem)
+    start_plan = initial_plan(problem, useful, valid)
+    rows = problem.scaled.sum(axis=0, keepdims=True)
+    relaxed = None
+    if problem.objective == "fair" and len(problem.parties) > 1:
+        relaxed = relax(problem, useful, valid, key)
+        candidates = [p for p in (start_plan, relaxed.plan) if p is not None]
+        start_plan = max(candidates, key=key) if candidates else None
+        rows = np.vstack([problem.scaled, relaxed.row[None, :]])
+    elif problem.objective == "fair":
+        rows = problem.scaled
+    lower = None
+    if start_plan is not None:
+        lower = key(start_plan)[0]
+        fixed = {problem.index[f] for f in problem.fixed}
+        useful = bound_prune(rows, problem.days, useful, problem.meetings, problem.min_gap_days,
+                             lower, fixed)
+    run = _Run(problem, build_model(problem, useful), deadline, start_plan)
+    try:
+        _optimise(run, lower, relaxed)
+    except _Infeasible:
+        failure = diagnose(problem, useful, deadline - time.perf_counter())
+        return Solution("infeasible", reason=failure.reason, rule=failure.rule,
+                        solve_seconds=time.perf_counter() - started)
+    except _OutOfTime:
+        if run.chosen is None:
+            return Solution("infeasible", reason="no plan was found within the time limit",
+                            rule="time_limit_s", solve_seconds=time.perf_counter() - started)
+        run.proven = False
+    chosen = sorted(run.chosen or [], key=lambda s: problem.slots[s].start)
+    worst, total, per_party = _values(problem, chosen)
+    solution = Solution(
+        "optimal" if run.proven else "feasible",
+        tuple(problem.slots[s].id for s in chosen), worst, total, per_party,
+        bound=run.bound, bound_of=run.bound_of,
+        alternatives=alternatives(problem, chosen, allowed, valid, problem.alternatives),
+    )
+    if problem.objective == "fair":
+        other = solve(dataclasses.replace(
+            problem, objective="attendance", alternatives=0,
+            time_limit_s=max(0.1, deadline - time.perf_counter())))
+        solution = dataclasses.replace(solution, attendance_optimum=other)
+    return dataclasses.replace(solution, solve_seconds=time.perf_counter() - started)

@@ -1,0 +1,54 @@
+"""Small problems for the solver tests, and a brute force that knows nothing of CP-SAT."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+
+import numpy as np
+
+from solver import Problem, Slot, eligible, violations
+
+ZONE = dt.timezone(dt.timedelta(hours=1))
+DAY0 = dt.date(2027, 1, 4)
+
+
+def slot(day: int, hour: int = 9, name: str | None = None, preference: int = 0) -> Slot:
+    """A three-hour slot ``day`` days after 4 January 2027."""
+    start = dt.datetime.combine(DAY0 + dt.timedelta(days=day), dt.time(hour), tzinfo=ZONE)
+    return Slot(name or f"d{day}h{hour}", start, start + dt.timedelta(hours=3), preference)
+
+
+def problem(slots: Sequence[Slot], presence: Sequence[Sequence[float]], meetings: int,
+            **rules: object) -> Problem:
+    """A problem with parties p0, p1, ... over the given slots (in order of start)."""
+    order = sorted(range(len(slots)), key=lambda i: slots[i].start)
+    matrix = np.array(presence, dtype=float)[:, order] if len(presence) else np.zeros((0, 0))
+    parties = tuple(f"p{i}" for i in range(len(presence)))
+    rules.setdefault("time_limit_s", 20.0)
+    return Problem(tuple(slots[i] for i in order), parties, matrix, meetings, **rules)  # type: ignore[arg-type]
+
+
+def key(problem: Problem, chosen: Sequence[str]) -> tuple[int, ...]:
+    """The lexicographic objective of a plan, in the solver's integers."""
+    positions = [problem.index[c] for c in chosen]
+    per_party = problem.scaled[:, positions].sum(axis=1)
+    worst = int(per_party.min()) if per_party.size else 0
+    total = int(per_party.sum())
+    tail = (sum(problem.slots[p].preference for p in positions), -sum(positions))
+    return (worst, total, *tail) if problem.objective == "fair" else (total, *tail)
+
+
+def brute_force(problem: Problem) -> tuple[int, ...] | None:
+    """The best objective over every valid plan, or None when there is no valid plan."""
+    allowed = eligible(problem)
+    best: tuple[int, ...] | None = None
+    ids = [s.id for s in problem.slots]
+    for combo in itertools.combinations(ids, problem.meetings):
+        if violations(problem, combo, allowed=allowed):
+            continue
+        score = key(problem, combo)
+        if best is None or score > best:
+            best = score
+    return best
