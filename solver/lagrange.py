@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .problem import Problem
+from .problem import SCALE, Problem
 
 __all__ = ["Relaxation", "relax"]
+
+_STEP = 2.0  # mirror-descent step per expected meeting of difference
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def relax(problem: Problem, useful: npt.NDArray[np.int64], valid: Callable[[list
     best_upper = math.inf
     best_row = np.ceil(weights @ scaled).astype(np.int64)
     best_weights = weights
-    step = 4.0 / max(1.0, float(np.median(scaled[:, useful]))) / k if useful.size else 1.0
+    log_weights = np.zeros(parties)
     for round_ in range(rounds):
         row = weights @ scaled
         upper, plan = _best_plan(row, problem.days, useful, k, gap)
@@ -87,11 +89,12 @@ def relax(problem: Problem, useful: npt.NDArray[np.int64], valid: Callable[[list
             break
         if upper < best_upper:
             best_upper, best_row, best_weights = upper, np.ceil(row).astype(np.int64), weights
-
         if valid(plan) and (best_plan is None or key(plan) > key(best_plan)):
             best_plan = plan
-        sums = scaled[:, plan].sum(axis=1)
-        weights = weights * np.exp(-step * (sums - sums.mean()) / math.sqrt(round_ + 1))
+        sums = scaled[:, plan].sum(axis=1) / SCALE  # expected meetings per party
+        log_weights -= _STEP * (sums - sums.mean()) / math.sqrt(round_ + 1)
+        log_weights -= log_weights.max()
+        weights = np.exp(log_weights)
         weights /= weights.sum()
     upper = math.ceil(best_upper) if math.isfinite(best_upper) else 0
     return Relaxation(best_plan, best_row, upper, best_weights)
