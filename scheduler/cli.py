@@ -53,6 +53,56 @@ def _solve(args: argparse.Namespace) -> int:
     return 0
 
 
+_CLI_NAMES = {"from": "--from", "to": "--to", "meetings": "--meetings", "duration": "--duration",
+              "step": "--step", "earliest": "--earliest", "latest": "--latest",
+              "weekdays": "--weekdays", "blackout": "--blackout", "objective": "--objective",
+              "min_gap": "--min-gap", "max_gap": "--max-gap", "alternatives": "--alternatives",
+              "time_limit": "--time-limit"}
+
+
+def _propose(args: argparse.Namespace) -> int:
+    from .council_file import load_council
+    from .formats import render
+    from .planning import propose
+    from .request_options import build_request
+
+    council = load_council(args.council)
+    request = build_request(
+        start=args.from_, end=args.to, meetings=args.meetings, duration=args.duration,
+        step=args.step, earliest=args.earliest, latest=args.latest, weekdays=args.weekdays,
+        blackouts=args.blackout, objective=args.objective, min_gap=args.min_gap,
+        max_gap=args.max_gap, alternatives=args.alternatives, remote=args.remote,
+        time_limit=args.time_limit, names=_CLI_NAMES)
+    sys.stdout.write(render(propose(council, request), args.format))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    sys.stdout.write(run_demo(args.directory, year=args.year))
+    return 0
+
+
+def _add_request_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--from", dest="from_", required=True, metavar="DATE")
+    command.add_argument("--to", required=True, metavar="DATE")
+    command.add_argument("--meetings", type=int, required=True, metavar="K")
+    command.add_argument("--duration", default="3h")
+    command.add_argument("--min-gap", default="28d")
+    command.add_argument("--max-gap", default=None)
+    command.add_argument("--step", default="30m")
+    command.add_argument("--earliest", default="09:00")
+    command.add_argument("--latest", default="16:00")
+    command.add_argument("--weekdays", default="mon,tue,wed,thu,fri")
+    command.add_argument("--blackout", action="append", default=[], metavar="DATE:DATE")
+    command.add_argument("--objective", choices=["fair", "attendance"], default="fair")
+    command.add_argument("--format", choices=["table", "json", "csv", "ics"], default="table")
+    command.add_argument("--alternatives", type=int, default=3, metavar="N")
+    command.add_argument("--remote", action="store_true", help="no travel time (remote meeting)")
+    command.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _Parser(prog="scheduler", description="Meeting dates the whole council can attend.")
@@ -69,6 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
     solve = commands.add_parser("solve", help="choose meeting slots for a problem file (JSON)")
     solve.add_argument("problem", metavar="PROBLEM.json")
     solve.set_defaults(run=_solve)
+
+    propose = commands.add_parser("propose", help="propose a council's meetings")
+    propose.add_argument("council", metavar="COUNCIL.toml")
+    _add_request_options(propose)
+    propose.set_defaults(run=_propose)
+
+    demo = commands.add_parser("demo", help="write the demo council and propose its year")
+    demo.add_argument("directory", nargs="?", default="demo-council", metavar="DIR")
+    demo.add_argument("--year", type=int, default=None, help="the year to plan (default: next)")
+    demo.set_defaults(run=_demo)
     return parser
 
 

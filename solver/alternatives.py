@@ -15,7 +15,7 @@ __all__ = ["alternatives"]
 
 def alternatives(problem: Problem, chosen: list[int], allowed: npt.NDArray[np.bool_],
                  valid: Callable[[list[int]], bool], count: int) -> dict[str, tuple[Alternative, ...]]:
-    """Up to ``count`` valid replacements per chosen slot, best first, with their cost.
+    """Up to ``count`` valid replacements per chosen slot on other days, best first, costed.
 
     Best means the problem's own objective order (worst-off party then total for
     ``fair``; total for ``attendance``); confirmed (fixed) meetings get none.
@@ -38,10 +38,13 @@ def alternatives(problem: Problem, chosen: list[int], allowed: npt.NDArray[np.bo
             else (new_total, new_worst)
         order = np.lexsort((candidates, -secondary, -primary))
         picked: list[Alternative] = []
+        days_seen = {int(problem.days[slot])}
         for position in order.tolist():
             candidate = int(candidates[position])
-            if candidate in chosen or not valid(sorted([*rest, candidate])):
-                continue
+            day = int(problem.days[candidate])
+            if day in days_seen or not valid(sorted([*rest, candidate])):
+                continue  # one alternative per day: the best time of that day
+            days_seen.add(day)
             picked.append(Alternative(
                 problem.slots[candidate].id, float(new_worst[position]),
                 float(new_total[position]), float(new_worst[position]) - worst,

@@ -1,0 +1,174 @@
+"""The council file (TOML) to a Council; errors name the file, line or field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .council import Council, Member, Party, PastMeeting, Weights
+from .errors import InputError
+from .values import parse_duration
+
+__all__ = ["load_council", "parse_council"]
+
+_URL = ("http://", "https://", "webcal://", "webcals://")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Member(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    role: Literal["representative", "substitute"]
+    calendar: str | None = None
+    email: str | None = None
+    invited: Annotated[int, Field(ge=0)] = 0
+    attended: Annotated[int, Field(ge=0)] = 0
+
+
+class _Party(_Strict):
+    id: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
+    name: str | None = None
+    travel: str = "0m"
+    members: list[_Member]
+
+    @field_validator("travel")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        parse_duration(value, "travel")
+        return value
+
+
+class _Weights(_Strict):
+    free: Annotated[float, Field(ge=0, le=1)] = 1.0
+    tentative: Annotated[float, Field(ge=0, le=1)] = 0.5
+    busy: Annotated[float, Field(ge=0, le=1)] = 0.05
+    oof: Annotated[float, Field(ge=0, le=1)] = 0.0
+    unknown: Annotated[float, Field(ge=0, le=1)] = 0.7
+    reliability: Annotated[float, Field(gt=0, le=1)] = 0.95
+
+
+class _Past(_Strict):
+    date: dt.date
+    present: list[str]
+
+
+class _Council(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    timezone: str = "Europe/Stockholm"
+    venue: str | None = None
+    weights: _Weights = _Weights()
+    blackouts: list[str] = []
+    parties: Annotated[list[_Party], Field(min_length=1)]
+    history: list[_Past] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+def _where(location: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in location:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def parse_blackout(text: str, field: str) -> tuple[dt.date, dt.date]:
+    """An inclusive ``DATE:DATE`` range."""
+    first, sep, last = text.partition(":")
+    try:
+        start, end = dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
+    except ValueError:
+        raise InputError(f"{text!r} is not DATE:DATE", field=field) from None
+    if not sep or end < start:
+        raise InputError(f"{text!r} must be DATE:DATE with the second not before the first",
+                         field=field)
+    return start, end
+
+
+def _calendar(value: str | None, base: Path, field: str) -> str | None:
+    if value is None or value.lower().startswith(_URL):
+        return value
+    path = (base / value).resolve()
+    if not path.is_file():
+        raise InputError(f"calendar file {value!r} does not exist", field=field)
+    return str(path)
+
+
+def parse_council(text: str, base: Path, source: str = "council") -> Council:
+    """A Council from TOML text; relative calendar paths are taken from ``base``."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not TOML: {exc}", source=source, line=line) from None
+    try:
+        document = _Council.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise InputError(message, field=_where(tuple(first["loc"])), source=source) from None
+    try:
+        return _build(document, base)
+    except InputError as exc:
+        exc.source = source
+        raise
+
+
+def _build(document: _Council, base: Path) -> Council:
+    parties: list[Party] = []
+    seen: set[str] = set()
+    for i, party in enumerate(document.parties):
+        if party.id in seen:
+            raise InputError(f"duplicate party id {party.id!r}", field=f"parties[{i}].id")
+        seen.add(party.id)
+        roles = [m.role for m in party.members]
+        if roles.count("representative") != 1:
+            raise InputError(f"party {party.id!r} needs exactly one representative, has "
+                             f"{roles.count('representative')}", field=f"parties[{i}].members")
+        members = []
+        for j, member in enumerate(party.members):
+            if member.attended > member.invited:
+                raise InputError("attended is more than invited",
+                                 field=f"parties[{i}].members[{j}].attended")
+            members.append(Member(member.name, member.role,
+                                  _calendar(member.calendar, base,
+                                            f"parties[{i}].members[{j}].calendar"),
+                                  member.email, member.invited, member.attended))
+        parties.append(Party(party.id, party.name or party.id, tuple(members),
+                             parse_duration(party.travel, f"parties[{i}].travel")))
+    for i, past in enumerate(document.history):
+        unknown = sorted(set(past.present) - seen)
+        if unknown:
+            raise InputError(f"unknown parties {unknown}", field=f"history[{i}].present")
+    return Council(
+        name=document.name, timezone=document.timezone, parties=tuple(parties),
+        weights=Weights(**document.weights.model_dump()), venue=document.venue,
+        blackouts=tuple(parse_blackout(b, f"blackouts[{i}]")
+                        for i, b in enumerate(document.blackouts)),
+        history=tuple(PastMeeting(p.date, tuple(p.present)) for p in document.history),
+    )
+
+
+def load_council(path: str | Path) -> Council:
+    """Read a council file; calendar paths are relative to the file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", source=str(path)) from None
+    return parse_council(text, path.parent, str(path))

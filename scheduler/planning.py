@@ -1,0 +1,132 @@
+"""Propose a council's meetings: calendars in, availability, the solver, an explained plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from calendars import BusyInterval, CalendarError, CalendarFetchError, read_busy
+from solver import Problem, ProblemError, Slot, quorum_probability, solve
+
+from .availability import STATUSES, Availability, presence
+from .busy import calendar_bytes
+from .council import Council, PlanningRequest
+from .errors import InputError
+from .proposal import AlternativeView, MeetingView, MemberView, PartyView, Proposal, coverage
+from .slots import candidate_slots
+
+__all__ = ["load_busy", "propose"]
+
+BusyMap = dict[tuple[str, int], Sequence[BusyInterval] | None]
+Loader = Callable[[str], bytes]
+
+
+def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
+              loader: Loader = calendar_bytes) -> tuple[BusyMap, list[str]]:
+    """Every member's busy intervals over [start, end); warnings for URLs that failed.
+
+    A calendar file that cannot be read is bad input (InputError naming it); a URL
+    that cannot be fetched leaves its member unknown, with a warning.
+    """
+    busy: BusyMap = {}
+    warnings: list[str] = []
+    for party in council.parties:
+        for i, member in enumerate(party.members):
+            if member.calendar is None:
+                busy[(party.id, i)] = None
+                continue
+            try:
+                data = loader(member.calendar)
+                result = read_busy(data, start, end, zone=council.timezone, email=member.email,
+                                   source=member.calendar)
+            except CalendarFetchError as exc:
+                warnings.append(f"{member.name} ({party.id}): calendar not fetched, "
+                                f"counted as unknown: {exc}")
+                busy[(party.id, i)] = None
+                continue
+            except CalendarError as exc:
+                raise InputError(str(exc)) from None
+            busy[(party.id, i)] = result.intervals
+            warnings += [f"{member.name} ({party.id}): {w}" for w in result.warnings]
+    return busy, warnings
+
+
+def _problem(council: Council, request: PlanningRequest,
+             slots: list[tuple[dt.datetime, dt.datetime]], matrix: np.ndarray) -> Problem:
+    ids = [start.isoformat() for start, _ in slots]
+    try:
+        return Problem(
+            slots=tuple(Slot(i, s, e) for i, (s, e) in zip(ids, slots, strict=True)),
+            parties=tuple(p.id for p in council.parties), presence=matrix,
+            meetings=request.meetings, objective=request.objective,
+            min_gap_days=request.min_gap_days, max_gap_days=request.max_gap_days,
+            min_quorum_probability=request.min_quorum_probability,
+            time_limit_s=request.time_limit_s, alternatives=request.alternatives)
+    except ProblemError as exc:
+        raise InputError(exc.message, field=exc.field) from None
+
+
+def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
+            busy: BusyMap | None = None) -> Proposal:
+    """The best meetings for the request, explained per meeting, party and member."""
+    if request.end <= request.start:
+        raise InputError("must be after --from", field="to")
+    if request.meetings < 1:
+        raise InputError("must be at least 1", field="meetings")
+    zone = zoneinfo.ZoneInfo(council.timezone)
+    slots = candidate_slots(request, council.timezone, council.blackouts)
+    warnings: list[str] = []
+    if busy is None:
+        widest = max((p.travel for p in council.parties), default=dt.timedelta())
+        start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone) - widest - dt.timedelta(days=1)
+        end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) + widest + dt.timedelta(days=1)
+        busy, warnings = load_busy(council, start, end, loader)
+    available = presence(council, slots, busy, remote=request.remote)
+    if not slots:
+        return Proposal(council.name, "infeasible", request.objective,
+                        reason="no candidate slots: every day of the horizon is a weekend, "
+                        "holiday or blackout, or the times leave no room for the meeting",
+                        warnings=tuple(warnings))
+    problem = _problem(council, request, slots, available.presence)
+    solution = solve(problem)
+    if solution.status == "infeasible":
+        return Proposal(council.name, "infeasible", request.objective, reason=solution.reason,
+                        warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
+                        slots_considered=len(slots))
+    quorum = quorum_probability(available.presence, problem.quorum_size)
+    meetings = tuple(_meeting(council, problem, available, quorum, solution_id, solution)
+                     for solution_id in solution.chosen)
+    other = solution.attendance_optimum
+    return Proposal(
+        council.name, solution.status, request.objective, meetings,
+        solution.total_expected, solution.worst_party_expected, solution.per_party,
+        attendance_total=other.total_expected if other else None,
+        attendance_worst=other.worst_party_expected if other else None,
+        attendance_per_party=dict(other.per_party) if other else {},
+        warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
+        slots_considered=len(slots))
+
+
+def _meeting(council: Council, problem: Problem, available: Availability, quorum: np.ndarray,
+             slot_id: str, solution: object) -> MeetingView:
+    index = problem.index[slot_id]
+    slot = problem.slots[index]
+    parties = []
+    for p, party in enumerate(council.parties):
+        members = tuple(MemberView(m.name, m.role,
+                                   STATUSES[int(available.status[(party.id, i)][index])],
+                                   float(available.probability[(party.id, i)][index]))
+                        for i, m in enumerate(party.members))
+        covered_by, why = coverage(members)
+        parties.append(PartyView(party.id, party.name, float(available.presence[p, index]),
+                                 members, covered_by, why))
+    options = getattr(solution, "alternatives", {}).get(slot_id, ())
+    alternatives = tuple(AlternativeView(problem.slots[problem.index[a.slot]].start,
+                                         problem.slots[problem.index[a.slot]].end,
+                                         a.worst_change, a.total_change) for a in options)
+    return MeetingView(slot.start, slot.end, float(available.presence[:, index].sum()),
+                       float(quorum[index]), tuple(parties), alternatives)
+
