@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["ingest", "solver"]
+ALL = ["ingest", "solver", "propose"]
 
 for name in sys.argv[1:] or ALL:
     print(f"== {name}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import zoneinfo
 from pathlib import Path
 
-from calendars import BusyCalendar, read_busy
+from calendars import BusyCalendar, IngestCache, read_busy
+from calendars.disk_cache import DiskCache
 from calendars.fetch import FetchPolicy, fetch_calendar
 
 from .errors import InputError
@@ -37,6 +39,23 @@ def calendar_bytes(source: str, policy: FetchPolicy | None = None) -> bytes:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
 
 
+def ingest_cache() -> IngestCache:
+    """The cache for this process: on disk under the user's cache folder, unless
+    ``SCHEDULER_CACHE_DIR`` names another folder or is ``off``."""
+    global _CACHE  # noqa: PLW0603 - one cache per process, made on first use
+    if _CACHE is None:
+        setting = os.environ.get("SCHEDULER_CACHE_DIR", "")
+        if setting.lower() == "off":
+            _CACHE = IngestCache()
+        else:
+            base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+            _CACHE = DiskCache(setting or Path(base) / "council-scheduler" / "busy")
+    return _CACHE
+
+
+_CACHE: IngestCache | None = None
+
+
 def read_source(source: str, start: dt.date, end: dt.date, zone: zoneinfo.ZoneInfo,
                 email: str | None = None) -> BusyCalendar:
     """Busy intervals of a calendar source over [start, end) at midnight in ``zone``."""
@@ -45,7 +64,7 @@ def read_source(source: str, start: dt.date, end: dt.date, zone: zoneinfo.ZoneIn
     begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
     finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
     return read_busy(calendar_bytes(source), begin, finish, zone=zone, email=email,
-                     source=source)
+                     source=source, cache=ingest_cache())
 
 
 def busy_json(calendar: BusyCalendar) -> str:

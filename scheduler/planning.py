@@ -12,7 +12,7 @@ from calendars import BusyInterval, CalendarError, CalendarFetchError, read_busy
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
 from .availability import STATUSES, Availability, presence
-from .busy import calendar_bytes
+from .busy import calendar_bytes, ingest_cache
 from .council import Council, PlanningRequest
 from .errors import InputError
 from .proposal import AlternativeView, MeetingView, MemberView, PartyView, Proposal, coverage
@@ -41,7 +41,7 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
             try:
                 data = loader(member.calendar)
                 result = read_busy(data, start, end, zone=council.timezone, email=member.email,
-                                   source=member.calendar)
+                                   source=member.calendar, cache=ingest_cache())
             except CalendarFetchError as exc:
                 warnings.append(f"{member.name} ({party.id}): calendar not fetched, "
                                 f"counted as unknown: {exc}")

@@ -14,6 +14,15 @@ CORPUS = SHARED / "corpus" / "ics"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads calendars through its own, empty disk cache."""
+    import scheduler.busy
+
+    monkeypatch.setenv("SCHEDULER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setattr(scheduler.busy, "_CACHE", None)
+
+
 def corpus_files() -> list[Path]:
     """Every .ics file of the shared corpus; empty where ../shared is absent."""
     return sorted(CORPUS.glob("*/*.ics")) if CORPUS.is_dir() else []

@@ -121,3 +121,15 @@ def test_random_calendar_shaped_lines_only_ever_raise_the_one_error_type(lines: 
     except CalendarError:
         return
     assert all(i.end >= i.start for i in found.intervals)
+
+
+def test_the_disk_cache_answers_a_new_process_and_survives_damage(tmp_path):
+    from calendars.disk_cache import DiskCache
+
+    data = ics("UID:a\r\nDTSTART:20270110T100000Z\r\nDTEND:20270110T110000Z")
+    first = read_busy(data, LO, HI, cache=DiskCache(tmp_path))
+    again = read_busy(data, LO, HI, cache=DiskCache(tmp_path))  # a fresh memory: from disk
+    assert again == first
+    for path in tmp_path.rglob("*.json"):
+        path.write_text("{broken")
+    assert read_busy(data, LO, HI, cache=DiskCache(tmp_path)) == first
