@@ -26,6 +26,14 @@ def median_seconds(action: Callable[[], object], repeat: int = 7, setup: Callabl
     return statistics.median(times)
 
 
+def report(name: str, figures: dict[str, Any]) -> None:
+    """Write the figures and print them, one per line."""
+    path = write_result(name, figures)
+    for key, value in figures.items():
+        print(f"{key}: {value}")
+    print(f"written to {path}")
+
+
 def write_result(name: str, figures: dict[str, Any]) -> Path:
     """Write one benchmark's figures as JSON, with the machine they were measured on."""
     RESULTS.mkdir(exist_ok=True)

@@ -10,7 +10,7 @@ import icalendar
 
 from calendars import IngestCache, read_busy
 
-from .common import median_seconds, write_result
+from .common import median_seconds, report
 from .member_calendar import member_calendar
 
 
@@ -44,12 +44,7 @@ def run() -> dict[str, Any]:
 
 def main() -> None:
     """Run, print and write the figures."""
-    figures = run()
-    path = write_result("ingest", figures)
-    for key, value in figures.items():
-        print(f"{key:28s} {value}")
-    print(f"written to {path}")
-
+    report("ingest", run())
 
 if __name__ == "__main__":
     main()

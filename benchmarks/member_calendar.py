@@ -5,22 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-_VTIMEZONE = """BEGIN:VTIMEZONE
-TZID:W. Europe Standard Time
-BEGIN:STANDARD
-DTSTART:16011028T030000
-RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-END:STANDARD
-BEGIN:DAYLIGHT
-DTSTART:16010325T020000
-RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-END:DAYLIGHT
-END:VTIMEZONE
-"""
+from scheduler.demo_calendars import OUTLOOK_ZONE
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -31,7 +16,7 @@ def member_calendar(events: int = 2000, series: int = 200, year: int = 2027, see
     """An .ics of ``events`` VEVENTs, ``series`` of them recurring, over ``year``."""
     rng = random.Random(seed)
     out = ["BEGIN:VCALENDAR", "PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN",
-           "VERSION:2.0", "METHOD:PUBLISH", _VTIMEZONE.strip()]
+           "VERSION:2.0", "METHOD:PUBLISH", OUTLOOK_ZONE]
     tz = ";TZID=W. Europe Standard Time"
     for n in range(events):
         day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(0, 365))

@@ -17,7 +17,7 @@ from scheduler.demo import write_demo
 from scheduler.planning import propose
 from scheduler.request_options import build_request
 
-from .common import median_seconds, write_result
+from .common import median_seconds, report
 from .member_calendar import member_calendar
 
 YEAR = 2027
@@ -96,12 +96,7 @@ def run(scale: bool = True) -> dict[str, Any]:
 
 def main() -> None:
     """Run, print and write the figures."""
-    figures = run(scale="--quick" not in sys.argv)
-    path = write_result("propose", figures)
-    for key, value in figures.items():
-        print(f"{key}: {value}")
-    print(f"written to {path}")
-
+    report("propose", run(scale="--quick" not in sys.argv))
 
 if __name__ == "__main__":
     main()

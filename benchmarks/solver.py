@@ -11,7 +11,7 @@ import numpy as np
 
 from solver import Problem, solve
 
-from .common import median_seconds, write_result
+from .common import median_seconds, report
 from .solver_instances import instance
 
 
@@ -100,12 +100,7 @@ def run(quick: bool = False) -> dict[str, Any]:
 
 def main() -> None:
     """Run, print and write the figures."""
-    figures = run()
-    path = write_result("solver", figures)
-    for key, value in figures.items():
-        print(f"{key}: {value}")
-    print(f"written to {path}")
-
+    report("solver", run())
 
 if __name__ == "__main__":
     main()

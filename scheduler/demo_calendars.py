@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-__all__ = ["Plan", "Series", "Single", "write_style"]
+__all__ = ["OUTLOOK_ZONE", "Plan", "Series", "Single", "write_style"]
 
 _STOCKHOLM = "Europe/Stockholm"
 
@@ -50,7 +50,7 @@ class Plan:
     series: list[Series] = field(default_factory=list)
 
 
-_OUTLOOK_ZONE = """BEGIN:VTIMEZONE
+OUTLOOK_ZONE = """BEGIN:VTIMEZONE
 TZID:W. Europe Standard Time
 BEGIN:STANDARD
 DTSTART:16011028T030000
@@ -103,7 +103,7 @@ _CDO = {"busy": "BUSY", "tentative": "TENTATIVE", "oof": "OOF", "free": "FREE"}
 def _outlook(plan: Plan, stamp: str) -> list[str]:
     tz = ";TZID=W. Europe Standard Time"
     out = ["PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN", "VERSION:2.0",
-           "METHOD:PUBLISH", "X-WR-CALNAME:Kalender", _OUTLOOK_ZONE]
+           "METHOD:PUBLISH", "X-WR-CALNAME:Kalender", OUTLOOK_ZONE]
     for s in plan.series:
         out += ["BEGIN:VEVENT", f"UID:{s.uid}", f"DTSTAMP:{stamp}", f"SUMMARY:{s.title}",
                 f"DTSTART{tz}:{_local(s.first)}", f"DTEND{tz}:{_local(s.first + s.duration)}",
