@@ -89,11 +89,11 @@ def _parse_blocks(source: SanitizedCalendar, warnings: list[IngestWarning]) -> C
 
 
 def _line_of(blocks: list[Block], component: Component, index: int) -> int | None:
-    if (index < len(blocks) and blocks[index].uid == str(component.get("UID", ""))) or (
-        index < len(blocks) and blocks[index].uid is None and "UID" not in component
-    ):
-        return blocks[index].line
-    return None
+    """The first line of the component's block, when the n-th block is indeed it."""
+    if index >= len(blocks):
+        return None
+    uid = str(component["UID"]) if "UID" in component else None
+    return blocks[index].line if blocks[index].uid == uid else None
 
 
 def parse(source: SanitizedCalendar, warnings: list[IngestWarning]) -> Calendar:

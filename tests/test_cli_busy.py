@@ -83,3 +83,11 @@ def test_the_console_script_and_module_entry_point_agree():
     module = subprocess.run([sys.executable, "-m", "scheduler", *args], capture_output=True,
                             text=True, check=True)
     assert json.loads(module.stdout)[0]["uid"] == "one-day"
+
+
+def test_a_url_that_serves_a_web_page_is_not_a_calendar_and_the_error_names_it(capsys, monkeypatch):
+    with serve() as (base, _):
+        monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "localhost")
+        code, _, err = run(capsys, "busy", f"{base}/html", "--from", "2027-01-01", "--to", "2027-02-01")
+    assert code == 2
+    assert err.startswith(f"error: {base}/html: line 1: not a calendar")
