@@ -68,6 +68,12 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def cache_key(data: bytes, start: dt.datetime, end: dt.datetime, zone: str, email: str | None,
+              limits: Limits) -> tuple[object, ...]:
+    """What identifies one reading: the content hash and every argument that shapes it."""
+    return (content_hash(data), start, end, zone, (email or "").lower(), limits)
+
+
 def read_busy(
     data: bytes,
     start: dt.datetime,
@@ -91,8 +97,8 @@ def read_busy(
         raise ValueError("start and end must be timezone-aware")
     if end <= start:
         raise ValueError("the window must end after it starts")
-    digest = content_hash(data)
-    key = (digest, start, end, zone.key, (email or "").lower(), limits)
+    key = cache_key(data, start, end, zone.key, email, limits)
+    digest = str(key[0])
     if cache is not None and (found := cache.get(key)) is not None:
         return found
     try:

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from calendars import BusyInterval, CalendarError, CalendarFetchError, read_busy
+from calendars import BusyInterval, CalendarError, CalendarFetchError
+from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
 from .availability import STATUSES, Availability, presence
@@ -33,24 +34,26 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
     """
     busy: BusyMap = {}
     warnings: list[str] = []
+    wanted: list[tuple[tuple[str, int], str, CalendarRequest]] = []
     for party in council.parties:
         for i, member in enumerate(party.members):
+            busy[(party.id, i)] = None
             if member.calendar is None:
-                busy[(party.id, i)] = None
                 continue
+            who = f"{member.name} ({party.id})"
             try:
                 data = loader(member.calendar)
-                result = read_busy(data, start, end, zone=council.timezone, email=member.email,
-                                   source=member.calendar, cache=ingest_cache())
             except CalendarFetchError as exc:
-                warnings.append(f"{member.name} ({party.id}): calendar not fetched, "
-                                f"counted as unknown: {exc}")
-                busy[(party.id, i)] = None
+                warnings.append(f"{who}: calendar not fetched, counted as unknown: {exc}")
                 continue
-            except CalendarError as exc:
-                raise InputError(str(exc)) from None
-            busy[(party.id, i)] = result.intervals
-            warnings += [f"{member.name} ({party.id}): {w}" for w in result.warnings]
+            wanted.append(((party.id, i), who, CalendarRequest(data, member.calendar, member.email)))
+    results = read_many([request for _, _, request in wanted], start, end,
+                        zone=council.timezone, cache=ingest_cache())
+    for (key, who, _), result in zip(wanted, results, strict=True):
+        if isinstance(result, CalendarError):
+            raise InputError(str(result))
+        busy[key] = result.intervals
+        warnings += [f"{who}: {w}" for w in result.warnings]
     return busy, warnings
 
 

@@ -1,0 +1,73 @@
+"""Many calendars over one window at once: cache hits answered here, misses read in
+parallel worker processes (one per core)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+from .errors import CalendarError
+from .ingest import IngestCache, Limits, cache_key, read_busy
+from .model import BusyCalendar
+
+__all__ = ["CalendarRequest", "read_many"]
+
+
+@dataclass(frozen=True)
+class CalendarRequest:
+    """One calendar to read: its bytes, its owner's address and a name for errors."""
+
+    data: bytes
+    source: str
+    email: str | None = None
+
+
+def _read_one(request: CalendarRequest, start: dt.datetime, end: dt.datetime, zone: str,
+              limits: Limits) -> BusyCalendar | tuple[str, int | None]:
+    try:
+        return read_busy(request.data, start, end, zone=zone, email=request.email, limits=limits,
+                         source=request.source, cache=None)
+    except CalendarError as exc:  # errors travel back as plain values
+        return (exc.message, exc.line)
+
+
+def read_many(requests: Sequence[CalendarRequest], start: dt.datetime, end: dt.datetime, *,
+              zone: str, cache: IngestCache | None, limits: Limits = Limits(),  # noqa: B008
+              workers: int | None = None) -> list[BusyCalendar | CalendarError]:
+    """``read_busy`` for each request, in order; a bad calendar gives its CalendarError.
+
+    Calendars already in ``cache`` are not read again; the others are read by up to
+    ``workers`` processes (default: one per core) and then stored in ``cache``.
+    """
+    results: list[BusyCalendar | CalendarError | None] = [None] * len(requests)
+    missing: list[int] = []
+    for i, request in enumerate(requests):
+        found = cache.get(read_key(request, start, end, zone, limits)) if cache else None
+        if found is None:
+            missing.append(i)
+        else:
+            results[i] = found
+    workers = min(len(missing), workers or os.cpu_count() or 1)
+    if workers > 1 and len(missing) > 2:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            answers = list(pool.map(_read_one, [requests[i] for i in missing],
+                                    *zip(*[(start, end, zone, limits)] * len(missing), strict=True)))
+    else:
+        answers = [_read_one(requests[i], start, end, zone, limits) for i in missing]
+    for i, answer in zip(missing, answers, strict=True):
+        if isinstance(answer, BusyCalendar):
+            if cache is not None:
+                cache.put(read_key(requests[i], start, end, zone, limits), answer)
+            results[i] = answer
+        else:
+            results[i] = CalendarError(answer[0], line=answer[1], source=requests[i].source)
+    return [r for r in results if r is not None]
+
+
+def read_key(request: CalendarRequest, start: dt.datetime, end: dt.datetime, zone: str,
+             limits: Limits) -> tuple[object, ...]:
+    """The cache key ``read_busy`` uses for this request."""
+    return cache_key(request.data, start, end, zone, request.email, limits)
