@@ -56,6 +56,12 @@ def ingest_cache() -> IngestCache:
 _CACHE: IngestCache | None = None
 
 
+def reset_ingest_cache() -> None:
+    """Forget this process's cache; the next use reads ``SCHEDULER_CACHE_DIR`` again."""
+    global _CACHE  # noqa: PLW0603 - see ingest_cache
+    _CACHE = None
+
+
 def read_source(source: str, start: dt.date, end: dt.date, zone: zoneinfo.ZoneInfo,
                 email: str | None = None) -> BusyCalendar:
     """Busy intervals of a calendar source over [start, end) at midnight in ``zone``."""

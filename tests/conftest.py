@@ -17,10 +17,10 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test reads calendars through its own, empty disk cache."""
-    import scheduler.busy
+    from scheduler.busy import reset_ingest_cache
 
     monkeypatch.setenv("SCHEDULER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    monkeypatch.setattr(scheduler.busy, "_CACHE", None)
+    reset_ingest_cache()
 
 
 def corpus_files() -> list[Path]:
