@@ -84,6 +84,59 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store() -> object:
+    from .storage.database import database_url, make_engine, upgrade
+    from .storage.repository import Store
+
+    engine = make_engine(database_url())
+    upgrade(engine)
+    return Store(engine)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from .storage.database import database_url, make_engine, upgrade
+
+    url = database_url()
+    revision = upgrade(make_engine(url))
+    print(f"{_safe_url(url)} is at revision {revision}")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    import sqlalchemy as sa
+
+    return sa.make_url(url).render_as_string(hide_password=True)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from .storage.repository import NotFound, Store
+
+    store = _store()
+    assert isinstance(store, Store)
+    if args.action == "create":
+        try:
+            token, secret = store.create_token(args.role, args.council, args.label)
+        except InputError as exc:
+            exc.field = f"--{exc.field}"
+            raise
+        print(f"token {token.id}: {token.role}"
+              + (f" of council {token.council_id}" if token.council_id else "")
+              + " (shown once; store it now)")
+        print(secret)
+    elif args.action == "list":
+        for token in store.tokens():
+            state = "active" if token.active else f"revoked {token.revoked_at:%Y-%m-%d}"
+            print(f"{token.id}  {token.role:<9}  {token.council_id or '-':<12}  "
+                  f"{token.created_at:%Y-%m-%d}  {state}  {token.label or ''}".rstrip())
+    else:
+        try:
+            store.revoke_token(args.id)
+        except NotFound as exc:
+            raise InputError(exc.args[0], field="ID") from None
+        print(f"token {args.id} revoked")
+    return 0
+
+
 def _add_request_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--from", dest="from_", required=True, metavar="DATE")
     command.add_argument("--to", required=True, metavar="DATE")
@@ -129,6 +182,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("directory", nargs="?", default="demo-council", metavar="DIR")
     demo.add_argument("--year", type=int, default=None, help="the year to plan (default: next)")
     demo.set_defaults(run=_demo)
+
+    db = commands.add_parser("db", help="the database (SCHEDULER_DATABASE_URL)")
+    db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    db_commands.add_parser("upgrade", help="apply the schema migrations").set_defaults(run=_db_upgrade)
+
+    token = commands.add_parser("token", help="API tokens: create, list, revoke")
+    token_commands = token.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    create = token_commands.add_parser("create", help="print a new token as the last line")
+    create.add_argument("--role", required=True, choices=["admin", "secretary", "chair"])
+    create.add_argument("--council", default=None, metavar="ID")
+    create.add_argument("--label", default=None)
+    token_commands.add_parser("list", help="every token, never its secret")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    revoke.add_argument("id", metavar="ID")
+    token.set_defaults(run=_token)
     return parser
 
 

@@ -1,0 +1,89 @@
+"""The database schema (SQLAlchemy Core). Migrations in ``migrations/`` create it."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = ["metadata"]
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+councils = sa.Table(
+    "councils", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.Column("venue", sa.String(300)),
+    sa.Column("weights", sa.JSON, nullable=False),
+    sa.Column("blackouts", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+parties = sa.Table(
+    "parties", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("travel_minutes", sa.Integer, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.UniqueConstraint("council_id", "key", name="uq_parties_council_key"),
+)
+
+members = sa.Table(
+    "members", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("party_id", sa.Integer, sa.ForeignKey("parties.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("email", sa.String(320)),
+    sa.Column("calendar_url", sa.String(2000)),
+    sa.Column("invited", sa.Integer, nullable=False, default=0),
+    sa.Column("attended", sa.Integer, nullable=False, default=0),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.CheckConstraint("role in ('representative', 'substitute')", name="ck_members_role"),
+)
+
+calendars = sa.Table(
+    "calendars", metadata,
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("window_start", sa.DateTime(timezone=True)),
+    sa.Column("window_end", sa.DateTime(timezone=True)),
+    sa.Column("fetched_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("etag", sa.String(300)),
+    sa.Column("last_modified", sa.String(100)),
+)
+
+busy_intervals = sa.Table(
+    "busy_intervals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("uid", sa.String(1000), nullable=False),
+    sa.Index("ix_busy_member_start", "member_id", "starts_at"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE")),
+    sa.Column("label", sa.String(200)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("role in ('admin', 'secretary', 'chair')", name="ck_api_tokens_role"),
+)

@@ -1,0 +1,52 @@
+"""Real databases for storage tests: an SQLite file, and PostgreSQL on 127.0.0.1:5432.
+
+PostgreSQL tests get a database of their own, created and dropped around them. Where
+the server is absent they are skipped, but in CI (CI=true) that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from scheduler.storage.database import make_engine, upgrade
+
+ADMIN_URL = os.environ.get("SCHEDULER_TEST_POSTGRES",
+                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[sa.Engine]:
+    """A migrated, empty database of the given kind (``sqlite`` or ``postgresql``)."""
+    if kind == "sqlite":
+        engine = make_engine(f"sqlite:///{folder / 'test.sqlite'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"cs_test_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as db:
+            db.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and not reachable: {exc}")
+        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}")
+    engine = make_engine(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as db:
+            db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,31 @@
+"""``scheduler db upgrade`` and ``scheduler token``: the contract's last-line token."""
+
+from __future__ import annotations
+
+from scheduler.cli import main
+from scheduler.storage.database import make_engine
+from scheduler.storage.repository import Store
+
+
+def test_db_upgrade_then_tokens_created_listed_and_revoked(tmp_path, monkeypatch, capsys):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert "revision 0001" in capsys.readouterr().out
+    assert main(["token", "create", "--role", "admin", "--label", "drift"]) == 0
+    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    token = Store(make_engine(url)).authenticate(secret)
+    assert token is not None and token.role == "admin"
+    assert main(["token", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert token.id in listing and secret not in listing
+    assert main(["token", "revoke", token.id]) == 0
+    assert Store(make_engine(url)).authenticate(secret) is None
+
+
+def test_token_errors_exit_2_naming_the_option(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert main(["token", "create", "--role", "secretary"]) == 2
+    assert capsys.readouterr().err == "error: --council: a secretary token needs a council\n"
+    assert main(["token", "revoke", "nope"]) == 2
+    assert capsys.readouterr().err == "error: ID: no active token 'nope'\n"

@@ -1,0 +1,161 @@
+"""Storage against real SQLite and PostgreSQL: councils, busy intervals, tokens, migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from calendars import BusyInterval, BusyStatus
+from scheduler.council_file import parse_council
+from scheduler.errors import InputError
+from scheduler.storage.database import current_revision, database_url, head_revision, upgrade
+from scheduler.storage.repository import NotFound, Store
+
+from .databases import database
+
+COUNCIL = """
+name = "Kulturrådet"
+timezone = "Europe/Stockholm"
+blackouts = ["2027-07-01:2027-07-31"]
+
+[weights]
+unknown = 0.6
+
+[[parties]]
+id = "nora"
+name = "Nora kommun"
+travel = "35m"
+
+[[parties.members]]
+name = "Anna Ek"
+role = "representative"
+email = "anna@nora.example.invalid"
+invited = 3
+attended = 2
+
+[[parties.members]]
+name = "Erik Ek"
+role = "substitute"
+
+[[parties]]
+id = "kumla"
+travel = "20m"
+
+[[parties.members]]
+name = "Karin Berg"
+role = "representative"
+calendar = "https://calendar.example.invalid/karin.ics"
+"""
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store(request, tmp_path_factory):
+    with database(request.param, tmp_path_factory.mktemp(request.param)) as engine:
+        yield Store(engine)
+
+
+def council():
+    return parse_council(COUNCIL, base=__import__("pathlib").Path("."))
+
+
+def test_a_council_round_trips_with_its_parties_members_and_weights(store):
+    stored = store.add_council(council())
+    loaded = store.council(stored.id)
+    assert loaded.council == council()
+    assert loaded.member_ids == stored.member_ids
+    assert len(set(stored.member_ids.values())) == 3
+    assert stored.id in store.council_ids()
+
+
+def test_busy_intervals_are_replaced_atomically_and_read_by_window(store):
+    stored = store.add_council(council())
+    member = stored.member_ids[("nora", 0)]
+    zone = dt.timezone(dt.timedelta(hours=1))
+    first = [BusyInterval(dt.datetime(2027, 1, 11, 9, tzinfo=zone),
+                          dt.datetime(2027, 1, 11, 10, tzinfo=zone), BusyStatus.BUSY, "a"),
+             BusyInterval(dt.datetime(2027, 2, 1, tzinfo=zone), dt.datetime(2027, 2, 2, tzinfo=zone),
+                          BusyStatus.OOF, "b")]
+    window = (dt.datetime(2027, 1, 1, tzinfo=dt.UTC), dt.datetime(2028, 1, 1, tzinfo=dt.UTC))
+    store.save_busy(member, "hash-1", window, first)
+    found = store.busy(member, *window)
+    assert [(i.start, i.end, i.status, i.uid) for i in found] == [
+        (i.start, i.end, i.status, i.uid) for i in first]
+    january = store.busy(member, dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+                         dt.datetime(2027, 1, 31, tzinfo=dt.UTC))
+    assert [i.uid for i in january] == ["a"]
+    store.save_busy(member, "hash-2", window, first[1:])
+    assert [i.uid for i in store.busy(member, *window)] == ["b"]
+    state = store.calendar_state(member)
+    assert state.content_hash == "hash-2" and state.intervals == 1 and state.last_error is None
+
+
+def test_a_calendar_error_is_recorded_and_keeps_the_intervals(store):
+    stored = store.add_council(council())
+    member = stored.member_ids[("kumla", 0)]
+    window = (dt.datetime(2027, 1, 1, tzinfo=dt.UTC), dt.datetime(2028, 1, 1, tzinfo=dt.UTC))
+    store.save_busy(member, "h", window, [BusyInterval(window[0], window[0] + dt.timedelta(hours=1),
+                                                        BusyStatus.BUSY, "x")])
+    store.record_calendar_error(member, "HTTP 404 Not Found")
+    state = store.calendar_state(member)
+    assert state.last_error == "HTTP 404 Not Found" and state.intervals == 1
+
+
+def test_unknown_members_and_councils_are_not_found(store):
+    with pytest.raises(NotFound):
+        store.council("nope")
+    with pytest.raises(NotFound):
+        store.calendar_state("nope")
+    with pytest.raises(NotFound):
+        store.save_busy("nope", "h", (dt.datetime.now(dt.UTC),) * 2, [])
+
+
+def test_deleting_a_council_removes_everything_it_owns(store):
+    stored = store.add_council(council())
+    store.create_token("secretary", stored.id)
+    store.delete_council(stored.id)
+    assert stored.id not in store.council_ids()
+    with pytest.raises(NotFound):
+        store.calendar_state(stored.member_ids[("nora", 0)])
+    assert all(t.council_id != stored.id for t in store.tokens())
+
+
+def test_tokens_are_random_stored_hashed_scoped_and_revocable(store):
+    stored = store.add_council(council())
+    token, secret = store.create_token("secretary", stored.id, "kansliet")
+    other, other_secret = store.create_token("admin")
+    assert secret != other_secret and len(secret) >= 43  # 256 bits, URL-safe
+    assert store.authenticate(secret) == token
+    assert token.council_id == stored.id and other.council_id is None
+    with store.engine.connect() as db:
+        stored_values = [str(v) for row in db.execute(sa.text("select * from api_tokens")) for v in row]
+    assert secret not in stored_values and other_secret not in stored_values
+    store.revoke_token(token.id)
+    assert store.authenticate(secret) is None
+    assert store.authenticate(other_secret) == other
+    assert store.authenticate("cs_guess") is None
+    with pytest.raises(NotFound):
+        store.revoke_token(token.id)
+
+
+@pytest.mark.parametrize(("role", "council_id", "field"), [
+    ("boss", None, "role"), ("secretary", None, "council"), ("admin", "x", "council"),
+    ("chair", "no-such-council", "council")])
+def test_bad_token_requests_name_the_field_and_store_nothing(store, role, council_id, field):
+    before = len(store.tokens())
+    with pytest.raises(InputError) as err:
+        store.create_token(role, council_id)
+    assert err.value.field == field
+    assert len(store.tokens()) == before
+
+
+def test_migrations_are_idempotent_and_at_head(store):
+    assert upgrade(store.engine) == head_revision() == current_revision(store.engine)
+
+
+def test_the_default_database_is_an_sqlite_file_in_the_user_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert database_url({}) == f"sqlite:///{tmp_path / 'council-scheduler' / 'scheduler.sqlite'}"
+    assert database_url({"SCHEDULER_DATABASE_URL": "postgresql+psycopg://x/y"}) == \
+        "postgresql+psycopg://x/y"
