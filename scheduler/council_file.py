@@ -14,7 +14,7 @@ from .council import Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
 from .values import parse_duration
 
-__all__ = ["load_council", "parse_council"]
+__all__ = ["council_from_mapping", "load_council", "parse_council"]
 
 _URL = ("http://", "https://", "webcal://", "webcals://")
 
@@ -98,9 +98,11 @@ def parse_blackout(text: str, field: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _calendar(value: str | None, base: Path, field: str) -> str | None:
+def _calendar(value: str | None, base: Path | None, field: str) -> str | None:
     if value is None or value.lower().startswith(_URL):
         return value
+    if base is None:
+        raise InputError("must be an http(s) or webcal URL (upload files instead)", field=field)
     path = (base / value).resolve()
     if not path.is_file():
         raise InputError(f"calendar file {value!r} does not exist", field=field)
@@ -114,6 +116,11 @@ def parse_council(text: str, base: Path, source: str = "council") -> Council:
     except tomllib.TOMLDecodeError as exc:
         line = getattr(exc, "lineno", None)
         raise InputError(f"not TOML: {exc}", source=source, line=line) from None
+    return council_from_mapping(raw, base, source)
+
+
+def council_from_mapping(raw: object, base: Path | None, source: str | None = None) -> Council:
+    """A Council from parsed TOML or JSON. With no ``base``, calendars must be URLs."""
     try:
         document = _Council.model_validate(raw)
     except ValidationError as exc:
@@ -127,7 +134,7 @@ def parse_council(text: str, base: Path, source: str = "council") -> Council:
         raise
 
 
-def _build(document: _Council, base: Path) -> Council:
+def _build(document: _Council, base: Path | None) -> Council:
     parties: list[Party] = []
     seen: set[str] = set()
     for i, party in enumerate(document.parties):

@@ -159,3 +159,42 @@ def test_the_default_database_is_an_sqlite_file_in_the_user_data_folder(monkeypa
     assert database_url({}) == f"sqlite:///{tmp_path / 'council-scheduler' / 'scheduler.sqlite'}"
     assert database_url({"SCHEDULER_DATABASE_URL": "postgresql+psycopg://x/y"}) == \
         "postgresql+psycopg://x/y"
+
+
+def test_a_proposal_is_confirmed_once_even_when_confirmed_concurrently(store):
+    import threading
+
+    from scheduler.storage.plans import PlanStore
+
+    plans = PlanStore(store.engine)
+    stored = store.add_council(council())
+    proposal = plans.add_proposal(stored.id, {"meetings": 2}, {"status": "optimal"})
+    zone = dt.timezone(dt.timedelta(hours=1))
+    slots = [(dt.datetime(2027, 2, d, 9, tzinfo=zone), dt.datetime(2027, 2, d, 12, tzinfo=zone))
+             for d in (10, 24)]
+    outcomes: list[tuple[bool, list[object]]] = []
+    threads = [threading.Thread(target=lambda: outcomes.append(plans.confirm(proposal.id, slots)))
+               for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won for won, _ in outcomes) == [False] * 5 + [True]
+    assert len(plans.meetings(stored.id)) == 2
+    assert {m.id for _, ms in outcomes for m in ms} == {m.id for m in plans.meetings(stored.id)}
+    assert plans.proposal(proposal.id).confirmed_at is not None
+
+
+def test_moving_and_cancelling_a_meeting_raises_its_sequence(store):
+    from scheduler.storage.plans import PlanStore
+
+    plans = PlanStore(store.engine)
+    stored = store.add_council(council())
+    proposal = plans.add_proposal(stored.id, {}, {"status": "optimal"})
+    start = dt.datetime(2027, 3, 3, 9, tzinfo=dt.UTC)
+    _, (meeting,) = plans.confirm(proposal.id, [(start, start + dt.timedelta(hours=3))])
+    moved = plans.change_meeting(meeting.id, start=start + dt.timedelta(days=1),
+                                 end=start + dt.timedelta(days=1, hours=3))
+    cancelled = plans.change_meeting(meeting.id, cancel=True)
+    assert (moved.sequence, moved.start.day, cancelled.sequence, cancelled.status) == \
+        (1, 4, 2, "cancelled")

@@ -87,3 +87,29 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint("role in ('admin', 'secretary', 'chair')", name="ck_api_tokens_role"),
 )
+
+proposals = sa.Table(
+    "proposals", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("confirmed_at", sa.DateTime(timezone=True)),
+)
+
+meetings = sa.Table(
+    "meetings", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("proposal_id", sa.String(32), sa.ForeignKey("proposals.id", ondelete="SET NULL")),
+    sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status in ('confirmed', 'cancelled')", name="ck_meetings_status"),
+)
