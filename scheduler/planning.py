@@ -19,7 +19,7 @@ from .errors import InputError
 from .proposal import AlternativeView, MeetingView, MemberView, PartyView, Proposal, coverage
 from .slots import candidate_slots
 
-__all__ = ["load_busy", "propose"]
+__all__ = ["BusyMap", "load_busy", "propose"]
 
 BusyMap = dict[tuple[str, int], Sequence[BusyInterval] | None]
 Loader = Callable[[str], bytes]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler.cli import main
-from scheduler.storage.database import make_engine
+from scheduler.storage.database import head_revision, make_engine
 from scheduler.storage.repository import Store
 
 
@@ -11,7 +11,7 @@ def test_db_upgrade_then_tokens_created_listed_and_revoked(tmp_path, monkeypatch
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("SCHEDULER_DATABASE_URL", url)
     assert main(["db", "upgrade"]) == 0
-    assert "revision 0001" in capsys.readouterr().out
+    assert f"revision {head_revision()}" in capsys.readouterr().out
     assert main(["token", "create", "--role", "admin", "--label", "drift"]) == 0
     secret = capsys.readouterr().out.strip().splitlines()[-1]
     token = Store(make_engine(url)).authenticate(secret)

@@ -112,6 +112,24 @@ class Store:
                           blackouts)
         return StoredCouncil(row.id, council, ids)
 
+    def member_council(self, member_id: str) -> str:
+        """The id of the council a member belongs to, or NotFound."""
+        with self.engine.connect() as db:
+            found = db.scalar(sa.select(parties.c.council_id).join(members)
+                              .where(members.c.id == member_id))
+        if found is None:
+            raise NotFound(f"no member {member_id!r}")
+        return str(found)
+
+    def member(self, member_id: str) -> tuple[str, Member]:
+        """A member's council id and the member, or NotFound."""
+        council_id = self.member_council(member_id)
+        stored = self.council(council_id)
+        for (party, index), found in stored.member_ids.items():
+            if found == member_id:
+                return council_id, stored.council.party(party).members[index]
+        raise NotFound(f"no member {member_id!r}")  # pragma: no cover - rows just read
+
     def council_ids(self) -> list[str]:
         """Every stored council's id, oldest first."""
         with self.engine.connect() as db:
