@@ -7,17 +7,19 @@ a 4xx that names the field, and nothing stored changes when a request fails.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
 from scheduler.errors import InputError
 from scheduler.services import Services
 from scheduler.storage.database import database_url, make_engine, upgrade
+from scheduler.storage.feeds import FeedStore
 from scheduler.storage.plans import PlanStore, StoredMeeting
 from scheduler.storage.repository import NotFound, Store
 from scheduler.tokens import Token
@@ -26,6 +28,7 @@ __all__ = ["create_app"]
 
 log = logging.getLogger("council_scheduler.api")
 api = Blueprint("api", __name__, url_prefix="/api")
+feeds = Blueprint("feeds", __name__)
 
 
 class Problem(Exception):
@@ -118,6 +121,13 @@ def _council_of_proposal(proposal_id: str) -> str | None:
         return None
 
 
+def _council_of_meeting(meeting_id: str) -> str | None:
+    try:
+        return _services().plans.meeting(meeting_id).council_id
+    except NotFound:
+        return None
+
+
 def _meeting_json(meeting: StoredMeeting) -> dict[str, Any]:
     return {"id": meeting.id, "start": meeting.start.isoformat(), "end": meeting.end.isoformat(),
             "status": meeting.status, "sequence": meeting.sequence,
@@ -197,7 +207,8 @@ def list_proposals(council_id: str) -> Response:
 def read_proposal(proposal_id: str) -> Response:
     """One proposal as asked and answered."""
     proposal = _services().plans.proposal(proposal_id)
-    return jsonify({"id": proposal.id, "request": proposal.request,
+    return jsonify({"id": proposal.id, "council_id": proposal.council_id,
+                    "request": proposal.request,
                     "confirmed_at": proposal.confirmed_at.isoformat()
                     if proposal.confirmed_at else None, **proposal.document})
 
@@ -210,6 +221,53 @@ def confirm_proposal(proposal_id: str) -> Response:
     response = jsonify({"meetings": [_meeting_json(m) for m in found]})
     response.status_code = 201 if created else 200
     return response
+
+
+@api.patch("/meetings/<meeting_id>")
+@authorised("secretary", council=_council_of_meeting)
+def change_meeting(meeting_id: str) -> Response:
+    """Move a meeting (start, end) or cancel it (status: cancelled)."""
+    return jsonify(_meeting_json(_services().change_meeting(meeting_id, _json_body())))
+
+
+@api.post("/meetings/<meeting_id>/attendance")
+@authorised("secretary", council=_council_of_meeting)
+def record_attendance(meeting_id: str) -> Response:
+    """Record a member's notice of absence, or presence or absence after the meeting."""
+    _services().record_attendance(meeting_id, _json_body())
+    return Response(status=204)
+
+
+@api.get("/members/<member_id>/feed")
+@authorised("secretary", council=_council_of_member)
+def member_feed_link(member_id: str) -> Response:
+    """A new subscription link for the member's feed (earlier links keep working)."""
+    return jsonify(_feed_links(_services().feed_secret(member_id)))
+
+
+@api.post("/members/<member_id>/feed/rotate")
+@authorised("secretary", council=_council_of_member)
+def rotate_member_feed(member_id: str) -> Response:
+    """A new link for the member's feed; every earlier link stops working."""
+    return jsonify(_feed_links(_services().feed_secret(member_id, rotate=True)))
+
+
+def _feed_links(secret: str) -> dict[str, str]:
+    url = url_for("feeds.feed", secret=secret, _external=True)
+    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+@feeds.get("/feeds/<secret>.ics")
+def feed(secret: str) -> Response:
+    """A member's iCal feed; the secret in the link is the only credential."""
+    body = _services().feed(secret, holds=request.args.get("holds") in ("1", "true"))
+    if body is None:
+        raise Problem(404, "Not Found", "no such feed (the link may have been rotated)")
+    response = Response(body, mimetype="text/calendar")
+    response.content_type = "text/calendar; charset=utf-8"
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response.make_conditional(request)
 
 
 @api.get("/councils/<council_id>/meetings")
@@ -260,7 +318,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     engine = make_engine(app.config.get("DATABASE_URL") or database_url())
     upgrade(engine)
-    app.extensions["council_services"] = Services(Store(engine), PlanStore(engine))
+    app.extensions["council_services"] = Services(Store(engine), PlanStore(engine),
+                                                  FeedStore(engine))
     app.register_blueprint(api)
+    app.register_blueprint(feeds)
     _register_errors(app)
     return app

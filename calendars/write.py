@@ -27,6 +27,7 @@ class OutgoingEvent:
     sequence: int = 0
     location: str | None = None
     description: str | None = None
+    stamp: dt.datetime | None = None  # when this event last changed; defaults to now
 
 
 def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = "PUBLISH",
@@ -44,7 +45,7 @@ def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = 
     for item in events:
         event = icalendar.Event()
         event.add("UID", item.uid)
-        event.add("DTSTAMP", stamp)
+        event.add("DTSTAMP", (item.stamp or stamp).astimezone(dt.UTC).replace(microsecond=0))
         event.add("DTSTART", item.start.astimezone(dt.UTC))
         event.add("DTEND", item.end.astimezone(dt.UTC))
         event.add("SUMMARY", item.summary)

@@ -13,14 +13,27 @@ from typing import Any
 from calendars import read_busy
 from calendars.fetch import FetchCache, FetchPolicy, fetch_calendar
 
+from .council import Council
 from .council_file import council_from_mapping
 from .errors import InputError
+from .feeds import FeedMeeting, member_feed, representative_probability
 from .planning import BusyMap, propose
 from .proposal_options import request_from_json
+from .storage.feeds import FeedStore
 from .storage.plans import PlanStore, StoredMeeting, StoredProposal
-from .storage.repository import CalendarState, Store, StoredCouncil
+from .storage.repository import CalendarState, NotFound, Store, StoredCouncil
 
 __all__ = ["Services"]
+
+
+def _moment(value: Any, field: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InputError("not an ISO 8601 time with offset", field=field) from None
+    if moment.tzinfo is None:
+        raise InputError("needs a UTC offset", field=field)
+    return moment
 
 _PAST = dt.timedelta(days=31)
 _FUTURE = dt.timedelta(days=2 * 366)
@@ -32,6 +45,7 @@ class Services:
 
     store: Store
     plans: PlanStore
+    feeds: FeedStore
     fetch_policy: FetchPolicy = dataclasses.field(default_factory=FetchPolicy.from_env)
     fetch_cache: FetchCache = dataclasses.field(default_factory=FetchCache)
 
@@ -97,6 +111,49 @@ class Services:
         self.store.save_busy(member_id, result.content_hash, (start, end), result.intervals)
         return self.store.calendar_state(member_id)
 
+    # feeds -----------------------------------------------------------------------------
+    def feed_secret(self, member_id: str, *, rotate: bool = False) -> str:
+        """A new feed link secret for the member (``rotate``: the old links stop working)."""
+        return self.feeds.issue(member_id, rotate=rotate)
+
+    def feed(self, secret: str, *, holds: bool = False) -> bytes | None:
+        """The feed behind a secret, or None for an unknown or revoked one."""
+        member_id = self.feeds.member_of(secret)
+        if member_id is None:
+            return None
+        council_id, member = self.store.member(member_id)
+        stored = self.store.council(council_id)
+        party_id = next(p for (p, _), m in stored.member_ids.items() if m == member_id)
+        party = stored.council.party(party_id)
+        rep_id = stored.member_ids[(party_id, party.members.index(party.representative))]
+        found = self.plans.meetings(council_id)
+        states = self.feeds.states([m.id for m in found])
+        rep_known = self.store.calendar_state(rep_id).content_hash is not None
+        items = []
+        for meeting in found:
+            busy = self.store.busy(rep_id, meeting.start - dt.timedelta(days=1),
+                                   meeting.end + dt.timedelta(days=1)) if rep_known else None
+            items.append(FeedMeeting(
+                meeting.id, meeting.start, meeting.end, meeting.status, meeting.sequence,
+                meeting.updated_at,
+                representative_probability(party, busy, stored.council.weights, meeting.start,
+                                           meeting.end),
+                states.get((meeting.id, rep_id)) in ("absent_notice", "absent")))
+        if holds:
+            items += self._holds(council_id)
+        return member_feed(member, stored.council.name, stored.council.venue, items,
+                           dt.datetime.now(dt.UTC))
+
+    def _holds(self, council_id: str) -> list[FeedMeeting]:
+        """The newest unconfirmed proposal's dates, as preliminary holds."""
+        for proposal in self.plans.proposals(council_id):
+            if proposal.confirmed_at is None and proposal.status != "infeasible":
+                return [FeedMeeting(f"{proposal.id}-{n}", dt.datetime.fromisoformat(m["start"]),
+                                    dt.datetime.fromisoformat(m["end"]), "proposed", 0,
+                                    proposal.created_at, 1.0, False)
+                        for n, m in enumerate(proposal.document["meetings"])]
+        return []
+
     # proposals and meetings ------------------------------------------------------------
     def create_proposal(self, council_id: str, options: Any) -> StoredProposal:
         """Propose meetings from the stored calendars, and keep the answer."""
@@ -109,8 +166,56 @@ class Services:
         for key, member_id in stored.member_ids.items():
             state = self.store.calendar_state(member_id)
             busy[key] = self.store.busy(member_id, start, end) if state.content_hash else None
-        proposal = propose(stored.council, request, busy=busy)
+        proposal = propose(self._with_history(stored), request, busy=busy)
         return self.plans.add_proposal(council_id, dict(options), proposal.as_json())
+
+    def change_meeting(self, meeting_id: str, changes: Any) -> StoredMeeting:
+        """Move a meeting (``start`` and ``end``) or cancel it (``status: cancelled``)."""
+        if not isinstance(changes, dict) or not changes:
+            raise InputError("send start and end, or status", field="body")
+        unknown = sorted(set(changes) - {"start", "end", "status"})
+        if unknown:
+            raise InputError("unknown field", field=unknown[0])
+        if "status" in changes:
+            if changes["status"] != "cancelled" or len(changes) > 1:
+                raise InputError("only 'cancelled', on its own", field="status")
+            return self.plans.change_meeting(meeting_id, cancel=True)
+        start, end = (_moment(changes.get(k), k) for k in ("start", "end"))
+        if end <= start:
+            raise InputError("must be after start", field="end")
+        if self.plans.meeting(meeting_id).status == "cancelled":
+            raise InputError("a cancelled meeting cannot be moved", field="start")
+        return self.plans.change_meeting(meeting_id, start=start, end=end)
+
+    def record_attendance(self, meeting_id: str, body: Any) -> None:
+        """A notice of absence before a meeting, or presence/absence after it."""
+        if not isinstance(body, dict):
+            raise InputError("send member_id and state", field="body")
+        state = body.get("state")
+        if state not in ("absent_notice", "present", "absent"):
+            raise InputError("must be absent_notice, present or absent", field="state")
+        member_id = str(body.get("member_id", ""))
+        meeting = self.plans.meeting(meeting_id)
+        try:
+            member_council = self.store.member_council(member_id)
+        except NotFound:
+            raise InputError(f"no member {member_id!r}", field="member_id") from None
+        if member_council != meeting.council_id:
+            raise InputError("the member is not of this meeting's council", field="member_id")
+        self.feeds.record(meeting_id, member_id, state)
+
+    def _with_history(self, stored: StoredCouncil) -> Council:
+        """The council with recorded attendance added to each member's history."""
+        history = self.feeds.history(list(stored.member_ids.values()))
+        parties = []
+        for party in stored.council.parties:
+            members = []
+            for i, member in enumerate(party.members):
+                invited, attended = history.get(stored.member_ids[(party.id, i)], (0, 0))
+                members.append(dataclasses.replace(member, invited=member.invited + invited,
+                                                   attended=member.attended + attended))
+            parties.append(dataclasses.replace(party, members=tuple(members)))
+        return dataclasses.replace(stored.council, parties=tuple(parties))
 
     def confirm(self, proposal_id: str) -> tuple[bool, list[StoredMeeting]]:
         """Turn a proposal into meetings, once."""

@@ -113,3 +113,24 @@ meetings = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status in ('confirmed', 'cancelled')", name="ck_meetings_status"),
 )
+
+feed_tokens = sa.Table(
+    "feed_tokens", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+
+attendance = sa.Table(
+    "attendance", metadata,
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("state in ('absent_notice', 'present', 'absent')", name="ck_attendance_state"),
+)

@@ -1,0 +1,30 @@
+// Parse an iCalendar feed from stdin with ical.js in strict mode and print its events as JSON.
+import ICAL from "ical.js";
+
+ICAL.design.strict = true;
+let text = "";
+for await (const chunk of process.stdin) text += chunk;
+const calendar = new ICAL.Component(ICAL.parse(text));
+const zones = new Set(calendar.getAllSubcomponents("vtimezone").map((z) => z.getFirstPropertyValue("tzid")));
+const events = calendar.getAllSubcomponents("vevent").map((component) => {
+  for (const property of component.getAllProperties()) {
+    property.getValues(); // force every value to parse
+    const tzid = property.getParameter("tzid");
+    if (tzid && !zones.has(tzid)) throw new Error(`TZID ${tzid} is not defined`);
+  }
+  const event = new ICAL.Event(component);
+  return {
+    uid: event.uid,
+    summary: event.summary,
+    start: event.startDate.toJSDate().toISOString(),
+    end: event.endDate.toJSDate().toISOString(),
+    status: component.getFirstPropertyValue("status"),
+    transp: component.getFirstPropertyValue("transp"),
+    sequence: event.sequence,
+  };
+});
+process.stdout.write(JSON.stringify({
+  method: calendar.getFirstPropertyValue("method"),
+  version: calendar.getFirstPropertyValue("version"),
+  events,
+}));
