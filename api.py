@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
 from scheduler.errors import InputError
+from scheduler.reports import report_csv
 from scheduler.services import Services
 from scheduler.storage.database import database_url, make_engine, upgrade
 from scheduler.storage.feeds import FeedStore
@@ -268,6 +269,21 @@ def feed(secret: str) -> Response:
     response.set_etag(hashlib.sha256(body).hexdigest())
     response.headers["Cache-Control"] = "private, max-age=300"
     return response.make_conditional(request)
+
+
+@api.get("/councils/<council_id>/reports/conflicts")
+@authorised("secretary", "chair", council=lambda council_id: council_id)
+def conflict_report(council_id: str) -> Response:
+    """The chair's conflict report as JSON (default) or CSV (``?format=csv``)."""
+    form = request.args.get("format", "json")
+    if form not in ("json", "csv"):
+        raise Problem(400, "Bad Request", "format must be json or csv", field="format")
+    report = _services().conflict_report(council_id)
+    if form == "csv":
+        response = Response(report_csv(report), mimetype="text/csv")
+        response.headers["Content-Disposition"] = f'attachment; filename="conflicts-{council_id}.csv"'
+        return response
+    return jsonify(report)
 
 
 @api.get("/councils/<council_id>/meetings")

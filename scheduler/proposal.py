@@ -9,6 +9,8 @@ from typing import Any
 __all__ = ["MeetingView", "MemberView", "PartyView", "Proposal", "coverage"]
 
 _COVERED = 0.5  # a member this likely to come covers the party
+_WHY = {"free": "free but unreliable", "tentative": "tentative", "busy": "busy",
+        "oof": "out of office", "unknown": "has no calendar"}
 
 
 @dataclass(frozen=True)
@@ -133,11 +135,11 @@ def coverage(members: tuple[MemberView, ...]) -> tuple[str, str | None]:
     substitutes = [m for m in members if m.role == "substitute"]
     if representative.probability >= _COVERED:
         return "representative", None
-    rep_why = f"representative {representative.status}"
+    rep_why = f"representative {_WHY[representative.status]}"
     covering = [m for m in substitutes if m.probability >= _COVERED]
     if covering:
         return "substitute", rep_why
     if not substitutes:
         return "uncovered", f"{rep_why}, no substitute"
-    others = ", ".join(f"substitute {m.status}" for m in substitutes)
+    others = ", ".join(f"substitute {_WHY[m.status]}" for m in substitutes)
     return "uncovered", f"{rep_why}, {others}"

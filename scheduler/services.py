@@ -19,6 +19,7 @@ from .errors import InputError
 from .feeds import FeedMeeting, member_feed, representative_probability
 from .planning import BusyMap, propose
 from .proposal_options import request_from_json
+from .reports import ReportMeeting, conflict_report
 from .storage.feeds import FeedStore
 from .storage.plans import PlanStore, StoredMeeting, StoredProposal
 from .storage.repository import CalendarState, NotFound, Store, StoredCouncil
@@ -203,6 +204,33 @@ class Services:
         if member_council != meeting.council_id:
             raise InputError("the member is not of this meeting's council", field="member_id")
         self.feeds.record(meeting_id, member_id, state)
+
+    def conflict_report(self, council_id: str) -> dict[str, Any]:
+        """The chair's report over the council's meetings and its newest open proposal."""
+        stored = self.store.council(council_id)
+        by_member = {member_id: key for key, member_id in stored.member_ids.items()}
+        meetings = self.plans.meetings(council_id)
+        states = self.feeds.states([m.id for m in meetings])
+        items = []
+        for meeting in meetings:
+            notices = frozenset(by_member[member] for (mid, member), state in states.items()
+                                if mid == meeting.id and state == "absent_notice")
+            recorded = {by_member[member][0]: state for (mid, member), state in states.items()
+                        if mid == meeting.id and state in ("present", "absent")}
+            present = (frozenset(p for p, state in recorded.items() if state == "present")
+                       if recorded else None)
+            items.append(ReportMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
+                                       notices, present))
+        items += [ReportMeeting(h.id, h.start, h.end, "proposed") for h in self._holds(council_id)]
+        busy: BusyMap = {key: None for key in stored.member_ids}
+        if items:
+            start = min(m.start for m in items) - dt.timedelta(days=1)
+            end = max(m.end for m in items) + dt.timedelta(days=1)
+            for key, member_id in stored.member_ids.items():
+                if self.store.calendar_state(member_id).content_hash:
+                    busy[key] = self.store.busy(member_id, start, end)
+        report = conflict_report(self._with_history(stored), items, busy, dt.datetime.now(dt.UTC))
+        return {"council_id": council_id, **report}
 
     def _with_history(self, stored: StoredCouncil) -> Council:
         """The council with recorded attendance added to each member's history."""

@@ -153,3 +153,32 @@ def test_preliminary_dates_can_be_published_as_tentative_holds(world):
     tentative = [e for e in held if str(e["STATUS"]) == "TENTATIVE"]
     assert len(tentative) == 1 and str(tentative[0]["UID"]).startswith(proposal["id"])
     assert ical_js(client.get(url + "?holds=1").data)["events"]
+
+
+def test_the_chairs_report_says_who_covers_each_party_and_why_in_json_and_csv(app, world):
+    client, headers, rep, sub, meeting = world
+    services = app.extensions["council_services"]
+    council_id = client.get(f"/api/proposals/{meeting['proposal_id']}", headers=headers
+                            ).json["council_id"]
+    chair = {"Authorization": f"Bearer {services.store.create_token('chair', council_id)[1]}"}
+    away = ics(("x", "20270111T080000", "20270111T170000", "OOF"))
+    client.put(f"/api/members/{rep}/calendar", data=away, content_type="text/calendar",
+               headers=headers)
+    report = client.get(f"/api/councils/{council_id}/reports/conflicts", headers=chair).json
+    party = report["meetings"][0]["parties"][0]
+    assert (party["covered_by"], party["why"]) == ("substitute", "representative out of office")
+    busy = ics(("y", "20270111T080000", "20270111T170000"))
+    client.put(f"/api/members/{sub}/calendar", data=busy, content_type="text/calendar",
+               headers=headers)
+    report = client.get(f"/api/councils/{council_id}/reports/conflicts", headers=chair).json
+    (row,) = report["meetings"]
+    party = row["parties"][0]
+    assert party["covered_by"] == "uncovered"
+    assert party["why"] == "representative out of office, substitute busy"
+    assert row["uncovered"] == ["nora"]
+    assert "x" not in json.dumps(report["meetings"][0]["parties"])  # no event titles or UIDs
+    csv = client.get(f"/api/councils/{council_id}/reports/conflicts?format=csv", headers=chair)
+    assert csv.mimetype == "text/csv"
+    assert csv.data.decode().splitlines()[1].startswith(row["start"])
+    bad = client.get(f"/api/councils/{council_id}/reports/conflicts?format=pdf", headers=chair)
+    assert bad.status_code == 400 and bad.json["invalid-params"][0]["name"] == "format"

@@ -1,0 +1,92 @@
+"""The chair's conflict report: who can come to each meeting, who covers each party, and
+each party's expected against recorded attendance. Never an event's title: only statuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from .availability import STATUSES, presence
+from .council import Council
+from .planning import BusyMap
+from .proposal import MemberView, coverage
+
+__all__ = ["ReportMeeting", "conflict_report", "report_csv"]
+
+
+@dataclass(frozen=True)
+class ReportMeeting:
+    """A meeting to report on: confirmed, cancelled or only proposed."""
+
+    id: str
+    start: dt.datetime
+    end: dt.datetime
+    state: str  # confirmed | proposed | cancelled
+    notices: frozenset[tuple[str, int]] = frozenset()  # members who gave notice of absence
+    present: frozenset[str] | None = None  # parties recorded present, after the meeting
+
+
+def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: BusyMap,
+                    now: dt.datetime) -> dict[str, Any]:
+    """The report as JSON: upcoming and proposed meetings with coverage, and per party the
+    expected against the recorded attendance of past meetings."""
+    live = [m for m in meetings if m.state != "cancelled"]
+    available = presence(council, [(m.start, m.end) for m in live], busy)
+    rows = []
+    for column, meeting in enumerate(live):
+        parties = []
+        for p, party in enumerate(council.parties):
+            members = tuple(
+                MemberView(member.name, member.role,
+                           STATUSES[int(available.status[(party.id, i)][column])],
+                           0.0 if (party.id, i) in meeting.notices
+                           else float(available.probability[(party.id, i)][column]))
+                for i, member in enumerate(party.members))
+            covered_by, why = coverage(members)
+            parties.append({"party": party.id, "name": party.name, "covered_by": covered_by,
+                            "why": why, "presence": round(float(available.presence[p, column]), 4),
+                            "members": [{"name": m.name, "role": m.role, "status": m.status,
+                                         "probability": round(m.probability, 4),
+                                         "notice_of_absence": (party.id, i) in meeting.notices}
+                                        for i, m in enumerate(members)]})
+        rows.append({"id": meeting.id, "start": meeting.start.isoformat(),
+                     "end": meeting.end.isoformat(), "state": meeting.state,
+                     "past": meeting.end <= now,
+                     "expected_parties": round(float(available.presence[:, column].sum()), 4),
+                     "uncovered": [x["party"] for x in parties if x["covered_by"] == "uncovered"],
+                     "parties": parties})
+    past = [(c, m) for c, m in enumerate(live)
+            if m.state == "confirmed" and m.end <= now and m.present is not None]
+    attendance = [{
+        "party": party.id, "name": party.name, "meetings": len(past),
+        "expected": round(float(sum(available.presence[p, c] for c, _ in past)), 4),
+        "recorded": sum(party.id in (m.present or ()) for _, m in past),
+        "uncovered_upcoming": sum(party.id in r["uncovered"] for r in rows if not r["past"]),
+    } for p, party in enumerate(council.parties)]
+    return {"council": council.name, "generated_at": now.isoformat(), "meetings": rows,
+            "attendance": attendance}
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    """One row per meeting and party: coverage and why, and each member's status."""
+    records = []
+    for meeting in report["meetings"]:
+        for party in meeting["parties"]:
+            row = {"meeting_start": meeting["start"], "meeting_end": meeting["end"],
+                   "state": meeting["state"], "party": party["party"],
+                   "covered_by": party["covered_by"], "why": party["why"] or "",
+                   "presence": party["presence"]}
+            for member in party["members"]:
+                prefix = member["role"]
+                row[f"{prefix}_name"] = member["name"]
+                row[f"{prefix}_status"] = member["status"]
+                row[f"{prefix}_probability"] = member["probability"]
+            records.append(row)
+    buffer = io.StringIO()
+    pd.DataFrame(records).to_csv(buffer, index=False)
+    return buffer.getvalue()
