@@ -10,14 +10,20 @@ import functools
 import hashlib
 import logging
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
+from apispec import APISpec
+from apispec_webframeworks.flask import FlaskPlugin
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
+from scheduler.council_file import CouncilDocument
 from scheduler.errors import InputError
+from scheduler.proposal_options import ProposalOptions
 from scheduler.reports import report_csv
+from scheduler.service_models import AttendanceRecord, MeetingChange
 from scheduler.services import Services
 from scheduler.storage.database import database_url, make_engine, upgrade
 from scheduler.storage.feeds import FeedStore
@@ -108,6 +114,17 @@ def authorised(*roles: str, council: Callable[..., str | None] | None = None
     return decorate
 
 
+def documented(*, body: str | None = None, responses: dict[int, str] | None = None,
+               public: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Describe a view for the generated OpenAPI document: its body schema (a component
+    name, or ``text/calendar``) and its success responses."""
+    def mark(view: Callable[..., Response]) -> Callable[..., Response]:
+        view.__dict__["openapi"] = {"body": body, "responses": responses or {200: "OK"},
+                                    "public": public}
+        return view
+    return mark
+
+
 def _council_of_member(member_id: str) -> str | None:
     try:
         return _services().store.member_council(member_id)
@@ -137,6 +154,7 @@ def _meeting_json(meeting: StoredMeeting) -> dict[str, Any]:
 
 # views -------------------------------------------------------------------------------------
 @api.post("/councils")
+@documented(body="CouncilDocument", responses={201: "The council, with ids"})
 @authorised("admin")
 def create_council() -> Response:
     """Create a council from its JSON document."""
@@ -148,6 +166,7 @@ def create_council() -> Response:
 
 
 @api.get("/councils/<council_id>")
+@documented(responses={200: "The council, its members and calendar states"})
 @authorised("secretary", "chair", council=lambda council_id: council_id)
 def read_council(council_id: str) -> Response:
     """A council with its parties, members and calendar states."""
@@ -155,6 +174,7 @@ def read_council(council_id: str) -> Response:
 
 
 @api.delete("/councils/<council_id>")
+@documented(responses={204: "Removed"})
 @authorised("admin")
 def delete_council(council_id: str) -> Response:
     """Remove a council and everything it owns."""
@@ -163,6 +183,7 @@ def delete_council(council_id: str) -> Response:
 
 
 @api.put("/members/<member_id>/calendar")
+@documented(body="text/calendar", responses={204: "Stored as busy intervals"})
 @authorised("secretary", council=_council_of_member)
 def upload_calendar(member_id: str) -> Response:
     """Replace a member's calendar with an uploaded text/calendar body."""
@@ -173,6 +194,7 @@ def upload_calendar(member_id: str) -> Response:
 
 
 @api.post("/members/<member_id>/calendar/refresh")
+@documented(responses={200: "Fetched and stored", 422: "The URL could not be fetched"})
 @authorised("secretary", council=_council_of_member)
 def refresh_calendar(member_id: str) -> Response:
     """Fetch the member's calendar URL again."""
@@ -183,6 +205,7 @@ def refresh_calendar(member_id: str) -> Response:
 
 
 @api.post("/councils/<council_id>/proposals")
+@documented(body="ProposalOptions", responses={201: "The proposal, with its id"})
 @authorised("secretary", council=lambda council_id: council_id)
 def create_proposal(council_id: str) -> Response:
     """Propose meetings; 201 with the id and the proposal document."""
@@ -194,6 +217,7 @@ def create_proposal(council_id: str) -> Response:
 
 
 @api.get("/councils/<council_id>/proposals")
+@documented(responses={200: "Proposals, newest first"})
 @authorised("secretary", "chair", council=lambda council_id: council_id)
 def list_proposals(council_id: str) -> Response:
     """A council's proposals, newest first."""
@@ -204,6 +228,7 @@ def list_proposals(council_id: str) -> Response:
 
 
 @api.get("/proposals/<proposal_id>")
+@documented(responses={200: "The proposal as asked and answered"})
 @authorised("secretary", "chair", council=_council_of_proposal)
 def read_proposal(proposal_id: str) -> Response:
     """One proposal as asked and answered."""
@@ -215,6 +240,7 @@ def read_proposal(proposal_id: str) -> Response:
 
 
 @api.post("/proposals/<proposal_id>/confirm")
+@documented(responses={201: "Meetings created", 200: "Already confirmed: the same meetings"})
 @authorised("secretary", council=_council_of_proposal)
 def confirm_proposal(proposal_id: str) -> Response:
     """Create the proposal's meetings: 201 the first time, 200 with the same ones after."""
@@ -225,6 +251,7 @@ def confirm_proposal(proposal_id: str) -> Response:
 
 
 @api.patch("/meetings/<meeting_id>")
+@documented(body="MeetingChange", responses={200: "The meeting, its sequence raised"})
 @authorised("secretary", council=_council_of_meeting)
 def change_meeting(meeting_id: str) -> Response:
     """Move a meeting (start, end) or cancel it (status: cancelled)."""
@@ -232,6 +259,7 @@ def change_meeting(meeting_id: str) -> Response:
 
 
 @api.post("/meetings/<meeting_id>/attendance")
+@documented(body="AttendanceRecord", responses={204: "Recorded"})
 @authorised("secretary", council=_council_of_meeting)
 def record_attendance(meeting_id: str) -> Response:
     """Record a member's notice of absence, or presence or absence after the meeting."""
@@ -240,6 +268,7 @@ def record_attendance(meeting_id: str) -> Response:
 
 
 @api.get("/members/<member_id>/feed")
+@documented(responses={200: "The feed link (https and webcal)"})
 @authorised("secretary", council=_council_of_member)
 def member_feed_link(member_id: str) -> Response:
     """A new subscription link for the member's feed (earlier links keep working)."""
@@ -247,6 +276,7 @@ def member_feed_link(member_id: str) -> Response:
 
 
 @api.post("/members/<member_id>/feed/rotate")
+@documented(responses={200: "A new feed link; the old ones stop working"})
 @authorised("secretary", council=_council_of_member)
 def rotate_member_feed(member_id: str) -> Response:
     """A new link for the member's feed; every earlier link stops working."""
@@ -259,6 +289,7 @@ def _feed_links(secret: str) -> dict[str, str]:
 
 
 @feeds.get("/feeds/<secret>.ics")
+@documented(public=True, responses={200: "text/calendar", 304: "Not modified (ETag)"})
 def feed(secret: str) -> Response:
     """A member's iCal feed; the secret in the link is the only credential."""
     body = _services().feed(secret, holds=request.args.get("holds") in ("1", "true"))
@@ -272,6 +303,7 @@ def feed(secret: str) -> Response:
 
 
 @api.get("/councils/<council_id>/reports/conflicts")
+@documented(responses={200: "The report, JSON or CSV"})
 @authorised("secretary", "chair", council=lambda council_id: council_id)
 def conflict_report(council_id: str) -> Response:
     """The chair's conflict report as JSON (default) or CSV (``?format=csv``)."""
@@ -287,11 +319,105 @@ def conflict_report(council_id: str) -> Response:
 
 
 @api.get("/councils/<council_id>/meetings")
+@documented(responses={200: "Meetings by start"})
 @authorised("secretary", "chair", council=lambda council_id: council_id)
 def list_meetings(council_id: str) -> Response:
     """A council's meetings by start."""
     return jsonify({"meetings": [_meeting_json(m)
                                  for m in _services().plans.meetings(council_id)]})
+
+
+# the OpenAPI document ----------------------------------------------------------------------
+_SCHEMAS = {"CouncilDocument": CouncilDocument, "ProposalOptions": ProposalOptions,
+            "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord}
+_PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unknown token",
+             403: "The token's role may not do this", 404: "No such resource for this token",
+             413: "The body is too large", 415: "Wrong content type"}
+
+
+def _operation(rule: Any, view: Callable[..., Response]) -> dict[str, Any]:
+    info = view.__dict__.get("openapi", {})
+    summary, _, description = (view.__doc__ or "").strip().partition("\n")
+    operation: dict[str, Any] = {
+        "summary": summary, "operationId": rule.endpoint.replace(".", "_"),
+        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                       for name in sorted(rule.arguments)],
+        "responses": {str(code): {"description": text}
+                      for code, text in info.get("responses", {200: "OK"}).items()},
+    }
+    if description.strip():
+        operation["description"] = " ".join(description.split())
+    for code, text in _PROBLEMS.items():
+        operation["responses"].setdefault(str(code), {
+            "description": text,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
+    if info.get("public"):
+        operation["security"] = []
+    body = info.get("body")
+    if body == "text/calendar":
+        operation["requestBody"] = {"required": True, "content": {
+            "text/calendar": {"schema": {"type": "string", "format": "binary"}}}}
+    elif body:
+        operation["requestBody"] = {"required": True, "content": {
+            "application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}}
+    return operation
+
+
+def openapi_document(app: Flask) -> dict[str, Any]:
+    """The OpenAPI 3 document, generated from the routes, their views and the schemas."""
+    spec = APISpec("Council scheduler", "1.0.0", "3.1.0", plugins=[FlaskPlugin()],
+                   info={"description": "Meeting dates the whole council can attend."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Problem", {"type": "object", "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "invalid-params": {"type": "array", "items": {
+            "type": "object", "properties": {"name": {"type": "string"},
+                                             "reason": {"type": "string"}}}}}})
+    for name, model in _SCHEMAS.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for sub_name, sub_schema in schema.pop("$defs", {}).items():
+            spec.components.schema(sub_name, sub_schema)
+        spec.components.schema(name, schema)
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            view = app.view_functions[rule.endpoint]
+            if "openapi" not in view.__dict__:
+                continue
+            methods = sorted(m.lower() for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
+            spec.path(view=view, app=app,
+                      operations={m: _operation(rule, view) for m in methods})
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}]
+    return document
+
+
+@api.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3 document of this service."""
+    return jsonify(openapi_document(current_app))
+
+
+@api.get("/docs")
+def docs() -> Response:
+    """A readable page of the API, made from the OpenAPI document."""
+    document = openapi_document(current_app)
+    rows = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            codes = ", ".join(sorted(operation["responses"]))
+            rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>{escape(path)}</code>"
+                        f"</td><td>{escape(operation.get('summary', ''))}</td><td>{codes}</td></tr>")
+    page = ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            "<title>Council scheduler API</title><style>body{font:16px/1.5 system-ui;margin:2rem}"
+            "table{border-collapse:collapse}td,th{padding:.3rem .6rem;border-bottom:1px solid #ccc;"
+            "text-align:left}</style></head><body><h1>Council scheduler API</h1>"
+            "<p>Send <code>Authorization: Bearer TOKEN</code> (from <code>scheduler token create"
+            "</code>). Errors are <code>application/problem+json</code>. The machine-readable "
+            "document: <a href='/api/openapi.json'>/api/openapi.json</a>.</p><table><thead><tr>"
+            "<th>Method</th><th>Path</th><th>What</th><th>Answers</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></body></html>")
+    return Response(page, mimetype="text/html")
 
 
 # the app -----------------------------------------------------------------------------------

@@ -137,6 +137,31 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .serve import serve
+
+    serve(args.host, args.port, dt.date.today().year + 1 if args.demo else None)  # noqa: DTZ011
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from .serve import refresh_all
+    from .services import Services
+    from .storage.feeds import FeedStore
+    from .storage.plans import PlanStore
+    from .storage.repository import Store
+
+    store = _store()
+    assert isinstance(store, Store)
+    done, errors = refresh_all(Services(store, PlanStore(store.engine), FeedStore(store.engine)))
+    for error in errors:
+        print(f"warning: {error}", file=sys.stderr)
+    print(f"{done} calendars refreshed, {len(errors)} failed")
+    return 1 if errors and not done else 0
+
+
 def _add_request_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--from", dest="from_", required=True, metavar="DATE")
     command.add_argument("--to", required=True, metavar="DATE")
@@ -182,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("directory", nargs="?", default="demo-council", metavar="DIR")
     demo.add_argument("--year", type=int, default=None, help="the year to plan (default: next)")
     demo.set_defaults(run=_demo)
+
+    serve = commands.add_parser("serve", help="run the web service (waitress)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--demo", action="store_true", help="load the demo council first")
+    serve.set_defaults(run=_serve)
+
+    refresh = commands.add_parser("refresh", help="fetch every calendar URL again (for cron)")
+    refresh.set_defaults(run=_refresh)
 
     db = commands.add_parser("db", help="the database (SCHEDULER_DATABASE_URL)")
     db_commands = db.add_subparsers(dest="db_command", required=True, parser_class=_Parser)

@@ -14,7 +14,7 @@ from .council import Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
 from .values import parse_duration
 
-__all__ = ["council_from_mapping", "load_council", "parse_council"]
+__all__ = ["CouncilDocument", "council_from_mapping", "load_council", "parse_council"]
 
 _URL = ("http://", "https://", "webcal://", "webcals://")
 
@@ -23,7 +23,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class _Member(_Strict):
+class MemberDocument(_Strict):
     name: Annotated[str, Field(min_length=1)]
     role: Literal["representative", "substitute"]
     calendar: str | None = None
@@ -32,11 +32,11 @@ class _Member(_Strict):
     attended: Annotated[int, Field(ge=0)] = 0
 
 
-class _Party(_Strict):
+class PartyDocument(_Strict):
     id: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
     name: str | None = None
     travel: str = "0m"
-    members: list[_Member]
+    members: list[MemberDocument]
 
     @field_validator("travel")
     @classmethod
@@ -45,7 +45,7 @@ class _Party(_Strict):
         return value
 
 
-class _Weights(_Strict):
+class WeightsDocument(_Strict):
     free: Annotated[float, Field(ge=0, le=1)] = 1.0
     tentative: Annotated[float, Field(ge=0, le=1)] = 0.5
     busy: Annotated[float, Field(ge=0, le=1)] = 0.05
@@ -54,7 +54,7 @@ class _Weights(_Strict):
     reliability: Annotated[float, Field(gt=0, le=1)] = 0.95
 
 
-class _Past(_Strict):
+class PastMeetingDocument(_Strict):
     date: dt.date
     present: list[str]
 
@@ -63,10 +63,10 @@ class _Council(_Strict):
     name: Annotated[str, Field(min_length=1)]
     timezone: str = "Europe/Stockholm"
     venue: str | None = None
-    weights: _Weights = _Weights()
+    weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []
-    parties: Annotated[list[_Party], Field(min_length=1)]
-    history: list[_Past] = []
+    parties: Annotated[list[PartyDocument], Field(min_length=1)]
+    history: list[PastMeetingDocument] = []
 
     @field_validator("timezone")
     @classmethod
@@ -76,6 +76,10 @@ class _Council(_Strict):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+
+CouncilDocument = _Council
+"""The council file's schema, shared by the TOML file and the HTTP API."""
 
 
 def _where(location: tuple[int | str, ...]) -> str:

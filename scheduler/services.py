@@ -20,21 +20,13 @@ from .feeds import FeedMeeting, member_feed, representative_probability
 from .planning import BusyMap, propose
 from .proposal_options import request_from_json
 from .reports import ReportMeeting, conflict_report
+from .service_models import AttendanceRecord, MeetingChange, validated
 from .storage.feeds import FeedStore
 from .storage.plans import PlanStore, StoredMeeting, StoredProposal
 from .storage.repository import CalendarState, NotFound, Store, StoredCouncil
 
 __all__ = ["Services"]
 
-
-def _moment(value: Any, field: str) -> dt.datetime:
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        raise InputError("not an ISO 8601 time with offset", field=field) from None
-    if moment.tzinfo is None:
-        raise InputError("needs a UTC offset", field=field)
-    return moment
 
 _PAST = dt.timedelta(days=31)
 _FUTURE = dt.timedelta(days=2 * 366)
@@ -172,38 +164,24 @@ class Services:
 
     def change_meeting(self, meeting_id: str, changes: Any) -> StoredMeeting:
         """Move a meeting (``start`` and ``end``) or cancel it (``status: cancelled``)."""
-        if not isinstance(changes, dict) or not changes:
-            raise InputError("send start and end, or status", field="body")
-        unknown = sorted(set(changes) - {"start", "end", "status"})
-        if unknown:
-            raise InputError("unknown field", field=unknown[0])
-        if "status" in changes:
-            if changes["status"] != "cancelled" or len(changes) > 1:
-                raise InputError("only 'cancelled', on its own", field="status")
+        change = validated(MeetingChange, changes)
+        if change.status == "cancelled":
             return self.plans.change_meeting(meeting_id, cancel=True)
-        start, end = (_moment(changes.get(k), k) for k in ("start", "end"))
-        if end <= start:
-            raise InputError("must be after start", field="end")
         if self.plans.meeting(meeting_id).status == "cancelled":
             raise InputError("a cancelled meeting cannot be moved", field="start")
-        return self.plans.change_meeting(meeting_id, start=start, end=end)
+        return self.plans.change_meeting(meeting_id, start=change.start, end=change.end)
 
     def record_attendance(self, meeting_id: str, body: Any) -> None:
         """A notice of absence before a meeting, or presence/absence after it."""
-        if not isinstance(body, dict):
-            raise InputError("send member_id and state", field="body")
-        state = body.get("state")
-        if state not in ("absent_notice", "present", "absent"):
-            raise InputError("must be absent_notice, present or absent", field="state")
-        member_id = str(body.get("member_id", ""))
+        record = validated(AttendanceRecord, body)
         meeting = self.plans.meeting(meeting_id)
         try:
-            member_council = self.store.member_council(member_id)
+            member_council = self.store.member_council(record.member_id)
         except NotFound:
-            raise InputError(f"no member {member_id!r}", field="member_id") from None
+            raise InputError(f"no member {record.member_id!r}", field="member_id") from None
         if member_council != meeting.council_id:
             raise InputError("the member is not of this meeting's council", field="member_id")
-        self.feeds.record(meeting_id, member_id, state)
+        self.feeds.record(meeting_id, record.member_id, record.state)
 
     def conflict_report(self, council_id: str) -> dict[str, Any]:
         """The chair's report over the council's meetings and its newest open proposal."""

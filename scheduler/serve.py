@@ -1,0 +1,70 @@
+"""``scheduler serve`` (a production WSGI server), ``--demo`` loading, ``scheduler refresh``."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import tempfile
+from pathlib import Path
+
+from calendars import CalendarError
+
+from .council_file import load_council
+from .demo import write_demo
+from .services import Services
+
+__all__ = ["load_demo", "refresh_all", "serve"]
+
+
+def load_demo(services: Services, year: int) -> tuple[str, dict[str, str]]:
+    """Store the demo council with its calendars; return its id and fresh tokens by role."""
+    folder = Path(tempfile.mkdtemp(prefix="council-demo-"))
+    council = load_council(write_demo(folder, year))
+    calendars = {(p.id, i): m.calendar for p in council.parties for i, m in enumerate(p.members)}
+    # the calendars are uploaded, not linked: the stored members have none of their own
+    unlinked = dataclasses.replace(council, parties=tuple(
+        dataclasses.replace(p, members=tuple(dataclasses.replace(m, calendar=None)
+                                             for m in p.members)) for p in council.parties))
+    stored = services.store.add_council(unlinked)
+    for key, member_id in stored.member_ids.items():
+        path = calendars[key]
+        if path:
+            services.upload_calendar(member_id, Path(path).read_bytes())
+    tokens = {role: services.store.create_token(role, None if role == "admin" else stored.id,
+                                                "demo")[1]
+              for role in ("admin", "secretary", "chair")}
+    return stored.id, tokens
+
+
+def refresh_all(services: Services) -> tuple[int, list[str]]:
+    """Fetch every member's calendar URL again; return how many and the errors."""
+    done, errors = 0, []
+    for council_id in services.store.council_ids():
+        stored = services.store.council(council_id)
+        for (party, index), member_id in stored.member_ids.items():
+            member = stored.council.party(party).members[index]
+            if not member.calendar:
+                continue
+            try:
+                services.refresh_calendar(member_id)
+                done += 1
+            except CalendarError as exc:
+                errors.append(f"{member.name} ({party}): {exc}")
+    return done, errors
+
+
+def serve(host: str, port: int, demo_year: int | None, threads: int = 8) -> None:
+    """Run the app under waitress until interrupted."""
+    import waitress
+
+    from api import create_app
+
+    app = create_app()
+    if demo_year is not None:
+        council_id, tokens = load_demo(app.extensions["council_services"], demo_year)
+        print(f"demo council {council_id} loaded; tokens (shown once):")
+        for role, secret in tokens.items():
+            print(f"  {role:<9} {secret}")
+    print(f"serving on http://{host}:{port}/ (API documentation at /api/docs)", flush=True)
+    sys.stdout.flush()
+    waitress.serve(app, host=host, port=port, threads=threads, ident="council-scheduler")
