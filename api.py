@@ -23,7 +23,13 @@ from scheduler.council_file import CouncilDocument
 from scheduler.errors import InputError
 from scheduler.proposal_options import ProposalOptions
 from scheduler.reports import report_csv
-from scheduler.service_models import AttendanceRecord, MeetingChange
+from scheduler.service_models import (
+    AttendanceRecord,
+    CouncilChange,
+    MeetingChange,
+    MemberChange,
+    NewSubstitute,
+)
 from scheduler.services import Services
 from scheduler.storage.database import database_url, make_engine, upgrade
 from scheduler.storage.feeds import FeedStore
@@ -182,6 +188,43 @@ def delete_council(council_id: str) -> Response:
     return Response(status=204)
 
 
+@api.patch("/councils/<council_id>")
+@documented(body="CouncilChange", responses={200: "The council as changed"})
+@authorised("secretary", council=lambda council_id: council_id)
+def change_council(council_id: str) -> Response:
+    """Rename a council or change its venue."""
+    return jsonify(_services().change_council(council_id, _json_body()))
+
+
+@api.post("/councils/<council_id>/members")
+@documented(body="NewSubstitute", responses={201: "The council with the new substitute"})
+@authorised("secretary", council=lambda council_id: council_id)
+def add_substitute(council_id: str) -> Response:
+    """Add a substitute to one of the council's parties."""
+    _services().add_substitute(council_id, _json_body())
+    response = jsonify(_services().council_document(council_id))
+    response.status_code = 201
+    return response
+
+
+@api.patch("/members/<member_id>")
+@documented(body="MemberChange", responses={204: "Changed"})
+@authorised("secretary", council=_council_of_member)
+def change_member(member_id: str) -> Response:
+    """Change a member's name, e-mail or calendar URL."""
+    _services().change_member(member_id, _json_body())
+    return Response(status=204)
+
+
+@api.delete("/members/<member_id>")
+@documented(responses={204: "Removed"})
+@authorised("secretary", council=_council_of_member)
+def remove_member(member_id: str) -> Response:
+    """Remove a substitute (a representative is changed, not removed)."""
+    _services().store.remove_substitute(member_id)
+    return Response(status=204)
+
+
 @api.put("/members/<member_id>/calendar")
 @documented(body="text/calendar", responses={204: "Stored as busy intervals"})
 @authorised("secretary", council=_council_of_member)
@@ -329,7 +372,9 @@ def list_meetings(council_id: str) -> Response:
 
 # the OpenAPI document ----------------------------------------------------------------------
 _SCHEMAS = {"CouncilDocument": CouncilDocument, "ProposalOptions": ProposalOptions,
-            "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord}
+            "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord,
+            "CouncilChange": CouncilChange, "MemberChange": MemberChange,
+            "NewSubstitute": NewSubstitute}
 _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unknown token",
              403: "The token's role may not do this", 404: "No such resource for this token",
              413: "The body is too large", 415: "Wrong content type"}

@@ -3,13 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError
 
-__all__ = ["AttendanceRecord", "MeetingChange", "validated"]
+__all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute",
+           "validated"]
+
+_URL = ("http://", "https://", "webcal://", "webcals://")
+
+
+def _calendar_url(value: str | None) -> str | None:
+    if value is not None and not value.lower().startswith(_URL):
+        raise ValueError("must be an http(s) or webcal URL")
+    return value
+
+
+class CouncilChange(BaseModel):
+    """New values for a council's name or venue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    venue: Annotated[str, Field(max_length=300)] | None = None
+
+
+class MemberChange(BaseModel):
+    """New values for a member: name, e-mail, calendar URL (null: none)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
+    email: Annotated[str, Field(max_length=320)] | None = None
+    calendar: Annotated[str | None, AfterValidator(_calendar_url)] = None
+
+
+class NewSubstitute(BaseModel):
+    """A substitute to add to a party."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    party: str
+    name: Annotated[str, Field(min_length=1, max_length=300)]
+    email: str | None = None
+    calendar: Annotated[str | None, AfterValidator(_calendar_url)] = None
 
 
 class MeetingChange(BaseModel):

@@ -13,14 +13,21 @@ from typing import Any
 from calendars import read_busy
 from calendars.fetch import FetchCache, FetchPolicy, fetch_calendar
 
-from .council import Council
+from .council import Council, Member
 from .council_file import council_from_mapping
 from .errors import InputError
 from .feeds import FeedMeeting, member_feed, representative_probability
 from .planning import BusyMap, propose
 from .proposal_options import request_from_json
 from .reports import ReportMeeting, conflict_report
-from .service_models import AttendanceRecord, MeetingChange, validated
+from .service_models import (
+    AttendanceRecord,
+    CouncilChange,
+    MeetingChange,
+    MemberChange,
+    NewSubstitute,
+    validated,
+)
 from .storage.feeds import FeedStore
 from .storage.plans import PlanStore, StoredMeeting, StoredProposal
 from .storage.repository import CalendarState, NotFound, Store, StoredCouncil
@@ -46,6 +53,31 @@ class Services:
     def create_council(self, document: Any) -> StoredCouncil:
         """Store a council from its JSON document (calendars as URLs or absent)."""
         return self.store.add_council(council_from_mapping(document, base=None))
+
+    def change_council(self, council_id: str, body: Any) -> dict[str, Any]:
+        """Rename a council or change its venue."""
+        change = validated(CouncilChange, body)
+        values = change.model_dump(exclude_unset=True)
+        if not values:
+            raise InputError("nothing to change", field="body")
+        self.store.update_council(council_id, values)
+        return self.council_document(council_id)
+
+    def change_member(self, member_id: str, body: Any) -> None:
+        """Change a member's name, e-mail or calendar URL."""
+        change = validated(MemberChange, body)
+        values = change.model_dump(exclude_unset=True)
+        if not values:
+            raise InputError("nothing to change", field="body")
+        if "calendar" in values:
+            values["calendar_url"] = values.pop("calendar")
+        self.store.update_member(member_id, values)
+
+    def add_substitute(self, council_id: str, body: Any) -> str:
+        """Add a substitute to one of the council's parties."""
+        new = validated(NewSubstitute, body)
+        return self.store.add_substitute(council_id, new.party,
+                                         Member(new.name, "substitute", new.calendar, new.email))
 
     def council_document(self, council_id: str) -> dict[str, Any]:
         """A council as JSON, with member ids and each calendar's state."""

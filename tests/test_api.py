@@ -172,3 +172,28 @@ def test_wrong_media_types_oversized_bodies_and_unknown_routes_are_4xx_problems(
     missing = client.get("/api/nothing-here", headers=headers)
     assert missing.status_code == 404 and json.loads(missing.data)["status"] == 404
     assert client.get("/api/proposals/nope", headers=headers).status_code == 404
+
+
+def test_councils_and_members_are_changed_added_and_removed(app, client, council):
+    headers = bearer(app, "secretary", council["id"])
+    ids = member_ids(council)
+    changed = client.patch(f"/api/councils/{council['id']}", json={"venue": "Slottet"},
+                           headers=headers)
+    assert changed.status_code == 200 and changed.json["venue"] == "Slottet"
+    assert client.patch(f"/api/members/{ids[('kumla', 'representative')]}", headers=headers,
+                        json={"calendar": "https://cal.example.invalid/k.ics"}).status_code == 204
+    bad = client.patch(f"/api/members/{ids[('kumla', 'representative')]}", headers=headers,
+                       json={"calendar": "/etc/passwd"})
+    assert bad.status_code == 400 and bad.json["invalid-params"][0]["name"] == "calendar"
+    added = client.post(f"/api/councils/{council['id']}/members", headers=headers,
+                        json={"party": "kumla", "name": "Kim Ny"})
+    assert added.status_code == 201
+    kumla = added.json["parties"][1]
+    assert [m["name"] for m in kumla["members"]] == ["Karin Berg", "Kim Ny"]
+    assert kumla["members"][0]["calendar"]["url"] == "https://cal.example.invalid/k.ics"
+    assert client.delete(f"/api/members/{kumla['members'][1]['id']}",
+                         headers=headers).status_code == 204
+    refused = client.delete(f"/api/members/{kumla['members'][0]['id']}", headers=headers)
+    assert refused.status_code == 400
+    after = client.get(f"/api/councils/{council['id']}", headers=headers).json
+    assert len(after["parties"][1]["members"]) == 1

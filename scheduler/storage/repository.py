@@ -130,6 +130,49 @@ class Store:
                 return council_id, stored.council.party(party).members[index]
         raise NotFound(f"no member {member_id!r}")  # pragma: no cover - rows just read
 
+    def update_council(self, council_id: str, values: dict[str, object]) -> None:
+        """Change a council's name, time zone or venue."""
+        with self.engine.begin() as db:
+            if not db.execute(councils.update().where(councils.c.id == council_id)
+                              .values(**values)).rowcount:
+                raise NotFound(f"no council {council_id!r}")
+
+    def update_member(self, member_id: str, values: dict[str, object]) -> None:
+        """Change a member's name, e-mail or calendar URL."""
+        with self.engine.begin() as db:
+            if not db.execute(members.update().where(members.c.id == member_id)
+                              .values(**values)).rowcount:
+                raise NotFound(f"no member {member_id!r}")
+
+    def add_substitute(self, council_id: str, party_key: str, member: Member) -> str:
+        """Add a substitute to a party; return the new member's id."""
+        member_id = secrets.token_hex(8)
+        with self.engine.begin() as db:
+            party_id = db.scalar(sa.select(parties.c.id).where(parties.c.council_id == council_id)
+                                 .where(parties.c.key == party_key))
+            if party_id is None:
+                raise NotFound(f"no party {party_key!r} in council {council_id!r}")
+            position = db.scalar(sa.select(sa.func.coalesce(sa.func.max(members.c.position), -1))
+                                 .where(members.c.party_id == party_id)) + 1
+            db.execute(members.insert().values(
+                id=member_id, party_id=party_id, name=member.name, role="substitute",
+                email=member.email, calendar_url=member.calendar, invited=0, attended=0,
+                position=position))
+        return member_id
+
+    def remove_substitute(self, member_id: str) -> None:
+        """Remove a substitute with their calendar; a representative cannot be removed."""
+        with self.engine.begin() as db:
+            role = db.scalar(sa.select(members.c.role).where(members.c.id == member_id))
+            if role is None:
+                raise NotFound(f"no member {member_id!r}")
+            if role == "representative":
+                raise InputError("a party's representative cannot be removed; change them instead",
+                                 field="member_id")
+            for table in (busy_intervals, calendars):
+                db.execute(table.delete().where(table.c.member_id == member_id))
+            db.execute(members.delete().where(members.c.id == member_id))
+
     def council_ids(self) -> list[str]:
         """Every stored council's id, oldest first."""
         with self.engine.connect() as db:
