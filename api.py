@@ -7,7 +7,6 @@ a 4xx that names the field, and nothing stored changes when a request fails.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from collections.abc import Callable
 from html import escape
@@ -335,14 +334,23 @@ def _feed_links(secret: str) -> dict[str, str]:
 @documented(public=True, responses={200: "text/calendar", 304: "Not modified (ETag)"})
 def feed(secret: str) -> Response:
     """A member's iCal feed; the secret in the link is the only credential."""
-    body = _services().feed(secret, holds=request.args.get("holds") in ("1", "true"))
-    if body is None:
+    holds = request.args.get("holds") in ("1", "true")
+    version = _services().feed_version(secret, holds=holds)
+    if version is None:
         raise Problem(404, "Not Found", "no such feed (the link may have been rotated)")
+    if version in request.if_none_match:  # unchanged: answered without building the feed
+        response = Response(status=304)
+        response.set_etag(version)
+        return response
+    built = _services().feed(secret, holds=holds)
+    if built is None:
+        raise Problem(404, "Not Found", "no such feed (the link may have been rotated)")
+    body, version = built
     response = Response(body, mimetype="text/calendar")
     response.content_type = "text/calendar; charset=utf-8"
-    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.set_etag(version)
     response.headers["Cache-Control"] = "private, max-age=300"
-    return response.make_conditional(request)
+    return response
 
 
 @api.get("/councils/<council_id>/reports/conflicts")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 import zoneinfo
 from typing import Any
 
@@ -35,6 +36,7 @@ from .storage.repository import CalendarState, NotFound, Store, StoredCouncil
 __all__ = ["Services"]
 
 
+_FEEDS_KEPT = 2048
 _PAST = dt.timedelta(days=31)
 _FUTURE = dt.timedelta(days=2 * 366)
 
@@ -48,6 +50,8 @@ class Services:
     feeds: FeedStore
     fetch_policy: FetchPolicy = dataclasses.field(default_factory=FetchPolicy.from_env)
     fetch_cache: FetchCache = dataclasses.field(default_factory=FetchCache)
+    feed_cache: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    feed_lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
     # councils -------------------------------------------------------------------------
     def create_council(self, document: Any) -> StoredCouncil:
@@ -141,11 +145,28 @@ class Services:
         """A new feed link secret for the member (``rotate``: the old links stop working)."""
         return self.feeds.issue(member_id, rotate=rotate)
 
-    def feed(self, secret: str, *, holds: bool = False) -> bytes | None:
-        """The feed behind a secret, or None for an unknown or revoked one."""
+    def feed_version(self, secret: str, *, holds: bool = False) -> str | None:
+        """The current version (an ETag) of the feed behind a secret; None if unknown."""
+        member_id = self.feeds.member_of(secret)
+        return None if member_id is None else self.feeds.version(member_id, holds)
+
+    def feed(self, secret: str, *, holds: bool = False) -> tuple[bytes, str] | None:
+        """The feed behind a secret and its version, or None for an unknown or revoked one.
+        Built feeds are kept by version, so an unchanged feed is built once."""
         member_id = self.feeds.member_of(secret)
         if member_id is None:
             return None
+        version = self.feeds.version(member_id, holds)
+        body = self.feed_cache.get(version)
+        if body is None:
+            body = self._build_feed(member_id, holds)
+            with self.feed_lock:
+                self.feed_cache[version] = body
+                while len(self.feed_cache) > _FEEDS_KEPT:
+                    self.feed_cache.pop(next(iter(self.feed_cache)))
+        return body, version
+
+    def _build_feed(self, member_id: str, holds: bool) -> bytes:
         council_id, member = self.store.member(member_id)
         stored = self.store.council(council_id)
         party_id = next(p for (p, _), m in stored.member_ids.items() if m == member_id)

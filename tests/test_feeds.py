@@ -182,3 +182,17 @@ def test_the_chairs_report_says_who_covers_each_party_and_why_in_json_and_csv(ap
     assert csv.data.decode().splitlines()[1].startswith(row["start"])
     bad = client.get(f"/api/councils/{council_id}/reports/conflicts?format=pdf", headers=chair)
     assert bad.status_code == 400 and bad.json["invalid-params"][0]["name"] == "format"
+
+
+def test_the_feed_version_changes_with_every_change_that_shows(app, world):
+    client, headers, rep, _, meeting = world
+    url = feed_url(client, headers, rep)
+    first = client.get(url).headers["ETag"]
+    assert client.get(url).headers["ETag"] == first  # nothing changed, nothing rebuilt
+    client.post(f"/api/meetings/{meeting['id']}/attendance", headers=headers,
+                json={"member_id": rep, "state": "absent_notice"})
+    second = client.get(url).headers["ETag"]
+    client.patch(f"/api/meetings/{meeting['id']}", headers=headers, json={"status": "cancelled"})
+    third = client.get(url)
+    assert len({first, second, third.headers["ETag"]}) == 3
+    assert b"STATUS:CANCELLED" in third.data

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
 
 import sqlalchemy as sa
 
 from ..tokens import new_secret, same_hash, secret_hash
 from .repository import NotFound
-from .tables import attendance, feed_tokens, meetings, members
+from .tables import (
+    attendance,
+    calendars,
+    councils,
+    feed_tokens,
+    meetings,
+    members,
+    parties,
+    proposals,
+)
 
 __all__ = ["FeedStore"]
 
@@ -44,6 +54,37 @@ class FeedStore:
         if row is None or row.revoked_at is not None or not same_hash(row.token_hash, wanted):
             return None
         return str(row.member_id)
+
+    def version(self, member_id: str, holds: bool) -> str:
+        """A short fingerprint of everything a member's feed is made from: it changes
+        whenever the feed would, so an unchanged feed is answered without building it."""
+        with self.engine.connect() as db:
+            member = db.execute(sa.select(members).where(members.c.id == member_id)).first()
+            if member is None:
+                raise NotFound(f"no member {member_id!r}")
+            party = db.execute(sa.select(parties).where(parties.c.id == member.party_id)).first()
+            assert party is not None
+            council = db.execute(sa.select(councils).where(councils.c.id == party.council_id)).one()
+            team = sa.select(members.c.id).where(members.c.party_id == member.party_id)
+            parts: list[object] = [
+                tuple(member), tuple(party), tuple(council),
+                db.execute(sa.select(members.c.id, members.c.role, members.c.invited,
+                                     members.c.attended).where(members.c.party_id == party.id)
+                           .order_by(members.c.id)).all(),
+                db.execute(sa.select(calendars.c.member_id, calendars.c.content_hash)
+                           .where(calendars.c.member_id.in_(team))
+                           .order_by(calendars.c.member_id)).all(),
+                db.execute(sa.select(sa.func.count(), sa.func.max(meetings.c.updated_at))
+                           .where(meetings.c.council_id == party.council_id)).one(),
+                db.execute(sa.select(sa.func.count(), sa.func.max(attendance.c.recorded_at))
+                           .where(attendance.c.member_id.in_(team))).one(),
+                dt.datetime.now(dt.UTC).date(),  # cancelled meetings age out of the feed
+            ]
+            if holds:
+                parts.append(db.execute(sa.select(proposals.c.id, proposals.c.confirmed_at)
+                                        .where(proposals.c.council_id == party.council_id)
+                                        .order_by(proposals.c.created_at.desc()).limit(1)).all())
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
     def record(self, meeting_id: str, member_id: str, state: str) -> None:
         """Record a notice of absence, or presence/absence after the meeting."""
