@@ -198,3 +198,13 @@ def test_moving_and_cancelling_a_meeting_raises_its_sequence(store):
     cancelled = plans.change_meeting(meeting.id, cancel=True)
     assert (moved.sequence, moved.start.day, cancelled.sequence, cancelled.status) == \
         (1, 4, 2, "cancelled")
+
+
+def test_the_sqlite_database_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    from scheduler.storage.database import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with engine.connect() as db:
+        assert db.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert db.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
