@@ -195,6 +195,26 @@ def change_council(council_id: str) -> Response:
     return jsonify(_services().change_council(council_id, _json_body()))
 
 
+@api.post("/councils/<council_id>/parties")
+@documented(body="PartyDocument", responses={201: "The council with the new party"})
+@authorised("secretary", council=lambda council_id: council_id)
+def add_party(council_id: str) -> Response:
+    """Add a party with its representative and substitutes."""
+    _services().add_party(council_id, _json_body())
+    response = jsonify(_services().council_document(council_id))
+    response.status_code = 201
+    return response
+
+
+@api.delete("/councils/<council_id>/parties/<party_id>")
+@documented(responses={204: "Removed"})
+@authorised("secretary", council=lambda council_id, party_id: council_id)
+def remove_party(council_id: str, party_id: str) -> Response:
+    """Remove a party with its members and their calendars."""
+    _services().store.remove_party(council_id, party_id)
+    return Response(status=204)
+
+
 @api.post("/councils/<council_id>/members")
 @documented(body="NewSubstitute", responses={201: "The council with the new substitute"})
 @authorised("secretary", council=lambda council_id: council_id)

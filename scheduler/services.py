@@ -77,6 +77,17 @@ class Services:
             values["calendar_url"] = values.pop("calendar")
         self.store.update_member(member_id, values)
 
+    def add_party(self, council_id: str, body: Any) -> None:
+        """Add a party (as in the council file: id, name, travel, members)."""
+        existing = self.store.council(council_id).council
+        document = {"name": existing.name, "timezone": existing.timezone, "parties": [body]}
+        try:
+            party = council_from_mapping(document, base=None).parties[0]
+        except InputError as exc:  # name the field in the party body, not in a council
+            exc.field = (exc.field or "").removeprefix("parties[0]").removeprefix(".") or "body"
+            raise
+        self.store.add_party(council_id, party)
+
     def add_substitute(self, council_id: str, body: Any) -> str:
         """Add a substitute to one of the council's parties."""
         new = validated(NewSubstitute, body)

@@ -197,3 +197,20 @@ def test_councils_and_members_are_changed_added_and_removed(app, client, council
     assert refused.status_code == 400
     after = client.get(f"/api/councils/{council['id']}", headers=headers).json
     assert len(after["parties"][1]["members"]) == 1
+
+
+def test_parties_are_added_and_removed(app, client, council):
+    headers = bearer(app, "secretary", council["id"])
+    party = {"id": "laxa", "name": "Laxå kommun", "travel": "45m",
+             "members": [{"name": "Lena Lax", "role": "representative"}]}
+    added = client.post(f"/api/councils/{council['id']}/parties", json=party, headers=headers)
+    assert added.status_code == 201 and added.json["parties"][-1]["id"] == "laxa"
+    again = client.post(f"/api/councils/{council['id']}/parties", json=party, headers=headers)
+    assert again.status_code == 400 and again.json["invalid-params"][0]["name"] == "id"
+    no_rep = client.post(f"/api/councils/{council['id']}/parties", headers=headers,
+                         json={**party, "id": "nora2", "members": [{"name": "X", "role": "substitute"}]})
+    assert no_rep.status_code == 400 and no_rep.json["invalid-params"][0]["name"] == "members"
+    assert client.delete(f"/api/councils/{council['id']}/parties/laxa",
+                         headers=headers).status_code == 204
+    assert [p["id"] for p in client.get(f"/api/councils/{council['id']}", headers=headers
+                                        ).json["parties"]] == ["nora", "kumla"]

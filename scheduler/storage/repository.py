@@ -144,6 +144,44 @@ class Store:
                               .values(**values)).rowcount:
                 raise NotFound(f"no member {member_id!r}")
 
+    def add_party(self, council_id: str, party: Party) -> dict[int, str]:
+        """Add a party with its members; return member ids by position."""
+        ids: dict[int, str] = {}
+        with self.engine.begin() as db:
+            if db.scalar(sa.select(councils.c.id).where(councils.c.id == council_id)) is None:
+                raise NotFound(f"no council {council_id!r}")
+            if db.scalar(sa.select(parties.c.id).where(parties.c.council_id == council_id)
+                         .where(parties.c.key == party.id)) is not None:
+                raise InputError(f"party {party.id!r} exists already", field="id")
+            position = db.scalar(sa.select(sa.func.coalesce(sa.func.max(parties.c.position), -1))
+                                 .where(parties.c.council_id == council_id)) + 1
+            party_id = db.execute(parties.insert().values(
+                council_id=council_id, key=party.id, name=party.name, position=position,
+                travel_minutes=int(party.travel.total_seconds() // 60))).inserted_primary_key[0]
+            for index, member in enumerate(party.members):
+                ids[index] = secrets.token_hex(8)
+                db.execute(members.insert().values(
+                    id=ids[index], party_id=party_id, name=member.name, role=member.role,
+                    email=member.email, calendar_url=member.calendar, invited=member.invited,
+                    attended=member.attended, position=index))
+        return ids
+
+    def remove_party(self, council_id: str, party_key: str) -> None:
+        """Remove a party with its members and their calendars."""
+        with self.engine.begin() as db:
+            party_id = db.scalar(sa.select(parties.c.id).where(parties.c.council_id == council_id)
+                                 .where(parties.c.key == party_key))
+            if party_id is None:
+                raise NotFound(f"no party {party_key!r} in council {council_id!r}")
+            if db.scalar(sa.select(sa.func.count()).select_from(parties)
+                         .where(parties.c.council_id == council_id)) == 1:
+                raise InputError("a council keeps at least one party", field="party")
+            team = sa.select(members.c.id).where(members.c.party_id == party_id)
+            for table in (busy_intervals, calendars):
+                db.execute(table.delete().where(table.c.member_id.in_(team)))
+            db.execute(members.delete().where(members.c.party_id == party_id))
+            db.execute(parties.delete().where(parties.c.id == party_id))
+
     def add_substitute(self, council_id: str, party_key: str, member: Member) -> str:
         """Add a substitute to a party; return the new member's id."""
         member_id = secrets.token_hex(8)
