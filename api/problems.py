@@ -1,0 +1,75 @@
+"""HTTP problems (RFC 9457): one exception type, and the handlers that turn every error
+into ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from calendars import CalendarError, CalendarFetchError
+from scheduler.errors import InputError
+from scheduler.storage.repository import NotFound
+
+__all__ = ["Problem", "problem_response", "register_errors"]
+
+log = logging.getLogger("council_scheduler.api")
+
+
+class Problem(Exception):
+    """An HTTP problem: status, title, and the field at fault when there is one."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None,
+                 field: str | None = None):
+        super().__init__(detail or title)
+        self.status, self.title, self.detail, self.field = status, title, detail, field
+
+
+def problem_response(status: int, title: str, detail: str | None = None,
+             field: str | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if field:
+        body["invalid-params"] = [{"name": field, "reason": detail or title}]
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="council-scheduler"'
+    return response
+
+
+def register_errors(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def problem(exc: Problem) -> Response:
+        return problem_response(exc.status, exc.title, exc.detail, exc.field)
+
+    @app.errorhandler(InputError)
+    def bad_input(exc: InputError) -> Response:
+        return problem_response(400, "Bad Request", exc.message, exc.field)
+
+    @app.errorhandler(CalendarFetchError)
+    def fetch_failed(exc: CalendarFetchError) -> Response:
+        return problem_response(422, "Calendar not fetched", str(exc), "calendar")
+
+    @app.errorhandler(CalendarError)
+    def bad_calendar(exc: CalendarError) -> Response:
+        return problem_response(400, "Not a usable calendar", str(exc), "body")
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound) -> Response:
+        return problem_response(404, "Not Found", exc.args[0] if exc.args else None)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        return problem_response(exc.code or 500, exc.name, exc.description)
+
+    @app.errorhandler(Exception)
+    def defect(exc: Exception) -> Response:
+        log.exception("unexpected error")  # a 5xx is a defect: logged in full
+        return problem_response(500, "Internal Server Error", "an unexpected error; it has been logged")
+
+
