@@ -18,8 +18,10 @@ from scheduler.storage.repository import Store
 
 from .feeds import feeds
 from .openapi import docs_pages, openapi_document
+from .pages import pages
 from .problems import register_errors
 from .rest import api
+from .web import csrf, init_pages
 
 __all__ = ["create_app", "openapi_document"]
 
@@ -27,7 +29,7 @@ __all__ = ["create_app", "openapi_document"]
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app over ``DATABASE_URL`` (default: ``SCHEDULER_DATABASE_URL`` or the user's
     SQLite file), with migrations applied."""
-    app = Flask("council_scheduler")
+    app = Flask("council_scheduler", static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=11_000_000, JSON_SORT_KEYS=False)
     app.config.update(config or {})
     engine = make_engine(app.config.get("DATABASE_URL") or database_url())
@@ -37,5 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     app.register_blueprint(feeds)
     app.register_blueprint(docs_pages)
+    app.register_blueprint(pages)
+    for blueprint in (api, feeds, docs_pages):  # bearer tokens and feed links, no cookies
+        csrf.exempt(blueprint)
+    init_pages(app)
     register_errors(app)
     return app

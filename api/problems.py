@@ -4,9 +4,10 @@ into ``application/problem+json``."""
 from __future__ import annotations
 
 import logging
+from html import escape
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
@@ -65,6 +66,11 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        if not request.path.startswith(("/api/", "/feeds/")):  # a page: answer in HTML
+            return Response(f"<!doctype html><title>{exc.code}</title><h1>{exc.code} "
+                            f"{escape(exc.name)}</h1><p>{escape(exc.description or '')}</p>"
+                            "<p><a href='/'>Start</a></p>", status=exc.code or 500,
+                            mimetype="text/html")
         return problem_response(exc.code or 500, exc.name, exc.description)
 
     @app.errorhandler(Exception)

@@ -100,6 +100,11 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
                         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
                         slots_considered=len(slots))
     quorum = quorum_probability(available.presence, problem.quorum_size)
+    expected = available.presence.sum(axis=0)
+    days: dict[str, float] = {}
+    for (start, _), value in zip(slots, expected.tolist(), strict=True):
+        key = start.date().isoformat()
+        days[key] = max(days.get(key, 0.0), value)
     meetings = tuple(_meeting(council, problem, available, quorum, solution_id, solution)
                      for solution_id in solution.chosen)
     other = solution.attendance_optimum
@@ -110,7 +115,7 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
         attendance_worst=other.worst_party_expected if other else None,
         attendance_per_party=dict(other.per_party) if other else {},
         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
-        slots_considered=len(slots))
+        slots_considered=len(slots), days=days)
 
 
 def _meeting(council: Council, problem: Problem, available: Availability, quorum: np.ndarray,

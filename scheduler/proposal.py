@@ -75,6 +75,7 @@ class Proposal:
     warnings: tuple[str, ...] = ()
     solve_seconds: float = 0.0
     slots_considered: int = 0
+    days: dict[str, float] = field(default_factory=dict)  # best expected parties per day
 
     @property
     def price_of_fairness(self) -> float | None:
@@ -115,6 +116,7 @@ class Proposal:
             "worst_party_expected": round(self.worst_party_expected, 4),
             "per_party": {p: round(v, 4) for p, v in self.per_party.items()},
             "slots_considered": self.slots_considered,
+            "days": {day: round(value, 3) for day, value in self.days.items()},
             "solve_seconds": round(self.solve_seconds, 3),
         }
         if self.price_of_fairness is not None:

@@ -62,9 +62,12 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                      "parties": parties})
     past = [(c, m) for c, m in enumerate(live)
             if m.state == "confirmed" and m.end <= now and m.present is not None]
+    upcoming = [c for c, m in enumerate(live) if m.state == "confirmed" and m.end > now]
     attendance = [{
         "party": party.id, "name": party.name, "meetings": len(past),
         "expected": round(float(sum(available.presence[p, c] for c, _ in past)), 4),
+        "upcoming": len(upcoming),
+        "expected_upcoming": round(float(sum(available.presence[p, c] for c in upcoming)), 4),
         "recorded": sum(party.id in (m.present or ()) for _, m in past),
         "uncovered_upcoming": sum(party.id in r["uncovered"] for r in rows if not r["past"]),
     } for p, party in enumerate(council.parties)]

@@ -315,6 +315,12 @@ class Store:
             return None
         return _token(row)
 
+    def token(self, token_id: str) -> Token | None:
+        """The active token with this id (a signed-in page re-checks it), or None."""
+        with self.engine.connect() as db:
+            row = db.execute(sa.select(api_tokens).where(api_tokens.c.id == token_id)).first()
+        return None if row is None or row.revoked_at is not None else _token(row)
+
     def tokens(self) -> list[Token]:
         """Every token, newest first (never their secrets)."""
         with self.engine.connect() as db:
