@@ -40,8 +40,11 @@ def _compile_translations() -> None:
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             with po.open("rb") as source:
                 catalog = read_po(source)
-            with mo.open("wb") as target:
-                write_mo(target, catalog)
+            try:
+                with mo.open("wb") as target:
+                    write_mo(target, catalog)
+            except OSError:  # a read-only installation: scripts/install compiled them
+                continue
 
 
 def _locale() -> str:

@@ -20,6 +20,7 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     from scheduler.busy import reset_ingest_cache
 
     monkeypatch.setenv("SCHEDULER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("SCHEDULER_SECRET_KEY", "tests")  # no key file in the user's folder
     reset_ingest_cache()
 
 
