@@ -65,6 +65,10 @@ def init_pages(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(_TRANSLATIONS)
     _compile_translations()
     Babel(app, locale_selector=_locale)
+    if os.environ.get("SCHEDULER_BEHIND_PROXY") == "1":  # trust one proxy's X-Forwarded-*
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     csrf.init_app(app)
 
     @app.context_processor

@@ -101,7 +101,8 @@ class Proposal:
             "expected_parties": round(m.expected_parties, 4),
             "quorum_probability": round(m.quorum_probability, 4),
             "parties": [{
-                "party": p.party, "presence": round(p.presence, 4), "covered_by": p.covered_by,
+                "party": p.party, "name": p.name, "presence": round(p.presence, 4),
+                "covered_by": p.covered_by,
                 **({"why": p.why} if p.why else {}),
                 "members": [{"name": x.name, "role": x.role, "status": x.status,
                              "probability": round(x.probability, 4)} for x in p.members],

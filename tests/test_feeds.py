@@ -196,3 +196,17 @@ def test_the_feed_version_changes_with_every_change_that_shows(app, world):
     third = client.get(url)
     assert len({first, second, third.headers["ETag"]}) == 3
     assert b"STATUS:CANCELLED" in third.data
+
+
+def test_behind_a_proxy_feed_links_carry_the_public_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCHEDULER_BEHIND_PROXY", "1")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
+    services = app.extensions["council_services"]
+    admin = {"Authorization": f"Bearer {services.store.create_token('admin')[1]}"}
+    client = app.test_client()
+    council = client.post("/api/councils", json=COUNCIL, headers=admin).json
+    member = council["parties"][0]["members"][0]["id"]
+    link = client.get(f"/api/members/{member}/feed", headers={
+        **admin, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "moten.example.se"}).json
+    assert link["url"].startswith("https://moten.example.se/feeds/")
+    services.store.engine.dispose()
