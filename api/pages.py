@@ -37,6 +37,8 @@ from .auth import services
 
 __all__ = ["pages"]
 
+_SV_MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/assets")
 
@@ -133,9 +135,11 @@ def council(token: Token, council_id: str) -> str:
         document = services().council_document(council_id)
     except NotFound:
         abort(404)
+    meetings = services().plans.meetings(council_id)
     return render_template("council.html", council=document, token=token,
                            proposals=services().plans.proposals(council_id),
-                           meetings=services().plans.meetings(council_id),
+                           meetings=meetings,
+                           recorded=services().feeds.states([m.id for m in meetings]),
                            today=dt.date.today().isoformat())  # noqa: DTZ011
 
 
@@ -189,24 +193,32 @@ def _own_proposal(token: Token, proposal_id: str) -> Any:
     return found
 
 
-def _heatmap(days: dict[str, float]) -> list[list[dict[str, Any]]]:
-    """Weeks (columns) of days (rows), each with its best expected attendance."""
+def _heatmap(days: dict[str, float]) -> list[dict[str, Any]]:
+    """Weeks (columns) of days (rows), each with its best expected attendance; a week
+    that holds the first of a month carries the month's name."""
     if not days:
         return []
+    from flask_babel import get_locale
+
+    months = (_SV_MONTHS if str(get_locale()) == "sv" else
+              ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))
     first = dt.date.fromisoformat(min(days))
     last = dt.date.fromisoformat(max(days))
     top = max(days.values()) or 1.0
     start = first - dt.timedelta(days=first.weekday())
-    weeks: list[list[dict[str, Any]]] = []
+    weeks: list[dict[str, Any]] = []
     day = start
     while day <= last:
         week = []
+        label = ""
         for _offset in range(7):
             value = days.get(day.isoformat())
+            if day.day == 1:
+                label = months[day.month - 1]
             week.append({"date": day.isoformat(), "value": value,
                          "level": None if value is None else min(4, int(value / top * 4.999))})
             day += dt.timedelta(days=1)
-        weeks.append(week)
+        weeks.append({"label": label, "days": week})
     return weeks
 
 
@@ -250,6 +262,21 @@ def move(token: Token, meeting_id: str) -> Response:
         flash(_("The meeting is moved."), "ok")
     except (ValueError, InputError):
         flash(_("Please give the new start as a date and time."), "error")
+    return redirect(url_for("pages.council", council_id=meeting.council_id))
+
+
+@pages.post("/meetings/<meeting_id>/attendance")
+@signed_in("secretary")
+def attendance(token: Token, meeting_id: str) -> Response:
+    """Record, per member, a notice of absence before or presence/absence after a meeting."""
+    meeting = _own_meeting(token, meeting_id)
+    recorded = 0
+    for key, state in request.form.items():
+        if key.startswith("member-") and state in ("absent_notice", "present", "absent"):
+            services().record_attendance(meeting_id, {"member_id": key.removeprefix("member-"),
+                                                      "state": state})
+            recorded += 1
+    flash(_("Attendance recorded for %(count)s members.", count=recorded), "ok")
     return redirect(url_for("pages.council", council_id=meeting.council_id))
 
 

@@ -107,6 +107,12 @@ def test_a_secretary_signs_in_proposes_and_confirms(site, browser):
     page.wait_for_url("**/councils/**")
     assert "Mötena är bekräftade" in page.content()
     assert page.get_by_role("button", name="Ställ in mötet").count() == 2
+    page.locator("details summary").first.click()
+    page.locator("details select").first.select_option("absent_notice")
+    page.get_by_role("button", name="Spara närvaro").first.click()
+    assert "Närvaro registrerad för 1 ledamöter" in page.content()
+    page.locator("details summary").first.click()
+    assert page.locator("details select").first.input_value() == "absent_notice"
     context.close()
 
 
