@@ -280,6 +280,17 @@ def attendance(token: Token, meeting_id: str) -> Response:
     return redirect(url_for("pages.council", council_id=meeting.council_id))
 
 
+def _own_member(token: Token, member_id: str) -> str:
+    """The member's council id, when the token may act on it; else 404."""
+    try:
+        council_id = services().store.member_council(member_id)
+    except NotFound:
+        abort(404)
+    if token.role != "admin" and council_id != token.council_id:
+        abort(404)
+    return council_id
+
+
 def _own_meeting(token: Token, meeting_id: str) -> Any:
     try:
         meeting = services().plans.meeting(meeting_id)
@@ -294,9 +305,7 @@ def _own_meeting(token: Token, meeting_id: str) -> Any:
 @signed_in("secretary")
 def upload(token: Token, member_id: str) -> Response:
     """Upload a member's calendar file."""
-    council_id = services().store.member_council(member_id)
-    if token.role != "admin" and council_id != token.council_id:
-        abort(404)
+    council_id = _own_member(token, member_id)
     file = request.files.get("calendar")
     try:
         services().upload_calendar(member_id, file.read() if file else b"")
@@ -310,9 +319,7 @@ def upload(token: Token, member_id: str) -> Response:
 @signed_in("secretary")
 def member_link(token: Token, member_id: str) -> Response:
     """Make a member's personal page and feed link, to send to them."""
-    council_id = services().store.member_council(member_id)
-    if token.role != "admin" and council_id != token.council_id:
-        abort(404)
+    _own_member(token, member_id)
     return redirect(url_for("pages.member", secret=services().feed_secret(member_id)))
 
 
