@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -247,6 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        return 1
+    except Exception as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"error: {type(exc).__name__}: {detail}"[:500], file=sys.stderr)
+        if os.environ.get("SCHEDULER_DEBUG") == "1":
+            raise
         return 1
 
 

@@ -29,3 +29,10 @@ def test_token_errors_exit_2_naming_the_option(tmp_path, monkeypatch, capsys):
     assert capsys.readouterr().err == "error: --council: a secretary token needs a council\n"
     assert main(["token", "revoke", "nope"]) == 2
     assert capsys.readouterr().err == "error: ID: no active token 'nope'\n"
+
+
+def test_an_unreachable_database_is_one_line_and_exit_1(monkeypatch, capsys):
+    monkeypatch.setenv("SCHEDULER_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert main(["token", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: OperationalError") and err.count("\n") == 1
