@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
@@ -68,10 +70,6 @@ def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
 
 def local_date(moment: dt.datetime | str, zone: str = "Europe/Stockholm") -> str:
     """A date as the reader's language writes it."""
-    import zoneinfo
-
-    from flask_babel import get_locale
-
     value = dt.datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     value = value.astimezone(zoneinfo.ZoneInfo(zone))
     if str(get_locale()) == "sv":
@@ -183,13 +181,18 @@ def proposal(token: Token, proposal_id: str) -> str:
                            heatmap=_heatmap(found.document.get("summary", {}).get("days", {})))
 
 
+def _in_scope(token: Token, council_id: str) -> None:
+    """404 unless the token may act on this council (another council is not revealed)."""
+    if token.role != "admin" and council_id != token.council_id:
+        abort(404)
+
+
 def _own_proposal(token: Token, proposal_id: str) -> Any:
     try:
         found = services().plans.proposal(proposal_id)
     except NotFound:
         abort(404)
-    if token.role != "admin" and found.council_id != token.council_id:
-        abort(404)
+    _in_scope(token, found.council_id)
     return found
 
 
@@ -198,8 +201,6 @@ def _heatmap(days: dict[str, float]) -> list[dict[str, Any]]:
     that holds the first of a month carries the month's name."""
     if not days:
         return []
-    from flask_babel import get_locale
-
     months = (_SV_MONTHS if str(get_locale()) == "sv" else
               ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))
     first = dt.date.fromisoformat(min(days))
@@ -251,8 +252,6 @@ def cancel(token: Token, meeting_id: str) -> Response:
 def move(token: Token, meeting_id: str) -> Response:
     """Move a meeting to a new start, keeping its length."""
     meeting = _own_meeting(token, meeting_id)
-    import zoneinfo
-
     zone = services().store.council(meeting.council_id).council.timezone
     try:
         start = dt.datetime.fromisoformat(request.form.get("start", "")).replace(
@@ -286,8 +285,7 @@ def _own_member(token: Token, member_id: str) -> str:
         council_id = services().store.member_council(member_id)
     except NotFound:
         abort(404)
-    if token.role != "admin" and council_id != token.council_id:
-        abort(404)
+    _in_scope(token, council_id)
     return council_id
 
 
@@ -296,8 +294,7 @@ def _own_meeting(token: Token, meeting_id: str) -> Any:
         meeting = services().plans.meeting(meeting_id)
     except NotFound:
         abort(404)
-    if token.role != "admin" and meeting.council_id != token.council_id:
-        abort(404)
+    _in_scope(token, meeting.council_id)
     return meeting
 
 
