@@ -1,17 +1,29 @@
 """Events out as an iCalendar document (RFC 5545), knowing nothing of councils.
 
 Times are written in UTC, so no VTIMEZONE is needed and every client reads them alike.
+Every text value is escaped as RFC 5545 TEXT (line breaks become ``\\n``, control
+characters are left out), so no name or place can end a line or start a component, and
+every line is folded at 75 octets without cutting a character in two. The same events
+give the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-import icalendar
-
 __all__ = ["OutgoingEvent", "write_calendar"]
+
+_PRODID = "-//council-scheduler//meetings//EN"
+_STATUSES = frozenset({"TENTATIVE", "CONFIRMED", "CANCELLED"})
+_METHOD = re.compile(r"[A-Z][A-Z0-9-]*")
+# Python's str.splitlines and some readers end a line at any of these: written as \n.
+_LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+# RFC 5545 TEXT allows no other control character but HTAB.
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f]")
+_FOLD_AT = 75  # octets, RFC 5545 section 3.1
 
 
 @dataclass(frozen=True)
@@ -23,7 +35,7 @@ class OutgoingEvent:
     end: dt.datetime
     summary: str
     status: str = "CONFIRMED"  # TENTATIVE, CONFIRMED or CANCELLED
-    transparent: bool = False
+    transparent: bool = False  # the event leaves its attendee's time free
     sequence: int = 0
     location: str | None = None
     description: str | None = None
@@ -32,31 +44,97 @@ class OutgoingEvent:
 
 def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = "PUBLISH",
                    stamp: dt.datetime | None = None, refresh: dt.timedelta | None = None) -> bytes:
-    """The events as iCalendar bytes (CRLF, folded), with DTSTAMP on every event."""
-    stamp = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    calendar = icalendar.Calendar()
-    calendar.add("VERSION", "2.0")
-    calendar.add("PRODID", "-//council-scheduler//meetings//EN")
-    calendar.add("METHOD", method)
-    calendar.add("X-WR-CALNAME", name)
+    """The events as iCalendar bytes (UTF-8, CRLF, folded), with DTSTAMP on every event.
+
+    ``name`` is the calendar's display name; ``refresh`` how often subscribers should
+    fetch it again. A cancelled event stays in, marked cancelled and free. Raises
+    ValueError for a time without a zone, an end not after its start, an unknown status
+    or method, a negative sequence, or a refresh that is not a positive whole number of
+    seconds.
+    """
+    if not _METHOD.fullmatch(method):
+        raise ValueError(f"method {method!r} is not an iCalendar method")
+    stamp = _utc(stamp, "stamp") if stamp is not None else dt.datetime.now(dt.UTC)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{_PRODID}", f"METHOD:{method}",
+             f"NAME:{_text(name)}", f"X-WR-CALNAME:{_text(name)}"]
     if refresh is not None:
-        calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
-        calendar.add("X-PUBLISHED-TTL", refresh)
+        every = _duration(refresh)
+        lines += [f"REFRESH-INTERVAL;VALUE=DURATION:{every}", f"X-PUBLISHED-TTL:{every}"]
     for item in events:
-        event = icalendar.Event()
-        event.add("UID", item.uid)
-        event.add("DTSTAMP", (item.stamp or stamp).astimezone(dt.UTC).replace(microsecond=0))
-        event.add("DTSTART", item.start.astimezone(dt.UTC))
-        event.add("DTEND", item.end.astimezone(dt.UTC))
-        event.add("SUMMARY", item.summary)
-        event.add("STATUS", item.status)
-        event.add("SEQUENCE", item.sequence)
-        event.add("TRANSP", "TRANSPARENT" if item.transparent else "OPAQUE")
-        if item.status == "TENTATIVE":
-            event.add("X-MICROSOFT-CDO-BUSYSTATUS", "TENTATIVE")
-        if item.location:
-            event.add("LOCATION", item.location)
-        if item.description:
-            event.add("DESCRIPTION", item.description)
-        calendar.add_component(event)
-    return bytes(calendar.to_ical())
+        lines += _event(item, stamp)
+    lines.append("END:VCALENDAR")
+    return b"".join(_fold(line) for line in lines)
+
+
+def _event(item: OutgoingEvent, stamp: dt.datetime) -> Iterator[str]:
+    start, end = _utc(item.start, "start"), _utc(item.end, "end")
+    if end <= start:
+        raise ValueError(f"event {item.uid!r} ends at {end:%Y-%m-%d %H:%M:%S}Z, not after it starts")
+    if item.status not in _STATUSES:
+        raise ValueError(f"event {item.uid!r} has status {item.status!r}, not one of "
+                         f"{', '.join(sorted(_STATUSES))}")
+    if item.sequence < 0:
+        raise ValueError(f"event {item.uid!r} has a negative sequence")
+    free = item.transparent or item.status == "CANCELLED"
+    yield "BEGIN:VEVENT"
+    yield f"UID:{_text(item.uid)}"
+    yield f"DTSTAMP:{_time(_utc(item.stamp, 'stamp') if item.stamp is not None else stamp)}"
+    yield f"DTSTART:{_time(start)}"
+    yield f"DTEND:{_time(end)}"
+    yield f"SEQUENCE:{int(item.sequence)}"
+    yield f"STATUS:{item.status}"
+    yield f"SUMMARY:{_text(item.summary)}"
+    if item.location:
+        yield f"LOCATION:{_text(item.location)}"
+    if item.description:
+        yield f"DESCRIPTION:{_text(item.description)}"
+    yield f"TRANSP:{'TRANSPARENT' if free else 'OPAQUE'}"
+    # Outlook's own word for the time, as documented in [MS-OXCICAL]: FREE, TENTATIVE, BUSY.
+    busy = "FREE" if free else "TENTATIVE" if item.status == "TENTATIVE" else "BUSY"
+    yield f"X-MICROSOFT-CDO-BUSYSTATUS:{busy}"
+    yield "END:VEVENT"
+
+
+def _utc(when: dt.datetime, what: str) -> dt.datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"{what} {when.isoformat()} has no time zone")
+    return when.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _time(when: dt.datetime) -> str:
+    return when.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _text(value: str) -> str:
+    """``value`` as an RFC 5545 TEXT value (section 3.3.11), safe inside one line."""
+    value = _CONTROLS.sub("", value).encode("utf-8", "replace").decode("utf-8")
+    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _LINE_BREAKS.sub(r"\\n", value)
+
+
+def _duration(span: dt.timedelta) -> str:
+    """``span`` as an RFC 5545 DURATION value (section 3.3.6), e.g. PT1H or P1DT2H0M5S."""
+    if span <= dt.timedelta(0) or span % dt.timedelta(seconds=1):
+        raise ValueError(f"refresh {span} is not a positive whole number of seconds")
+    hours, rest = divmod(span.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = f"{hours}H" if hours else ""
+    if minutes or (hours and seconds):  # the grammar allows no hours followed by seconds
+        time += f"{minutes}M"
+    if seconds:
+        time += f"{seconds}S"
+    return f"P{f'{span.days}D' if span.days else ''}{f'T{time}' if time else ''}"
+
+
+def _fold(line: str) -> bytes:
+    """One content line as octets ending in CRLF, folded at 75 octets between characters."""
+    folded = bytearray()
+    width = 0
+    for char in line:
+        octets = char.encode("utf-8", "replace")
+        if width + len(octets) > _FOLD_AT:
+            folded += b"\r\n "
+            width = 1
+        folded += octets
+        width += len(octets)
+    return bytes(folded + b"\r\n")

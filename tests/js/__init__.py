@@ -1,0 +1,1 @@
+"""ical.js, the parser of Thunderbird and Nextcloud, as an independent reader of our feeds."""

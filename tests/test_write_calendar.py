@@ -1,0 +1,230 @@
+"""Writing iCalendar: every content line in its RFC 5545 / RFC 7986 or vendor form, every
+text escaped so that no value can end a line, and times in UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from calendars import read_busy
+from calendars.write import OutgoingEvent, write_calendar
+
+from .js.reader import ical_js
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+STAMP = dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC)
+WINDOW = (dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2028, 1, 1, tzinfo=dt.UTC))
+INJECTION = ("Anna\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20270101T000000Z\r\n"
+             "DTEND:20270102T000000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT")
+
+
+def meeting(**changes: object) -> OutgoingEvent:
+    """A two-hour meeting on 11 January 2027 at 09:00 in Stockholm."""
+    fields: dict[str, object] = {
+        "uid": "m1@council-scheduler", "summary": "Kulturrådet",
+        "start": dt.datetime(2027, 1, 11, 9, tzinfo=STOCKHOLM),
+        "end": dt.datetime(2027, 1, 11, 11, tzinfo=STOCKHOLM)}
+    return OutgoingEvent(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+def content_lines(data: bytes) -> list[str]:
+    """The logical lines of the document: CRLF endings, folds removed."""
+    assert data.endswith(b"\r\n")
+    return data.replace(b"\r\n ", b"").decode("utf-8").split("\r\n")[:-1]
+
+
+def calendar_name(calendar: icalendar.Calendar) -> str:
+    """X-WR-CALNAME read as RFC 5545 TEXT (icalendar 7 leaves X- properties escaped)."""
+    escaped = calendar["X-WR-CALNAME"].to_ical().decode()
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], escaped)
+
+
+def event_lines(data: bytes) -> list[str]:
+    """The content lines of the only event in the document."""
+    lines = content_lines(data)
+    return lines[lines.index("BEGIN:VEVENT") + 1:lines.index("END:VEVENT")]
+
+
+def test_a_feed_is_written_line_by_line_in_the_standard_and_vendor_forms():
+    data = write_calendar([meeting(location="Länsmuseet, Örebro", description="Dagordning")],
+                          name="Kulturrådet", stamp=STAMP, refresh=dt.timedelta(hours=1))
+    assert content_lines(data) == [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//council-scheduler//meetings//EN",
+        "METHOD:PUBLISH",
+        "NAME:Kulturrådet",
+        "X-WR-CALNAME:Kulturrådet",
+        "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
+        "X-PUBLISHED-TTL:PT1H",
+        "BEGIN:VEVENT",
+        "UID:m1@council-scheduler",
+        "DTSTAMP:20261201T093000Z",
+        "DTSTART:20270111T080000Z",
+        "DTEND:20270111T100000Z",
+        "SEQUENCE:0",
+        "STATUS:CONFIRMED",
+        "SUMMARY:Kulturrådet",
+        "LOCATION:Länsmuseet\\, Örebro",
+        "DESCRIPTION:Dagordning",
+        "TRANSP:OPAQUE",
+        "X-MICROSOFT-CDO-BUSYSTATUS:BUSY",
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+
+
+@pytest.mark.parametrize(("refresh", "written"), [
+    (dt.timedelta(hours=1), "PT1H"),
+    (dt.timedelta(minutes=90), "PT1H30M"),
+    (dt.timedelta(seconds=45), "PT45S"),
+    (dt.timedelta(days=1), "P1D"),
+    (dt.timedelta(days=1, hours=2, seconds=5), "P1DT2H0M5S"),
+])
+def test_the_refresh_hint_is_an_rfc_5545_duration_for_every_client(refresh, written):
+    lines = content_lines(write_calendar([], name="Råd", stamp=STAMP, refresh=refresh))
+    assert f"REFRESH-INTERVAL;VALUE=DURATION:{written}" in lines
+    assert f"X-PUBLISHED-TTL:{written}" in lines
+    assert icalendar.vDuration.from_ical(written) == refresh
+
+
+@pytest.mark.parametrize("refresh", [dt.timedelta(0), dt.timedelta(hours=-1),
+                                     dt.timedelta(seconds=1.5)])
+def test_a_refresh_hint_that_is_not_a_positive_whole_number_of_seconds_is_refused(refresh):
+    with pytest.raises(ValueError, match="refresh"):
+        write_calendar([], name="Råd", stamp=STAMP, refresh=refresh)
+
+
+def test_without_a_refresh_hint_neither_refresh_property_is_written():
+    lines = content_lines(write_calendar([], name="Råd", stamp=STAMP))
+    assert not [line for line in lines if "REFRESH" in line or "TTL" in line]
+
+
+def test_tentative_free_and_cancelled_events_say_so_to_outlook_and_to_the_standard():
+    written = {
+        "tentative": event_lines(write_calendar([meeting(status="TENTATIVE")], name="R",
+                                                stamp=STAMP)),
+        "free": event_lines(write_calendar([meeting(transparent=True)], name="R", stamp=STAMP)),
+        "cancelled": event_lines(write_calendar([meeting(status="CANCELLED")], name="R",
+                                                stamp=STAMP)),
+    }
+    assert written["tentative"][-3:] == ["SUMMARY:Kulturrådet", "TRANSP:OPAQUE",
+                                         "X-MICROSOFT-CDO-BUSYSTATUS:TENTATIVE"]
+    assert written["free"][-2:] == ["TRANSP:TRANSPARENT", "X-MICROSOFT-CDO-BUSYSTATUS:FREE"]
+    assert "STATUS:CANCELLED" in written["cancelled"]
+    assert written["cancelled"][-2:] == ["TRANSP:TRANSPARENT", "X-MICROSOFT-CDO-BUSYSTATUS:FREE"]
+
+
+def test_every_text_is_escaped_as_rfc_5545_text_and_reads_back_unchanged():
+    text = "Rådet; möte, \\ salen \\N 2\nrad två\r\nrad tre\rrad fyra\ttabb"
+    data = write_calendar([meeting(summary=text, location=text, description=text)], name=text,
+                          stamp=STAMP)
+    escaped = ("Rådet\\; möte\\, \\\\ salen \\\\N 2\\nrad två\\nrad tre\\nrad fyra\ttabb")
+    lines = content_lines(data)
+    for name in ("NAME", "X-WR-CALNAME", "SUMMARY", "LOCATION", "DESCRIPTION"):
+        assert f"{name}:{escaped}" in lines
+    calendar = icalendar.Calendar.from_ical(data)
+    (event,) = calendar.walk("VEVENT")
+    read = "Rådet; möte, \\ salen \\N 2\nrad två\nrad tre\nrad fyra\ttabb"
+    assert str(event["SUMMARY"]) == str(event["LOCATION"]) == str(event["DESCRIPTION"]) == read
+    assert calendar_name(calendar) == read
+    parsed = ical_js(data)
+    assert parsed["name"] == parsed["rfc7986_name"] == read
+    assert parsed["events"][0]["summary"] == parsed["events"][0]["location"] == read
+
+
+@pytest.mark.parametrize("separator", ["\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
+                                       "\u2029"])
+def test_other_line_separators_are_written_as_escaped_newlines(separator):
+    data = write_calendar([meeting(summary=f"a{separator}b")], name=f"c{separator}d", stamp=STAMP)
+    assert "SUMMARY:a\\nb" in event_lines(data)
+    assert "X-WR-CALNAME:c\\nd" in content_lines(data)
+
+
+def test_control_characters_are_left_out_so_every_reader_accepts_the_feed():
+    data = write_calendar([meeting(summary="Kultur\x00rå\x1bdet\x7f")], name="R\x07åd",
+                          stamp=STAMP)
+    assert "SUMMARY:Kulturrådet" in event_lines(data)
+    assert "X-WR-CALNAME:Råd" in content_lines(data)
+    assert len(read_busy(data, *WINDOW, cache=None).intervals) == 1
+
+
+def test_a_lone_surrogate_in_a_text_does_not_stop_the_feed():
+    data = write_calendar([meeting(summary="Råd\ud800et")], name="Råd", stamp=STAMP)
+    assert "SUMMARY:Råd?et" in event_lines(data)
+
+
+def test_no_carriage_return_or_line_feed_appears_but_as_a_crlf_line_ending():
+    text = f"{INJECTION}\rUID:y\n\n\r\r"
+    data = write_calendar([meeting(summary=text, location=text, description=text)], name=text,
+                          stamp=STAMP)
+    assert data.count(b"\r") == data.count(b"\n") == data.count(b"\r\n")
+    assert re.search(rb"\r\n(?!(?:[A-Z-]+[;:]| ))", data[:-2]) is None
+
+
+@pytest.mark.parametrize("field", ["summary", "location", "description", "name"])
+def test_a_text_that_looks_like_an_event_stays_text_for_every_reader(field):
+    event = meeting(**{field: INJECTION}) if field != "name" else meeting()
+    data = write_calendar([event], name=INJECTION if field == "name" else "Råd", stamp=STAMP)
+    (parsed,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    written = {"summary": parsed.get("SUMMARY"), "location": parsed.get("LOCATION"),
+               "description": parsed.get("DESCRIPTION"),
+               "name": calendar_name(icalendar.Calendar.from_ical(data))}
+    assert str(written[field]) == INJECTION.replace("\r\n", "\n")
+    parsed_js = ical_js(data)
+    assert [e["uid"] for e in parsed_js["events"]] == ["m1@council-scheduler"]
+    written_js = {**parsed_js["events"][0], "name": parsed_js["name"]}
+    assert written_js[field] == INJECTION.replace("\r\n", "\n")
+    (busy,) = read_busy(data, *WINDOW, cache=None).intervals
+    assert busy.start == dt.datetime(2027, 1, 11, 8, tzinfo=dt.UTC)
+
+
+def test_long_lines_are_folded_at_75_octets_without_splitting_a_character():
+    text = "Sammanträde i Länsmuseets hörsal – " + "åäö€𝄞" * 40
+    data = write_calendar([meeting(summary=text)], name=text, stamp=STAMP)
+    physical = data.split(b"\r\n")[:-1]
+    assert max(len(line) for line in physical) == 75
+    for line in physical:
+        line.decode("utf-8")  # no character cut in two
+    assert f"SUMMARY:{text}" in event_lines(data)
+    assert str(icalendar.Calendar.from_ical(data).walk("VEVENT")[0]["SUMMARY"]) == text
+
+
+def test_times_are_written_in_utc_whatever_zone_they_come_in():
+    summer = meeting(start=dt.datetime(2027, 7, 1, 9, 0, 0, 999_999, tzinfo=STOCKHOLM),
+                     end=dt.datetime(2027, 7, 1, 12, tzinfo=STOCKHOLM),
+                     stamp=dt.datetime(2027, 6, 1, 10, tzinfo=STOCKHOLM))
+    lines = event_lines(write_calendar([summer], name="R", stamp=STAMP))
+    assert {"DTSTART:20270701T070000Z", "DTEND:20270701T100000Z",
+            "DTSTAMP:20270601T080000Z"} <= set(lines)
+
+
+def test_a_time_without_a_zone_is_refused_rather_than_guessed():
+    with pytest.raises(ValueError, match="zone"):
+        write_calendar([meeting(start=dt.datetime(2027, 1, 11, 9))], name="R", stamp=STAMP)
+    with pytest.raises(ValueError, match="zone"):
+        write_calendar([meeting()], name="R", stamp=dt.datetime(2027, 1, 1))
+
+
+@pytest.mark.parametrize("changes", [
+    {"end": dt.datetime(2027, 1, 11, 9, tzinfo=STOCKHOLM)},
+    {"status": "confirmed"},
+    {"status": "DONE"},
+    {"sequence": -1},
+])
+def test_an_event_the_standard_does_not_allow_is_refused(changes):
+    with pytest.raises(ValueError):
+        write_calendar([meeting(**changes)], name="R", stamp=STAMP)
+
+
+def test_the_same_events_give_the_same_bytes_and_the_uid_is_kept_as_given():
+    events = [meeting(sequence=3), meeting(uid="0123abcd@council-scheduler")]
+    first = write_calendar(events, name="R", stamp=STAMP, refresh=dt.timedelta(hours=1))
+    assert write_calendar(events, name="R", stamp=STAMP, refresh=dt.timedelta(hours=1)) == first
+    assert [line for line in content_lines(first) if line.startswith("UID:")] == [
+        "UID:m1@council-scheduler", "UID:0123abcd@council-scheduler"]
+    assert "SEQUENCE:3" in content_lines(first)
