@@ -3,8 +3,8 @@
 A representative sees the council's meetings as busy. A substitute sees a meeting as
 *standby* (busy) when the representative is likely unavailable – predicted probability
 under one half, or a notice of absence recorded – and otherwise as information only
-(free). Cancelled meetings stay in the feed, marked cancelled, so subscribed clients
-remove them.
+(free). Cancelled meetings stay in the feed for 90 days, marked cancelled, so subscribed
+clients remove them. The feed speaks Swedish, or English when asked.
 """
 
 from __future__ import annotations
@@ -54,31 +54,75 @@ def representative_probability(party: Party, intervals: Sequence[BusyInterval] |
     return member.reliability(weights) * weights.q(_QUALITY[int(code)])
 
 
-def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None) -> OutgoingEvent:
+@dataclass(frozen=True)
+class _Words:
+    """What a feed says, in one language."""
+
+    representative: str
+    substitute: str
+    calendar: str  # {council}, {member}, {role}
+    preliminary: str  # {council}
+    standby: str  # {council}
+    information: str  # {council}
+    cancelled: str  # {summary}
+
+
+_LANGUAGES = {
+    "sv": _Words(
+        representative="ledamot", substitute="ersättare",
+        calendar="{council} – {member} ({role})",
+        preliminary="{council} (preliminärt datum)",
+        standby="Beredskap: {council} – din ledamot kan troligen inte komma",
+        information="{council} (för kännedom: din ledamot väntas komma)",
+        cancelled="Inställt: {summary}"),
+    "en": _Words(
+        representative="representative", substitute="substitute",
+        calendar="{council} – {member} ({role})",
+        preliminary="{council} (preliminary date)",
+        standby="Standby: {council} – your representative is likely unavailable",
+        information="{council} (for information: your representative is expected)",
+        cancelled="Cancelled: {summary}"),
+}
+
+
+def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None,
+           words: _Words) -> OutgoingEvent:
     uid = f"{meeting.id}@council-scheduler"
     if meeting.status == "proposed":
-        return OutgoingEvent(uid, meeting.start, meeting.end, f"{council} (preliminary date)",
-                             status="TENTATIVE", sequence=meeting.sequence, location=venue,
-                             stamp=meeting.updated_at)
-    status = "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED"
-    if member.role == "representative":
-        return OutgoingEvent(uid, meeting.start, meeting.end, council, status=status,
+        return OutgoingEvent(uid, meeting.start, meeting.end,
+                             words.preliminary.format(council=council), status="TENTATIVE",
                              sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
-    standby = (meeting.representative_absent
-               or meeting.representative_probability < _STANDBY_BELOW)
-    summary = (f"Standby: {council} – your representative is likely unavailable" if standby
-               else f"{council} (for information: your representative is expected)")
-    return OutgoingEvent(uid, meeting.start, meeting.end, summary, status=status,
-                         transparent=not standby, sequence=meeting.sequence, location=venue,
-                         stamp=meeting.updated_at)
+    standby = member.role == "substitute" and (
+        meeting.representative_absent or meeting.representative_probability < _STANDBY_BELOW)
+    if member.role == "representative":
+        summary = council
+    elif standby:
+        summary = words.standby.format(council=council)
+    else:
+        summary = words.information.format(council=council)
+    cancelled = meeting.status == "cancelled"
+    if cancelled:
+        summary = words.cancelled.format(summary=summary)
+    return OutgoingEvent(uid, meeting.start, meeting.end, summary,
+                         status="CANCELLED" if cancelled else "CONFIRMED",
+                         transparent=member.role == "substitute" and not standby,
+                         sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
 
 
 def member_feed(member: Member, council: str, venue: str | None, meetings: Sequence[FeedMeeting],
-                now: dt.datetime) -> bytes:
-    """The member's feed as iCalendar bytes; the same inputs give the same bytes."""
+                now: dt.datetime, *, language: str = "sv") -> bytes:
+    """The member's feed as iCalendar bytes, in Swedish (``"sv"``) or English (``"en"``).
+
+    The same inputs give the same bytes. Raises ValueError for any other language.
+    """
+    words = _LANGUAGES.get(language)
+    if words is None:
+        raise ValueError(f"language {language!r} is not one of {', '.join(_LANGUAGES)}")
     shown = [m for m in meetings
              if m.status != "cancelled" or m.end > now - _KEEP_CANCELLED]
-    events = [_event(m, member, council, venue) for m in sorted(shown, key=lambda m: m.start)]
+    events = [_event(m, member, council, venue, words)
+              for m in sorted(shown, key=lambda m: m.start)]
     latest = max((m.updated_at for m in shown), default=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
-    return write_calendar(events, name=f"{council} – {member.name}", stamp=latest,
-                          refresh=dt.timedelta(hours=1))
+    role = words.representative if member.role == "representative" else words.substitute
+    name = words.calendar.format(council=council, member=member.name, role=role)
+    return write_calendar(events, name=name, stamp=latest, refresh=dt.timedelta(hours=1))
