@@ -6,13 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from api import create_app
 from calendars import read_busy
-from scheduler.council import Member
+from scheduler.council import Member, Role
 from scheduler.feeds import FeedMeeting, member_feed
 
 from .council_helpers import ics
@@ -51,11 +56,11 @@ def summaries(feed: bytes) -> list[str]:
 
 def calendar_name(feed: bytes) -> str:
     """X-WR-CALNAME read as RFC 5545 TEXT (icalendar 7 leaves X- properties escaped)."""
-    escaped = icalendar.Calendar.from_ical(feed)["X-WR-CALNAME"].to_ical().decode()
+    escaped = str(icalendar.Calendar.from_ical(feed)["X-WR-CALNAME"])
     return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m[1] in "nN" else m[1], escaped)
 
 
-def test_a_substitutes_feed_speaks_swedish_by_default():
+def test_a_substitutes_feed_speaks_swedish_by_default() -> None:
     feed = member_feed(Member("Erik Ek", "substitute"), "Kulturrådet", None, MEETINGS, NOW)
     assert calendar_name(feed) == "Kulturrådet – Erik Ek (ersättare)"
     assert summaries(feed) == [
@@ -67,7 +72,7 @@ def test_a_substitutes_feed_speaks_swedish_by_default():
     ]
 
 
-def test_a_substitutes_feed_speaks_english_when_asked():
+def test_a_substitutes_feed_speaks_english_when_asked() -> None:
     feed = member_feed(Member("Erik Ek", "substitute"), "Kulturrådet", None, MEETINGS, NOW,
                        language="en")
     assert calendar_name(feed) == "Kulturrådet – Erik Ek (substitute)"
@@ -86,21 +91,21 @@ def test_a_substitutes_feed_speaks_english_when_asked():
     ("en", "Kulturrådet – Anna Ek (representative)", "Kulturrådet (preliminary date)",
      "Cancelled: Kulturrådet"),
 ])
-def test_a_representatives_feed_names_the_council_in_the_members_language(language, name,
-                                                                          preliminary, cancelled):
+def test_a_representatives_feed_names_the_council_in_the_members_language(
+        language: str, name: str, preliminary: str, cancelled: str) -> None:
     feed = member_feed(Member("Anna Ek", "representative"), "Kulturrådet", None, MEETINGS, NOW,
                        language=language)
     assert calendar_name(feed) == name
     assert summaries(feed) == ["Kulturrådet"] * 3 + [preliminary, cancelled]
 
 
-def test_a_language_the_feed_does_not_speak_is_refused():
+def test_a_language_the_feed_does_not_speak_is_refused() -> None:
     with pytest.raises(ValueError, match="language"):
         member_feed(Member("Anna Ek", "representative"), "Kulturrådet", None, MEETINGS, NOW,
                     language="de")
 
 
-def test_only_a_likely_absent_representative_puts_the_substitute_on_standby():
+def test_only_a_likely_absent_representative_puts_the_substitute_on_standby() -> None:
     feed = member_feed(Member("Erik Ek", "substitute"), "Kulturrådet", None, MEETINGS[:3], NOW)
     events = icalendar.Calendar.from_ical(feed).walk("VEVENT")
     assert [str(e["TRANSP"]) for e in events] == ["TRANSPARENT", "OPAQUE", "OPAQUE"]
@@ -110,8 +115,9 @@ def test_only_a_likely_absent_representative_puts_the_substitute_on_standby():
 
 @pytest.mark.parametrize("role", ["representative", "substitute"])
 @pytest.mark.parametrize("where", ["member", "council", "venue"])
-def test_a_name_that_looks_like_an_event_stays_a_name_for_every_reader(where, role):
-    member = Member(INJECTION if where == "member" else "Anna Ek", role)  # type: ignore[arg-type]
+def test_a_name_that_looks_like_an_event_stays_a_name_for_every_reader(
+        where: str, role: Role) -> None:
+    member = Member(INJECTION if where == "member" else "Anna Ek", role)
     council = INJECTION if where == "council" else "Kulturrådet"
     venue = INJECTION if where == "venue" else "Länsmuseet, Örebro"
     meetings = [feed_meeting(0, probability=0.1), feed_meeting(1, status="proposed")]
@@ -131,14 +137,14 @@ def test_a_name_that_looks_like_an_event_stays_a_name_for_every_reader(where, ro
     assert [(b.start, b.end) for b in busy] == [(m.start, m.end) for m in meetings]
 
 
-def test_the_same_inputs_give_the_same_bytes_whenever_the_feed_is_built():
+def test_the_same_inputs_give_the_same_bytes_whenever_the_feed_is_built() -> None:
     member = Member("Erik Ek", "substitute")
     first = member_feed(member, "Kulturrådet", "Länsmuseet", MEETINGS, NOW)
     later = NOW + dt.timedelta(days=3)
     assert member_feed(member, "Kulturrådet", "Länsmuseet", MEETINGS, later) == first
 
 
-def test_a_cancelled_meeting_leaves_the_feed_ninety_days_after_it_ended():
+def test_a_cancelled_meeting_leaves_the_feed_ninety_days_after_it_ended() -> None:
     member = Member("Anna Ek", "representative")
     cancelled = feed_meeting(0, status="cancelled")
     kept = member_feed(member, "Kulturrådet", None, [cancelled], cancelled.end + dt.timedelta(days=89))
@@ -146,8 +152,17 @@ def test_a_cancelled_meeting_leaves_the_feed_ninety_days_after_it_ended():
     assert b"STATUS:CANCELLED" in kept and b"BEGIN:VEVENT" not in gone
 
 
+World = tuple[FlaskClient, dict[str, str], str, str, dict[str, Any]]
+
+
+def json_of(answer: Any) -> Any:
+    """The JSON body of a test client's answer."""
+    return answer.get_json()
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
+def app(request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with database(request.param, tmp_path_factory.mktemp(request.param)) as engine:
         app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False)})
         yield app
@@ -155,29 +170,31 @@ def app(request, tmp_path_factory):
 
 
 @pytest.fixture
-def world(app):
+def world(app: Flask) -> World:
     """A council with a confirmed meeting; the secretary's headers and the member ids."""
     client = app.test_client()
     services = app.extensions["council_services"]
     admin = {"Authorization": f"Bearer {services.store.create_token('admin')[1]}"}
-    council = client.post("/api/councils", json=COUNCIL, headers=admin).json
+    council = json_of(client.post("/api/councils", json=COUNCIL, headers=admin))
     secretary = {"Authorization":
                  f"Bearer {services.store.create_token('secretary', council['id'])[1]}"}
     rep, sub = (m["id"] for m in council["parties"][0]["members"])
-    proposal = client.post(f"/api/councils/{council['id']}/proposals", json=OPTIONS,
-                           headers=secretary).json
-    meeting = client.post(f"/api/proposals/{proposal['id']}/confirm", headers=secretary
-                          ).json["meetings"][0]
+    proposal = json_of(client.post(f"/api/councils/{council['id']}/proposals", json=OPTIONS,
+                                   headers=secretary))
+    meeting = json_of(client.post(f"/api/proposals/{proposal['id']}/confirm",
+                                  headers=secretary))["meetings"][0]
     return client, secretary, rep, sub, meeting
 
 
-def feed_url(client, headers, member):
-    link = client.get(f"/api/members/{member}/feed", headers=headers).json
+def feed_url(client: FlaskClient, headers: dict[str, str], member: str) -> str:
+    """The path of the member's feed, from the secretary's feed link."""
+    link = json_of(client.get(f"/api/members/{member}/feed", headers=headers))
     assert link["webcal"].startswith("webcal://")
-    return link["url"].removeprefix("http://localhost")
+    url: str = link["url"]
+    return url.removeprefix("http://localhost")
 
 
-def test_a_representatives_feed_is_valid_for_both_parsers(world):
+def test_a_representatives_feed_is_valid_for_both_parsers(world: World) -> None:
     client, headers, rep, _, meeting = world
     answer = client.get(feed_url(client, headers, rep))
     assert answer.status_code == 200
@@ -187,21 +204,21 @@ def test_a_representatives_feed_is_valid_for_both_parsers(world):
     assert calendar.get("PRODID") and calendar.get("REFRESH-INTERVAL")
     (event,) = calendar.walk("VEVENT")
     assert str(event["UID"]) == f"{meeting['id']}@council-scheduler"
-    assert event.get("DTSTAMP") and int(event["SEQUENCE"]) == 0
+    assert event.get("DTSTAMP") and str(event["SEQUENCE"]) == "0"
     assert str(event["LOCATION"]) == "Länsmuseet, Örebro" and str(event["STATUS"]) == "CONFIRMED"
     parsed = ical_js(answer.data)
     assert parsed["method"] == "PUBLISH"
     assert parsed["events"][0]["start"] == "2027-01-11T08:00:00.000Z"  # 09:00 in Stockholm
 
 
-def test_after_a_move_and_a_cancellation_a_subscriber_sees_the_new_time_then_nothing(world):
+def test_after_a_move_and_a_cancellation_a_subscriber_sees_the_new_time_then_nothing(world: World) -> None:
     client, headers, rep, _, meeting = world
     url = feed_url(client, headers, rep)
     window = (dt.datetime(2027, 1, 1, tzinfo=dt.UTC), dt.datetime(2027, 2, 1, tzinfo=dt.UTC))
     moved = client.patch(f"/api/meetings/{meeting['id']}", headers=headers,
                          json={"start": "2027-01-13T13:00:00+01:00",
                                "end": "2027-01-13T16:00:00+01:00"})
-    assert moved.status_code == 200 and moved.json["sequence"] == 1
+    assert moved.status_code == 200 and json_of(moved)["sequence"] == 1
     body = client.get(url).data
     (busy,) = read_busy(body, *window, cache=None).intervals
     assert busy.start == dt.datetime(2027, 1, 13, 12, tzinfo=dt.UTC)
@@ -215,7 +232,7 @@ def test_after_a_move_and_a_cancellation_a_subscriber_sees_the_new_time_then_not
     assert (event["status"], event["sequence"]) == ("CANCELLED", 2)
 
 
-def test_a_substitute_is_on_standby_only_when_the_representative_is_likely_away(world):
+def test_a_substitute_is_on_standby_only_when_the_representative_is_likely_away(world: World) -> None:
     client, headers, rep, sub, _meeting = world
     url = feed_url(client, headers, sub)
     first = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")[0]
@@ -227,7 +244,7 @@ def test_a_substitute_is_on_standby_only_when_the_representative_is_likely_away(
     assert str(second["SUMMARY"]).startswith("Beredskap") and str(second["TRANSP"]) == "OPAQUE"
 
 
-def test_a_recorded_notice_of_absence_puts_the_substitute_on_standby(world):
+def test_a_recorded_notice_of_absence_puts_the_substitute_on_standby(world: World) -> None:
     client, headers, rep, sub, meeting = world
     assert client.post(f"/api/meetings/{meeting['id']}/attendance", headers=headers,
                        json={"member_id": rep, "state": "absent_notice"}).status_code == 204
@@ -236,23 +253,23 @@ def test_a_recorded_notice_of_absence_puts_the_substitute_on_standby(world):
     assert str(event["SUMMARY"]).startswith("Beredskap") and str(event["TRANSP"]) == "OPAQUE"
 
 
-def test_the_feed_answers_304_to_its_etag_and_a_rotated_link_stops_working(world):
+def test_the_feed_answers_304_to_its_etag_and_a_rotated_link_stops_working(world: World) -> None:
     client, headers, rep, _, _ = world
     url = feed_url(client, headers, rep)
     first = client.get(url)
     assert client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
-    rotated = client.post(f"/api/members/{rep}/feed/rotate", headers=headers).json["url"]
+    rotated = json_of(client.post(f"/api/members/{rep}/feed/rotate", headers=headers))["url"]
     assert client.get(url).status_code == 404
     assert client.get(rotated.removeprefix("http://localhost")).status_code == 200
 
 
-def test_preliminary_dates_can_be_published_as_tentative_holds(world):
+def test_preliminary_dates_can_be_published_as_tentative_holds(world: World) -> None:
     client, headers, rep, _, meeting = world
-    council_id = client.get(f"/api/proposals/{meeting['proposal_id']}", headers=headers
-                            ).json["council_id"]
+    council_id = json_of(client.get(f"/api/proposals/{meeting['proposal_id']}",
+                                    headers=headers))["council_id"]
     later = {**OPTIONS, "from": "2027-02-01", "to": "2027-02-06"}
-    proposal = client.post(f"/api/councils/{council_id}/proposals", json=later,
-                           headers=headers).json
+    proposal = json_of(client.post(f"/api/councils/{council_id}/proposals", json=later,
+                                   headers=headers))
     url = feed_url(client, headers, rep)
     plain = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")
     held = icalendar.Calendar.from_ical(client.get(url + "?holds=1").data).walk("VEVENT")
@@ -262,22 +279,23 @@ def test_preliminary_dates_can_be_published_as_tentative_holds(world):
     assert ical_js(client.get(url + "?holds=1").data)["events"]
 
 
-def test_the_chairs_report_says_who_covers_each_party_and_why_in_json_and_csv(app, world):
+def test_the_chairs_report_says_who_covers_each_party_and_why_in_json_and_csv(
+        app: Flask, world: World) -> None:
     client, headers, rep, sub, meeting = world
     services = app.extensions["council_services"]
-    council_id = client.get(f"/api/proposals/{meeting['proposal_id']}", headers=headers
-                            ).json["council_id"]
+    council_id = json_of(client.get(f"/api/proposals/{meeting['proposal_id']}",
+                                    headers=headers))["council_id"]
     chair = {"Authorization": f"Bearer {services.store.create_token('chair', council_id)[1]}"}
     away = ics(("x", "20270111T080000", "20270111T170000", "OOF"))
     client.put(f"/api/members/{rep}/calendar", data=away, content_type="text/calendar",
                headers=headers)
-    report = client.get(f"/api/councils/{council_id}/reports/conflicts", headers=chair).json
+    report = json_of(client.get(f"/api/councils/{council_id}/reports/conflicts", headers=chair))
     party = report["meetings"][0]["parties"][0]
     assert (party["covered_by"], party["why"]) == ("substitute", "representative out of office")
     busy = ics(("y", "20270111T080000", "20270111T170000"))
     client.put(f"/api/members/{sub}/calendar", data=busy, content_type="text/calendar",
                headers=headers)
-    report = client.get(f"/api/councils/{council_id}/reports/conflicts", headers=chair).json
+    report = json_of(client.get(f"/api/councils/{council_id}/reports/conflicts", headers=chair))
     (row,) = report["meetings"]
     party = row["parties"][0]
     assert party["covered_by"] == "uncovered"
@@ -288,10 +306,10 @@ def test_the_chairs_report_says_who_covers_each_party_and_why_in_json_and_csv(ap
     assert csv.mimetype == "text/csv"
     assert csv.data.decode().splitlines()[1].startswith(row["start"])
     bad = client.get(f"/api/councils/{council_id}/reports/conflicts?format=pdf", headers=chair)
-    assert bad.status_code == 400 and bad.json["invalid-params"][0]["name"] == "format"
+    assert bad.status_code == 400 and json_of(bad)["invalid-params"][0]["name"] == "format"
 
 
-def test_the_feed_version_changes_with_every_change_that_shows(app, world):
+def test_the_feed_version_changes_with_every_change_that_shows(app: Flask, world: World) -> None:
     client, headers, rep, _, meeting = world
     url = feed_url(client, headers, rep)
     first = client.get(url).headers["ETag"]
@@ -305,15 +323,16 @@ def test_the_feed_version_changes_with_every_change_that_shows(app, world):
     assert b"STATUS:CANCELLED" in third.data
 
 
-def test_behind_a_proxy_feed_links_carry_the_public_address(tmp_path, monkeypatch):
+def test_behind_a_proxy_feed_links_carry_the_public_address(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCHEDULER_BEHIND_PROXY", "1")
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     services = app.extensions["council_services"]
     admin = {"Authorization": f"Bearer {services.store.create_token('admin')[1]}"}
     client = app.test_client()
-    council = client.post("/api/councils", json=COUNCIL, headers=admin).json
+    council = json_of(client.post("/api/councils", json=COUNCIL, headers=admin))
     member = council["parties"][0]["members"][0]["id"]
-    link = client.get(f"/api/members/{member}/feed", headers={
-        **admin, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "moten.example.se"}).json
+    link = json_of(client.get(f"/api/members/{member}/feed", headers={
+        **admin, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "moten.example.se"}))
     assert link["url"].startswith("https://moten.example.se/feeds/")
     services.store.engine.dispose()
