@@ -50,7 +50,7 @@ def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = 
     fetch it again. A cancelled event stays in, marked cancelled and free. Raises
     ValueError for a time without a zone, an end not after its start, an unknown status
     or method, a negative sequence, or a refresh that is not a positive whole number of
-    seconds.
+    minutes.
     """
     if not _METHOD.fullmatch(method):
         raise ValueError(f"method {method!r} is not an iCalendar method")
@@ -113,16 +113,14 @@ def _text(value: str) -> str:
 
 
 def _duration(span: dt.timedelta) -> str:
-    """``span`` as an RFC 5545 DURATION value (section 3.3.6), e.g. PT1H or P1DT2H0M5S."""
-    if span <= dt.timedelta(0) or span % dt.timedelta(seconds=1):
-        raise ValueError(f"refresh {span} is not a positive whole number of seconds")
-    hours, rest = divmod(span.seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    time = f"{hours}H" if hours else ""
-    if minutes or (hours and seconds):  # the grammar allows no hours followed by seconds
-        time += f"{minutes}M"
-    if seconds:
-        time += f"{seconds}S"
+    """``span`` as an RFC 5545 DURATION value (section 3.3.6), e.g. PT1H or P1DT2H5M.
+
+    Whole minutes only: [MS-OXCICAL] gives X-PUBLISHED-TTL a granularity of minutes.
+    """
+    if span <= dt.timedelta(0) or span % dt.timedelta(minutes=1):
+        raise ValueError(f"refresh {span} is not a positive whole number of minutes")
+    hours, minutes = divmod(span.seconds // 60, 60)
+    time = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
     return f"P{f'{span.days}D' if span.days else ''}{f'T{time}' if time else ''}"
 
 
