@@ -6,21 +6,98 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MeetingView", "MemberView", "PartyView", "Proposal", "coverage"]
+__all__ = ["REASONS", "AlternativeView", "Coverage", "MeetingView", "MemberView", "PartyView",
+           "Proposal", "Reason", "coverage", "explain"]
 
 _COVERED = 0.5  # a member this likely to come covers the party
-_WHY = {"free": "free but unreliable", "tentative": "tentative", "busy": "busy",
-        "oof": "out of office", "unknown": "has no calendar"}
+REASONS = {"notice": "gave notice of absence", "unreliable": "free but unreliable",
+           "tentative": "tentative", "busy": "busy", "oof": "out of office",
+           "unknown": "has no calendar", "no_substitute": "no substitute"}
+"""Why a member does not cover their party, by reason code, in the words of ``why``."""
 
 
 @dataclass(frozen=True)
 class MemberView:
-    """One member at one meeting."""
+    """One member at one meeting; ``notice`` when they gave notice of absence."""
 
     name: str
     role: str
     status: str
     probability: float
+    notice: bool = False
+
+    @property
+    def covers(self) -> bool:
+        """Likely enough to come to cover the party."""
+        return self.probability >= _COVERED
+
+    @property
+    def reason(self) -> str:
+        """The reason code (of ``REASONS``) for which this member may not come."""
+        if self.notice:
+            return "notice"
+        return "unreliable" if self.status == "free" else self.status
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One member who cannot cover the party, and why; ``no_substitute`` has no member."""
+
+    role: str
+    name: str | None
+    reason: str
+
+    def words(self) -> str:
+        """The reason in English words: ``representative busy``, ``no substitute``."""
+        if self.reason == "no_substitute":
+            return REASONS["no_substitute"]
+        return f"{self.role} {REASONS[self.reason]}"
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"role", "name", "reason"}``."""
+        return {"role": self.role, "name": self.name, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Who covers a party at a meeting, and the members who cannot, in order."""
+
+    covered_by: str  # "representative" | "substitute" | "uncovered"
+    reasons: tuple[Reason, ...]
+
+    @property
+    def why(self) -> str | None:
+        """The reasons in English words, or None when the representative covers."""
+        return ", ".join(r.words() for r in self.reasons) or None
+
+
+def _change(value: float) -> float:
+    """A change rounded for JSON; one too small for four decimals kept as it is, so that
+    it is never 0 or ``-0.0`` unless it is exactly 0."""
+    rounded = round(value, 4)
+    return value if value and not rounded else rounded + 0.0
+
+
+def explain(members: tuple[MemberView, ...]) -> Coverage:
+    """Who covers the party: the representative when likely to come, else a substitute
+    likely to come; the reasons name the representative when not covering and, when no one
+    covers, every substitute too (or that there is none)."""
+    representative = next(m for m in members if m.role == "representative")
+    substitutes = [m for m in members if m.role == "substitute"]
+    if representative.covers:
+        return Coverage("representative", ())
+    reasons = [Reason(representative.role, representative.name, representative.reason)]
+    if any(m.covers for m in substitutes):
+        return Coverage("substitute", tuple(reasons))
+    reasons += [Reason(m.role, m.name, m.reason) for m in substitutes] or [
+        Reason("substitute", None, "no_substitute")]
+    return Coverage("uncovered", tuple(reasons))
+
+
+def coverage(members: tuple[MemberView, ...]) -> tuple[str, str | None]:
+    """Who covers the party at a meeting, and why the others cannot (English words)."""
+    found = explain(members)
+    return found.covered_by, found.why
 
 
 @dataclass(frozen=True)
@@ -33,6 +110,11 @@ class PartyView:
     members: tuple[MemberView, ...]
     covered_by: str  # "representative" | "substitute" | "uncovered"
     why: str | None = None
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The members who cannot cover the party, and why."""
+        return explain(self.members).reasons
 
 
 @dataclass(frozen=True)
@@ -90,6 +172,17 @@ class Proposal:
         return sorted(p for p, v in self.per_party.items()
                       if v > self.attendance_per_party.get(p, v) + 1e-9)
 
+    @property
+    def party_names(self) -> dict[str, str]:
+        """Each party's name by id, as the meetings give them."""
+        return {p.party: p.name for m in self.meetings for p in m.parties}
+
+    @property
+    def gainer_names(self) -> list[str]:
+        """The names of the ``gainers``, in the same order."""
+        names = self.party_names
+        return [names.get(p, p) for p in self.gainers]
+
     def as_json(self) -> dict[str, Any]:
         """The ``propose --format json`` document of the contract (and more)."""
         doc: dict[str, Any] = {"status": self.status, "objective": self.objective,
@@ -104,12 +197,13 @@ class Proposal:
                 "party": p.party, "name": p.name, "presence": round(p.presence, 4),
                 "covered_by": p.covered_by,
                 **({"why": p.why} if p.why else {}),
+                "reasons": [r.as_json() for r in p.reasons],
                 "members": [{"name": x.name, "role": x.role, "status": x.status,
                              "probability": round(x.probability, 4)} for x in p.members],
             } for p in m.parties],
             "alternatives": [{"start": a.start.isoformat(), "end": a.end.isoformat(),
-                              "worst_change": round(a.worst_change, 4),
-                              "total_change": round(a.total_change, 4)}
+                              "worst_change": _change(a.worst_change),
+                              "total_change": _change(a.total_change)}
                              for a in m.alternatives],
         } for m in self.meetings]
         doc["summary"] = {
@@ -126,23 +220,9 @@ class Proposal:
                 "attendance_worst_party_expected": round(self.attendance_worst or 0.0, 4),
                 "total_given_up": round(self.price_of_fairness, 4),
                 "gainers": self.gainers,
+                "gainer_names": self.gainer_names,
             }
         if self.warnings:
             doc["warnings"] = list(self.warnings)
         return doc
 
-
-def coverage(members: tuple[MemberView, ...]) -> tuple[str, str | None]:
-    """Who covers the party at a meeting, and why the others cannot."""
-    representative = next(m for m in members if m.role == "representative")
-    substitutes = [m for m in members if m.role == "substitute"]
-    if representative.probability >= _COVERED:
-        return "representative", None
-    rep_why = f"representative {_WHY[representative.status]}"
-    covering = [m for m in substitutes if m.probability >= _COVERED]
-    if covering:
-        return "substitute", rep_why
-    if not substitutes:
-        return "uncovered", f"{rep_why}, no substitute"
-    others = ", ".join(f"substitute {_WHY[m.status]}" for m in substitutes)
-    return "uncovered", f"{rep_why}, {others}"

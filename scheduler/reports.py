@@ -4,17 +4,18 @@ each party's expected against recorded attendance. Never an event's title: only 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
+import numpy as np
 
 from .availability import STATUSES, presence
 from .council import Council
+from .formats import csv_text
 from .planning import BusyMap
-from .proposal import MemberView, coverage
+from .proposal import MemberView, explain
 
 __all__ = ["ReportMeeting", "conflict_report", "report_csv"]
 
@@ -37,7 +38,8 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
     expected against the recorded attendance of past meetings."""
     live = [m for m in meetings if m.state != "cancelled"]
     available = presence(council, [(m.start, m.end) for m in live], busy)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    present = np.empty((len(council.parties), len(live)))  # with notices of absence
     for column, meeting in enumerate(live):
         parties = []
         for p, party in enumerate(council.parties):
@@ -45,19 +47,22 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                 MemberView(member.name, member.role,
                            STATUSES[int(available.status[(party.id, i)][column])],
                            0.0 if (party.id, i) in meeting.notices
-                           else float(available.probability[(party.id, i)][column]))
+                           else float(available.probability[(party.id, i)][column]),
+                           notice=(party.id, i) in meeting.notices)
                 for i, member in enumerate(party.members))
-            covered_by, why = coverage(members)
-            parties.append({"party": party.id, "name": party.name, "covered_by": covered_by,
-                            "why": why, "presence": round(float(available.presence[p, column]), 4),
+            present[p, column] = 1 - math.prod(1 - m.probability for m in members)
+            found = explain(members)
+            parties.append({"party": party.id, "name": party.name,
+                            "covered_by": found.covered_by, "why": found.why,
+                            "reasons": [r.as_json() for r in found.reasons],
+                            "presence": round(float(present[p, column]), 4),
                             "members": [{"name": m.name, "role": m.role, "status": m.status,
                                          "probability": round(m.probability, 4),
-                                         "notice_of_absence": (party.id, i) in meeting.notices}
-                                        for i, m in enumerate(members)]})
+                                         "notice_of_absence": m.notice} for m in members]})
         rows.append({"id": meeting.id, "start": meeting.start.isoformat(),
                      "end": meeting.end.isoformat(), "state": meeting.state,
                      "past": meeting.end <= now,
-                     "expected_parties": round(float(available.presence[:, column].sum()), 4),
+                     "expected_parties": round(float(present[:, column].sum()), 4),
                      "uncovered": [x["party"] for x in parties if x["covered_by"] == "uncovered"],
                      "parties": parties})
     past = [(c, m) for c, m in enumerate(live)
@@ -65,9 +70,9 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
     upcoming = [c for c, m in enumerate(live) if m.state == "confirmed" and m.end > now]
     attendance = [{
         "party": party.id, "name": party.name, "meetings": len(past),
-        "expected": round(float(sum(available.presence[p, c] for c, _ in past)), 4),
+        "expected": round(float(sum(present[p, c] for c, _ in past)), 4),
         "upcoming": len(upcoming),
-        "expected_upcoming": round(float(sum(available.presence[p, c] for c in upcoming)), 4),
+        "expected_upcoming": round(float(sum(present[p, c] for c in upcoming)), 4),
         "recorded": sum(party.id in (m.present or ()) for _, m in past),
         "uncovered_upcoming": sum(party.id in r["uncovered"] for r in rows if not r["past"]),
     } for p, party in enumerate(council.parties)]
@@ -76,20 +81,25 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    """One row per meeting and party: coverage and why, and each member's status."""
+    """One row per meeting and party: coverage and why, and each member's status (the
+    first substitute in ``substitute_*``, further ones in ``substitute_2_*`` and on).
+    No text cell can start a spreadsheet formula."""
     records = []
     for meeting in report["meetings"]:
         for party in meeting["parties"]:
             row = {"meeting_start": meeting["start"], "meeting_end": meeting["end"],
                    "state": meeting["state"], "party": party["party"],
-                   "covered_by": party["covered_by"], "why": party["why"] or "",
-                   "presence": party["presence"]}
+                   "party_name": party["name"], "covered_by": party["covered_by"],
+                   "why": party["why"] or "", "presence": party["presence"]}
+            seen: dict[str, int] = {}
             for member in party["members"]:
-                prefix = member["role"]
+                seen[member["role"]] = seen.get(member["role"], 0) + 1
+                prefix = member["role"] + (f"_{seen[member['role']]}" if seen[member["role"]] > 1
+                                           else "")
                 row[f"{prefix}_name"] = member["name"]
                 row[f"{prefix}_status"] = member["status"]
                 row[f"{prefix}_probability"] = member["probability"]
+                row[f"{prefix}_notice_of_absence"] = member.get("notice_of_absence", False)
             records.append(row)
-    buffer = io.StringIO()
-    pd.DataFrame(records).to_csv(buffer, index=False)
-    return buffer.getvalue()
+    columns = list(dict.fromkeys(key for row in records for key in row))
+    return csv_text(records, columns)
