@@ -166,7 +166,7 @@ def app(request: pytest.FixtureRequest,
     with database(request.param, tmp_path_factory.mktemp(request.param)) as engine:
         app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False)})
         yield app
-        app.extensions["council_services"].store.engine.dispose()
+        app.extensions["council_engine"].dispose()
 
 
 @pytest.fixture
@@ -174,10 +174,10 @@ def world(app: Flask) -> World:
     """A council with a confirmed meeting; the secretary's headers and the member ids."""
     client = app.test_client()
     services = app.extensions["council_services"]
-    admin = {"Authorization": f"Bearer {services.store.create_token('admin')[1]}"}
+    admin = {"Authorization": f"Bearer {services.create_token('admin')[1]}"}
     council = json_of(client.post("/api/councils", json=COUNCIL, headers=admin))
     secretary = {"Authorization":
-                 f"Bearer {services.store.create_token('secretary', council['id'])[1]}"}
+                 f"Bearer {services.create_token('secretary', council['id'])[1]}"}
     rep, sub = (m["id"] for m in council["parties"][0]["members"])
     proposal = json_of(client.post(f"/api/councils/{council['id']}/proposals", json=OPTIONS,
                                    headers=secretary))
@@ -285,7 +285,7 @@ def test_the_chairs_report_says_who_covers_each_party_and_why_in_json_and_csv(
     services = app.extensions["council_services"]
     council_id = json_of(client.get(f"/api/proposals/{meeting['proposal_id']}",
                                     headers=headers))["council_id"]
-    chair = {"Authorization": f"Bearer {services.store.create_token('chair', council_id)[1]}"}
+    chair = {"Authorization": f"Bearer {services.create_token('chair', council_id)[1]}"}
     away = ics(("x", "20270111T080000", "20270111T170000", "OOF"))
     client.put(f"/api/members/{rep}/calendar", data=away, content_type="text/calendar",
                headers=headers)
@@ -328,11 +328,11 @@ def test_behind_a_proxy_feed_links_carry_the_public_address(
     monkeypatch.setenv("SCHEDULER_BEHIND_PROXY", "1")
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     services = app.extensions["council_services"]
-    admin = {"Authorization": f"Bearer {services.store.create_token('admin')[1]}"}
+    admin = {"Authorization": f"Bearer {services.create_token('admin')[1]}"}
     client = app.test_client()
     council = json_of(client.post("/api/councils", json=COUNCIL, headers=admin))
     member = council["parties"][0]["members"][0]["id"]
     link = json_of(client.get(f"/api/members/{member}/feed", headers={
         **admin, "X-Forwarded-Proto": "https", "X-Forwarded-Host": "moten.example.se"}))
     assert link["url"].startswith("https://moten.example.se/feeds/")
-    services.store.engine.dispose()
+    app.extensions["council_engine"].dispose()
