@@ -3,13 +3,17 @@ pydantic request schemas; and a readable page made from it."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
 from collections.abc import Callable
 from html import escape
 from typing import Any
 
 from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
-from flask import Blueprint, Flask, Response, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, request
+from pydantic import BaseModel
 
 from scheduler.council_file import CouncilDocument
 from scheduler.proposal_options import ProposalOptions
@@ -27,37 +31,101 @@ docs_pages = Blueprint("docs", __name__, url_prefix="/api")
 
 
 # the OpenAPI document ----------------------------------------------------------------------
-_SCHEMAS = {"CouncilDocument": CouncilDocument, "ProposalOptions": ProposalOptions,
-            "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord,
-            "CouncilChange": CouncilChange, "MemberChange": MemberChange,
-            "NewSubstitute": NewSubstitute}
+_SCHEMAS: dict[str, type[BaseModel]] = {
+    "CouncilDocument": CouncilDocument, "ProposalOptions": ProposalOptions,
+    "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord,
+    "CouncilChange": CouncilChange, "MemberChange": MemberChange, "NewSubstitute": NewSubstitute}
 _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unknown token",
              403: "The token's role may not do this", 404: "No such resource for this token",
-             413: "The body is too large", 415: "Wrong content type"}
+             409: "The request conflicts with the resource's state",
+             413: "The body is too large", 415: "Wrong content type",
+             422: "Well-formed, but the service cannot act on it"}
+# problems that only some views answer, by endpoint
+_MORE_PROBLEMS = {"api.create_proposal": {429: "Too many proposals being computed; try again "
+                                               "after Retry-After seconds"}}
+_PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
+_JSON = {"application/json": {"schema": {"type": "object"}}}
+# answers that are not JSON objects, by endpoint and status
+_CONTENT = {
+    ("feeds.feed", 200): {"text/calendar": {"schema": {"type": "string"}}},
+    ("api.conflict_report", 200): {**_JSON, "text/csv": {"schema": {"type": "string"}}},
+}
+_HEADERS = {
+    ("feeds.feed", 200): {"ETag": {"required": True, "schema": {"type": "string"}}},
+    ("feeds.feed", 304): {"ETag": {"required": True, "schema": {"type": "string"}}},
+    ("api.create_council", 201): {"Location": {"required": True, "schema": {"type": "string"}}},
+    ("api.create_proposal", 201): {"Location": {"required": True, "schema": {"type": "string"}}},
+}
+_UNAUTHORISED_HEADERS = {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}}
+
+# OpenAPI links: which later operations an answer's ids lead to
+_COUNCIL = "$response.body#/id"
+_PARTY = "$response.body#/parties/0/id"
+_MEMBER = "$response.body#/parties/0/members/0/id"
+_PROPOSAL = "$response.body#/id"
+_MEETING = "$response.body#/meetings/0/id"
+_FROM_COUNCIL = {
+    **{target: {"council_id": _COUNCIL} for target in (
+        "read_council", "change_council", "delete_council", "add_party", "add_substitute",
+        "create_proposal", "list_proposals", "conflict_report", "list_meetings")},
+    "remove_party": {"council_id": _COUNCIL, "party_id": _PARTY},
+    **{target: {"member_id": _MEMBER} for target in (
+        "change_member", "upload_calendar", "refresh_calendar", "member_feed_link",
+        "rotate_member_feed")},
+}
+_FROM_MEETINGS = {target: {"meeting_id": _MEETING} for target in ("change_meeting",
+                                                                   "record_attendance")}
+_LINKS: dict[tuple[str, int], dict[str, dict[str, str]]] = {
+    ("api.create_council", 201): _FROM_COUNCIL,
+    ("api.create_proposal", 201): {target: {"proposal_id": _PROPOSAL}
+                                   for target in ("read_proposal", "confirm_proposal")},
+    ("api.confirm_proposal", 201): _FROM_MEETINGS,
+    ("api.confirm_proposal", 200): _FROM_MEETINGS,
+}
 
 
-def _operation(rule: Any, view: Callable[..., Response]) -> dict[str, Any]:
+def _response(endpoint: str, code: int, text: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": text}
+    if code not in (204, 304):
+        response["content"] = _CONTENT.get((endpoint, code), _JSON)
+    if (endpoint, code) in _HEADERS:
+        response["headers"] = _HEADERS[endpoint, code]
+    links = _LINKS.get((endpoint, code))
+    if links:
+        response["links"] = {target: {"operationId": f"api_{target}", "parameters": parameters}
+                             for target, parameters in links.items()}
+    return response
+
+
+def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
     info = view.__dict__.get("openapi", {})
     summary, _, description = (view.__doc__ or "").strip().partition("\n")
     operation: dict[str, Any] = {
         "summary": summary, "operationId": rule.endpoint.replace(".", "_"),
         "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                        for name in sorted(rule.arguments)],
-        "responses": {str(code): {"description": text}
+        "responses": {str(code): _response(rule.endpoint, code, text)
                       for code, text in info.get("responses", {200: "OK"}).items()},
     }
     if description.strip():
         operation["description"] = " ".join(description.split())
-    for code, text in _PROBLEMS.items():
-        operation["responses"].setdefault(str(code), {
-            "description": text,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}})
-    if info.get("public"):
+    public = bool(info.get("public"))
+    for code, text in {**_PROBLEMS, **_MORE_PROBLEMS.get(rule.endpoint, {})}.items():
+        if public and code not in _PUBLIC_PROBLEMS:
+            continue
+        problem: dict[str, Any] = {"description": text, "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        if code == 401:
+            problem["headers"] = _UNAUTHORISED_HEADERS
+        elif code == 429:
+            problem["headers"] = {"Retry-After": {"required": True, "schema": {"type": "string"}}}
+        operation["responses"].setdefault(str(code), problem)
+    if public:
         operation["security"] = []
     body = info.get("body")
     if body == "text/calendar":
         operation["requestBody"] = {"required": True, "content": {
-            "text/calendar": {"schema": {"type": "string", "format": "binary"}}}}
+            "text/calendar": {"schema": {"type": "string"}}}}
     elif body:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{body}"}}}}
@@ -69,11 +137,13 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     spec = APISpec("Council scheduler", "1.0.0", "3.1.0", plugins=[FlaskPlugin()],
                    info={"description": "Meeting dates the whole council can attend."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    spec.components.schema("Problem", {"type": "object", "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"}, "invalid-params": {"type": "array", "items": {
-            "type": "object", "properties": {"name": {"type": "string"},
-                                             "reason": {"type": "string"}}}}}})
+    spec.components.schema("Problem", {
+        "type": "object", "required": ["type", "title", "status"], "properties": {
+            "type": {"type": "string"}, "title": {"type": "string"},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string"}, "invalid-params": {"type": "array", "items": {
+                "type": "object", "required": ["name", "reason"],
+                "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}}})
     for name, model in _SCHEMAS.items():
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for sub_name, sub_schema in schema.pop("$defs", {}).items():
@@ -92,16 +162,35 @@ def openapi_document(app: Flask) -> dict[str, Any]:
     return document
 
 
+_BUILD_LOCK = threading.Lock()
+
+
+def _built(app: Flask) -> tuple[dict[str, Any], bytes]:
+    """The app's document and its JSON bytes, built on first use and kept for the app."""
+    with _BUILD_LOCK:
+        found: tuple[dict[str, Any], bytes] | None = app.extensions.get("openapi_document")
+        if found is None:
+            document = openapi_document(app)
+            found = document, json.dumps(document, ensure_ascii=False).encode()
+            app.extensions["openapi_document"] = found
+        return found
+
+
 @docs_pages.get("/openapi.json")
 def openapi() -> Response:
-    """The OpenAPI 3 document of this service."""
-    return jsonify(openapi_document(current_app))
+    """The OpenAPI 3 document of this service, built once per app."""
+    body = _built(current_app)[1]
+    response = Response(body, mimetype="application/json")
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.headers["Cache-Control"] = "no-cache"
+    response.make_conditional(request)
+    return response
 
 
 @docs_pages.get("/docs")
 def docs() -> Response:
     """A readable page of the API, made from the OpenAPI document."""
-    document = openapi_document(current_app)
+    document = _built(current_app)[0]
     rows = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

@@ -30,6 +30,7 @@ class Problem(Exception):
 
 def problem_response(status: int, title: str, detail: str | None = None,
              field: str | None = None) -> Response:
+    """An ``application/problem+json`` answer (RFC 9457)."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -44,6 +45,7 @@ def problem_response(status: int, title: str, detail: str | None = None,
 
 
 def register_errors(app: Flask) -> None:
+    """Answer every error of ``app`` as a problem (pages that fail answer in HTML)."""
     @app.errorhandler(Problem)
     def problem(exc: Problem) -> Response:
         return problem_response(exc.status, exc.title, exc.detail, exc.field)
@@ -71,7 +73,11 @@ def register_errors(app: Flask) -> None:
                             f"{escape(exc.name)}</h1><p>{escape(exc.description or '')}</p>"
                             "<p><a href='/'>Start</a></p>", status=exc.code or 500,
                             mimetype="text/html")
-        return problem_response(exc.code or 500, exc.name, exc.description)
+        response = problem_response(exc.code or 500, exc.name, exc.description)
+        for name, value in exc.get_headers():  # e.g. Allow on 405, Retry-After on 503
+            if name.lower() not in ("content-type", "content-length"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def defect(exc: Exception) -> Response:
