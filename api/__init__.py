@@ -6,15 +6,14 @@ Only this package imports Flask; its views translate HTTP to calls of
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
 
-from scheduler.services import Services
-from scheduler.storage.database import database_url, make_engine, upgrade
-from scheduler.storage.feeds import FeedStore
-from scheduler.storage.plans import PlanStore
-from scheduler.storage.repository import Store
+from scheduler.secret_key import server_key
+from scheduler.services import open_services
+from scheduler.storage.database import database_url
 
 from .feeds import feeds
 from .openapi import docs_pages, openapi_document
@@ -28,14 +27,22 @@ __all__ = ["create_app", "openapi_document"]
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app over ``DATABASE_URL`` (default: ``SCHEDULER_DATABASE_URL`` or the user's
-    SQLite file), with migrations applied."""
+    SQLite file), with migrations applied. ``PUBLIC_URL`` (``SCHEDULER_PUBLIC_URL``) is the
+    address links are built on; ``TRUSTED_HOSTS`` (``SCHEDULER_TRUSTED_HOSTS``, comma-
+    separated) the host names the app answers to."""
     app = Flask("council_scheduler", static_folder=None)
-    app.config.update(MAX_CONTENT_LENGTH=11_000_000, JSON_SORT_KEYS=False)
+    app.config.update(MAX_CONTENT_LENGTH=11_000_000, JSON_SORT_KEYS=False,
+                      PUBLIC_URL=os.environ.get("SCHEDULER_PUBLIC_URL") or None)
+    hosts = [h.strip() for h in os.environ.get("SCHEDULER_TRUSTED_HOSTS", "").split(",") if h.strip()]
+    if hosts:
+        app.config["TRUSTED_HOSTS"] = hosts
     app.config.update(config or {})
-    engine = make_engine(app.config.get("DATABASE_URL") or database_url())
-    upgrade(engine)
-    app.extensions["council_services"] = Services(Store(engine), PlanStore(engine),
-                                                  FeedStore(engine))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = server_key()
+    services, engine = open_services(app.config.get("DATABASE_URL") or database_url(),
+                                     link_key=app.config["SECRET_KEY"])
+    app.extensions["council_services"] = services
+    app.extensions["council_engine"] = engine
     app.register_blueprint(api)
     app.register_blueprint(feeds)
     app.register_blueprint(docs_pages)

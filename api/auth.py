@@ -1,4 +1,4 @@
-"""Who may do what: bearer tokens, roles and council scopes; the services of the app."""
+"""Who may do what: bearer tokens, roles and the one council-scope check; the services."""
 
 from __future__ import annotations
 
@@ -8,53 +8,56 @@ from typing import Any
 
 from flask import Response, current_app, g, request
 
-from scheduler.services import Services
-from scheduler.storage.repository import NotFound
+from scheduler.services import ResourceKind, Services
 from scheduler.tokens import Token
 
 from .problems import Problem
 
-__all__ = ["authorised", "council_of_meeting", "council_of_member", "council_of_proposal",
-           "documented", "services"]
+__all__ = ["allow", "authorised", "documented", "services"]
+
+View = Callable[..., Any]
 
 
 def services() -> Services:
+    """The app's services."""
     found: Services = current_app.extensions["council_services"]
     return found
 
 
-# authorisation ---------------------------------------------------------------------------
-def _token() -> Token:
+def _bearer() -> Token:
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Problem(401, "Unauthorized", "send Authorization: Bearer <token>")
-    token = services().store.authenticate(secret.strip())
+    token = services().authenticate(secret.strip())
     if token is None:
         raise Problem(401, "Unauthorized", "the token is unknown or revoked")
     return token
 
 
-def _allow(token: Token, council_id: str | None, roles: tuple[str, ...]) -> None:
-    """Admins may do anything; others only their own council, in the given roles."""
+def allow(token: Token, roles: tuple[str, ...], scope: tuple[ResourceKind, str] | None) -> None:
+    """The one scope check: admins may do anything; others act only on their own council's
+    resources, in the given roles. Another council's resource answers 404, as if it did
+    not exist; a role that may not act answers 403."""
     if token.role == "admin":
+        if scope is not None and services().council_of(*scope) is None:
+            raise Problem(404, "Not Found", f"no such {scope[0]}")
         return
+    council_id = services().council_of(*scope) if scope is not None else None
     if council_id is None or token.council_id != council_id:
-        # another council's resources are not even confirmed to exist
         raise Problem(404, "Not Found", "no such resource for this token")
     if token.role not in roles:
         raise Problem(403, "Forbidden", f"a {token.role} token may not do this")
 
 
-def authorised(*roles: str, council: Callable[..., str | None] | None = None
-               ) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
-    """Require a token; ``council`` finds the council the request concerns."""
-    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+def authorised(*roles: str, scope: tuple[ResourceKind, str] | None = None) -> Callable[[View], View]:
+    """Require a bearer token; ``scope`` names the resource kind and the URL parameter
+    that holds its id (``("member", "member_id")``). Without a scope, admins only."""
+    def decorate(view: View) -> View:
         @functools.wraps(view)
-        def wrapper(**kwargs: Any) -> Response:
-            token = _token()
-            council_id = council(**kwargs) if council else None
-            _allow(token, council_id, roles)
+        def wrapper(**kwargs: Any) -> Any:
+            token = _bearer()
+            allow(token, roles, (scope[0], kwargs[scope[1]]) if scope else None)
             g.token = token
             return view(**kwargs)
         return wrapper
@@ -62,34 +65,16 @@ def authorised(*roles: str, council: Callable[..., str | None] | None = None
 
 
 def documented(*, body: str | None = None, responses: dict[int, str] | None = None,
-               public: bool = False) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+               public: bool = False) -> Callable[[View], View]:
     """Describe a view for the generated OpenAPI document: its body schema (a component
     name, or ``text/calendar``) and its success responses."""
-    def mark(view: Callable[..., Response]) -> Callable[..., Response]:
+    def mark(view: View) -> View:
         view.__dict__["openapi"] = {"body": body, "responses": responses or {200: "OK"},
                                     "public": public}
         return view
     return mark
 
 
-def council_of_member(member_id: str) -> str | None:
-    try:
-        return services().store.member_council(member_id)
-    except NotFound:
-        return None
-
-
-def council_of_proposal(proposal_id: str) -> str | None:
-    try:
-        return services().plans.proposal(proposal_id).council_id
-    except NotFound:
-        return None
-
-
-def council_of_meeting(meeting_id: str) -> str | None:
-    try:
-        return services().plans.meeting(meeting_id).council_id
-    except NotFound:
-        return None
-
-
+def no_content() -> Response:
+    """204 No Content."""
+    return Response(status=204)

@@ -11,6 +11,8 @@ __all__ = ["feeds"]
 
 feeds = Blueprint("feeds", __name__)
 
+_GONE = "no such feed (the link may have been replaced)"
+
 
 @feeds.get("/feeds/<secret>.ics")
 @documented(public=True, responses={200: "text/calendar", 304: "Not modified (ETag)"})
@@ -19,19 +21,17 @@ def feed(secret: str) -> Response:
     holds = request.args.get("holds") in ("1", "true")
     version = services().feed_version(secret, holds=holds)
     if version is None:
-        raise Problem(404, "Not Found", "no such feed (the link may have been rotated)")
+        raise Problem(404, "Not Found", _GONE)
     if version in request.if_none_match:  # unchanged: answered without building the feed
         response = Response(status=304)
         response.set_etag(version)
         return response
     built = services().feed(secret, holds=holds)
     if built is None:
-        raise Problem(404, "Not Found", "no such feed (the link may have been rotated)")
+        raise Problem(404, "Not Found", _GONE)
     body, version = built
     response = Response(body, mimetype="text/calendar")
     response.content_type = "text/calendar; charset=utf-8"
     response.set_etag(version)
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
-
-

@@ -1,8 +1,9 @@
 """Server-rendered pages for secretaries, members and the chair.
 
-Sign-in takes an API token once and keeps only its id in a signed, HttpOnly session
-cookie; every form carries a CSRF token. Members reach their page through their own
-feed link, which is already their credential for their schedule.
+Sign-in takes an API token once and starts a server-side session whose secret is kept in
+a signed, HttpOnly cookie (sign-out ends it everywhere); every form carries a CSRF token.
+Members reach their own page through a page link of their own, separate from their feed
+link.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import segno
@@ -25,17 +26,20 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
-from scheduler.errors import InputError
+from scheduler.errors import Conflict, InputError
 from scheduler.formats import swedish_date
 from scheduler.reports import report_csv
-from scheduler.storage.repository import NotFound
+from scheduler.services import ResourceKind
 from scheduler.tokens import Token
 
-from .auth import services
+from .auth import allow, services
+from .links import feed_links
+from .web import safe_next
 
 __all__ = ["pages"]
 
@@ -46,23 +50,22 @@ pages = Blueprint("pages", __name__, template_folder="templates", static_folder=
 
 
 def current_token() -> Token | None:
-    """The signed-in token, if it is still active."""
-    token_id = session.get("token_id")
-    return services().store.token(token_id) if token_id else None
+    """The token of the signed-in session, while both are live."""
+    session_secret = session.get("session")
+    return services().session_token(session_secret) if isinstance(session_secret, str) else None
 
 
-def signed_in(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a signed-in token of one of ``roles`` (admins always pass)."""
+def signed_in(*roles: str, scope: tuple[ResourceKind, str] | None = None
+              ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Require a signed-in token of one of ``roles`` (admins always pass) acting on its own
+    council: the same scope check as the JSON API (another council's page is a 404)."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def wrapper(**kwargs: Any) -> Any:
             token = current_token()
             if token is None:
                 return redirect(url_for("pages.sign_in", next=request.path))
-            council_id = kwargs.get("council_id")
-            if token.role != "admin" and (token.role not in roles or (
-                    council_id is not None and council_id != token.council_id)):
-                abort(404)
+            allow(token, roles, (scope[0], kwargs[scope[1]]) if scope else None)
             return view(token=token, **kwargs)
         return wrapper
     return decorate
@@ -83,7 +86,7 @@ def _when(moment: dt.datetime | str) -> str:
 
 
 @pages.get("/")
-def home() -> Response:
+def home() -> ResponseReturnValue:
     """Where a signed-in person starts."""
     token = current_token()
     if token is None:
@@ -97,22 +100,23 @@ def home() -> Response:
 def sign_in() -> Any:
     """Sign in with a token from ``scheduler token create``."""
     if request.method == "POST":
-        token = services().store.authenticate(request.form.get("token", "").strip())
-        if token is None:
+        signed = services().sign_in(request.form.get("token", "").strip())
+        if signed is None:
             flash(_("That token is unknown or revoked."), "error")
             return render_template("sign_in.html"), 401
         session.clear()
-        session["token_id"] = token.id
+        session["session"] = signed[1]
         session.permanent = True
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/") and not target.startswith("//")
-                        else url_for("pages.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("pages.home"))
     return render_template("sign_in.html")
 
 
 @pages.post("/sign-out")
-def sign_out() -> Response:
-    """Forget the signed-in token."""
+def sign_out() -> ResponseReturnValue:
+    """End the session: its cookie signs in no more, wherever it was copied."""
+    session_secret = session.get("session")
+    if isinstance(session_secret, str):
+        services().sign_out(session_secret)
     session.clear()
     return redirect(url_for("pages.sign_in"))
 
@@ -121,41 +125,25 @@ def sign_out() -> Response:
 @signed_in()
 def councils(token: Token) -> str:
     """Every council (for administrators)."""
-    found = [services().store.council(c) for c in services().store.council_ids()]
-    return render_template("councils.html", councils=found, token=token)
+    return render_template("councils.html", councils=services().council_names(), token=token)
 
 
 @pages.get("/councils/<council_id>")
-@signed_in("secretary", "chair")
+@signed_in("secretary", "chair", scope=("council", "council_id"))
 def council(token: Token, council_id: str) -> str:
     """The council, its members' calendars, proposals and meetings."""
-    try:
-        document = services().council_document(council_id)
-    except NotFound:
-        abort(404)
-    meetings = services().plans.meetings(council_id)
-    return render_template("council.html", council=document, token=token,
-                           proposals=services().plans.proposals(council_id),
-                           meetings=meetings,
-                           recorded=services().feeds.states([m.id for m in meetings]),
+    overview = services().council_overview(council_id)
+    return render_template("council.html", council=overview["council"], token=token,
+                           proposals=overview["proposals"], meetings=overview["meetings"],
+                           recorded=overview["recorded"],
                            today=dt.date.today().isoformat())  # noqa: DTZ011
 
 
 @pages.post("/councils/<council_id>/proposals")
-@signed_in("secretary")
+@signed_in("secretary", scope=("council", "council_id"))
 def propose(token: Token, council_id: str) -> Any:
-    """Ask for a proposal from the form."""
-    form = request.form
-    options: dict[str, Any] = {
-        "from": form.get("from", ""), "to": form.get("to", ""),
-        "meetings": _int(form.get("meetings"), "meetings"),
-        "duration": form.get("duration") or "3h",
-        "min_gap_days": _int(form.get("min_gap_days") or "28", "min_gap_days"),
-        "objective": form.get("objective") or "fair",
-        "blackouts": [b.strip() for b in form.get("blackouts", "").splitlines() if b.strip()],
-    }
-    if form.get("max_gap_days"):
-        options["max_gap_days"] = _int(form["max_gap_days"], "max_gap_days")
+    """Ask for a proposal from the form (the fields of the JSON API, as text)."""
+    options = proposal_form(request.form)
     try:
         proposal = services().create_proposal(council_id, options)
     except InputError as exc:
@@ -165,35 +153,32 @@ def propose(token: Token, council_id: str) -> Any:
     return redirect(url_for("pages.proposal", proposal_id=proposal.id))
 
 
-def _int(value: str | None, field: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InputError(_("a whole number is needed"), field=field) from None
+def proposal_form(form: Mapping[str, str]) -> dict[str, Any]:
+    """The proposal form as the JSON API's request: empty fields take their defaults,
+    whole numbers are read as numbers (anything else is left for validation to name)."""
+    options: dict[str, Any] = {}
+    for key in ("from", "to", "duration", "step", "earliest", "latest", "objective"):
+        if form.get(key):
+            options[key] = form[key]
+    for key in ("meetings", "min_gap_days", "max_gap_days", "alternatives"):
+        value = (form.get(key) or "").strip()
+        if value:
+            options[key] = int(value) if value.isdigit() else value
+    if "meetings" not in options:
+        options["meetings"] = ""
+    blackouts = [b.strip() for b in form.get("blackouts", "").splitlines() if b.strip()]
+    if blackouts:
+        options["blackouts"] = blackouts
+    return options
 
 
 @pages.get("/proposals/<proposal_id>")
-@signed_in("secretary", "chair")
+@signed_in("secretary", "chair", scope=("proposal", "proposal_id"))
 def proposal(token: Token, proposal_id: str) -> str:
     """A proposal: dates, coverage grid, alternatives, the price of fairness, the year."""
-    found = _own_proposal(token, proposal_id)
+    found = services().proposal(proposal_id)
     return render_template("proposal.html", proposal=found, doc=found.document, token=token,
                            heatmap=_heatmap(found.document.get("summary", {}).get("days", {})))
-
-
-def _in_scope(token: Token, council_id: str) -> None:
-    """404 unless the token may act on this council (another council is not revealed)."""
-    if token.role != "admin" and council_id != token.council_id:
-        abort(404)
-
-
-def _own_proposal(token: Token, proposal_id: str) -> Any:
-    try:
-        found = services().plans.proposal(proposal_id)
-    except NotFound:
-        abort(404)
-    _in_scope(token, found.council_id)
-    return found
 
 
 def _heatmap(days: dict[str, float]) -> list[dict[str, Any]]:
@@ -224,51 +209,43 @@ def _heatmap(days: dict[str, float]) -> list[dict[str, Any]]:
 
 
 @pages.post("/proposals/<proposal_id>/confirm")
-@signed_in("secretary")
-def confirm(token: Token, proposal_id: str) -> Response:
+@signed_in("secretary", scope=("proposal", "proposal_id"))
+def confirm(token: Token, proposal_id: str) -> ResponseReturnValue:
     """Confirm a proposal into meetings."""
-    found = _own_proposal(token, proposal_id)
     try:
         services().confirm(proposal_id)
-    except InputError as exc:
+    except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("pages.proposal", proposal_id=proposal_id))
     flash(_("The meetings are confirmed and in the members' feeds."), "ok")
-    return redirect(url_for("pages.council", council_id=found.council_id))
+    return redirect(url_for("pages.council", council_id=services().proposal(proposal_id).council_id))
 
 
 @pages.post("/meetings/<meeting_id>/cancel")
-@signed_in("secretary")
-def cancel(token: Token, meeting_id: str) -> Response:
+@signed_in("secretary", scope=("meeting", "meeting_id"))
+def cancel(token: Token, meeting_id: str) -> ResponseReturnValue:
     """Cancel a meeting."""
-    meeting = _own_meeting(token, meeting_id)
-    services().change_meeting(meeting_id, {"status": "cancelled"})
+    meeting = services().change_meeting(meeting_id, {"status": "cancelled"})
     flash(_("The meeting is cancelled."), "ok")
     return redirect(url_for("pages.council", council_id=meeting.council_id))
 
 
 @pages.post("/meetings/<meeting_id>/move")
-@signed_in("secretary")
-def move(token: Token, meeting_id: str) -> Response:
+@signed_in("secretary", scope=("meeting", "meeting_id"))
+def move(token: Token, meeting_id: str) -> ResponseReturnValue:
     """Move a meeting to a new start, keeping its length."""
-    meeting = _own_meeting(token, meeting_id)
-    zone = services().store.council(meeting.council_id).council.timezone
     try:
-        start = dt.datetime.fromisoformat(request.form.get("start", "")).replace(
-            tzinfo=zoneinfo.ZoneInfo(zone))
-        services().change_meeting(meeting_id, {"start": start.isoformat(),
-                                               "end": (start + (meeting.end - meeting.start)).isoformat()})
+        services().move_meeting_to(meeting_id, request.form.get("start", ""))
         flash(_("The meeting is moved."), "ok")
-    except (ValueError, InputError):
+    except (InputError, Conflict):
         flash(_("Please give the new start as a date and time."), "error")
-    return redirect(url_for("pages.council", council_id=meeting.council_id))
+    return redirect(url_for("pages.council", council_id=services().meeting(meeting_id).council_id))
 
 
 @pages.post("/meetings/<meeting_id>/attendance")
-@signed_in("secretary")
-def attendance(token: Token, meeting_id: str) -> Response:
+@signed_in("secretary", scope=("meeting", "meeting_id"))
+def attendance(token: Token, meeting_id: str) -> ResponseReturnValue:
     """Record, per member, a notice of absence before or presence/absence after a meeting."""
-    meeting = _own_meeting(token, meeting_id)
     recorded = 0
     for key, state in request.form.items():
         if key.startswith("member-") and state in ("absent_notice", "present", "absent"):
@@ -276,80 +253,54 @@ def attendance(token: Token, meeting_id: str) -> Response:
                                                       "state": state})
             recorded += 1
     flash(_("Attendance recorded for %(count)s members.", count=recorded), "ok")
-    return redirect(url_for("pages.council", council_id=meeting.council_id))
-
-
-def _own_member(token: Token, member_id: str) -> str:
-    """The member's council id, when the token may act on it; else 404."""
-    try:
-        council_id = services().store.member_council(member_id)
-    except NotFound:
-        abort(404)
-    _in_scope(token, council_id)
-    return council_id
-
-
-def _own_meeting(token: Token, meeting_id: str) -> Any:
-    try:
-        meeting = services().plans.meeting(meeting_id)
-    except NotFound:
-        abort(404)
-    _in_scope(token, meeting.council_id)
-    return meeting
+    return redirect(url_for("pages.council", council_id=services().meeting(meeting_id).council_id))
 
 
 @pages.post("/members/<member_id>/calendar")
-@signed_in("secretary")
-def upload(token: Token, member_id: str) -> Response:
+@signed_in("secretary", scope=("member", "member_id"))
+def upload(token: Token, member_id: str) -> ResponseReturnValue:
     """Upload a member's calendar file."""
-    council_id = _own_member(token, member_id)
     file = request.files.get("calendar")
     try:
         services().upload_calendar(member_id, file.read() if file else b"")
         flash(_("The calendar is read."), "ok")
     except CalendarError as exc:
         flash(_("That file is not a usable calendar: %(why)s", why=str(exc)), "error")
+    council_id = services().council_of("member", member_id)
     return redirect(url_for("pages.council", council_id=council_id))
 
 
 @pages.post("/members/<member_id>/link")
-@signed_in("secretary")
-def member_link(token: Token, member_id: str) -> Response:
-    """Make a member's personal page and feed link, to send to them."""
-    _own_member(token, member_id)
-    return redirect(url_for("pages.member", secret=services().feed_secret(member_id)))
+@signed_in("secretary", scope=("member", "member_id"))
+def member_link(token: Token, member_id: str) -> ResponseReturnValue:
+    """Open the member's personal page (its link is the one to send them)."""
+    return redirect(url_for("pages.member", secret=services().page_secret(member_id)))
 
 
 @pages.get("/my/<secret>")
 def member(secret: str) -> str:
-    """A member's page: upcoming meetings and the feed to subscribe to."""
-    member_id = services().feeds.member_of(secret)
-    if member_id is None:
+    """A member's own page: upcoming meetings and the feed to subscribe to."""
+    found = services().member_page(secret)
+    if found is None:
         abort(404)
-    council_id, person = services().store.member(member_id)
-    stored = services().store.council(council_id)
-    url = url_for("feeds.feed", secret=secret, _external=True)
-    webcal = "webcal://" + url.split("://", 1)[1]
-    now = dt.datetime.now(dt.UTC)
-    upcoming = [m for m in services().plans.meetings(council_id) if m.end > now]
-    qr = segno.make(webcal, error="m").svg_inline(scale=4, title=_("QR code of the feed link"))
-    return render_template("member.html", person=person, council=stored.council, url=url,
-                           webcal=webcal, meetings=upcoming, qr=qr, secret=secret)
+    links = feed_links(found["feed_secret"])
+    qr = segno.make(links["webcal"], error="m").svg_inline(scale=4,
+                                                           title=_("QR code of the feed link"))
+    return render_template("member.html", person=found["member"], council=found["council"],
+                           url=links["url"], webcal=links["webcal"], meetings=found["meetings"],
+                           qr=qr, secret=secret)
 
 
 @pages.post("/my/<secret>/rotate")
-def rotate(secret: str) -> Response:
-    """A new feed link; the old one stops working."""
-    member_id = services().feeds.member_of(secret)
-    if member_id is None:
-        abort(404)
+def rotate(secret: str) -> ResponseReturnValue:
+    """A new feed link; the old one stops working (the page link stays)."""
+    services().rotate_feed_from_page(secret)
     flash(_("Your link is new: subscribe again with it; the old one no longer works."), "ok")
-    return redirect(url_for("pages.member",
-                            secret=services().feed_secret(member_id, rotate=True)))
+    return redirect(url_for("pages.member", secret=secret))
 
 
 @pages.get("/councils/<council_id>/report")
-@signed_in("chair", "secretary")
+@signed_in("chair", "secretary", scope=("council", "council_id"))
 def report(token: Token, council_id: str) -> str:
     """The chair's conflict report with charts."""
     found = services().conflict_report(council_id)
@@ -365,8 +316,8 @@ def _status_words() -> dict[str, str]:
 
 
 @pages.get("/councils/<council_id>/report.csv")
-@signed_in("chair", "secretary")
-def report_download(token: Token, council_id: str) -> Response:
+@signed_in("chair", "secretary", scope=("council", "council_id"))
+def report_download(token: Token, council_id: str) -> ResponseReturnValue:
     """The report as CSV."""
     response = Response(report_csv(services().conflict_report(council_id)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="conflicts-{council_id}.csv"'

@@ -11,8 +11,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
-from scheduler.errors import InputError
-from scheduler.storage.repository import NotFound
+from scheduler.errors import Busy, Conflict, InputError, NotFound
 
 __all__ = ["Problem", "problem_response", "register_errors"]
 
@@ -48,7 +47,19 @@ def register_errors(app: Flask) -> None:
     """Answer every error of ``app`` as a problem (pages that fail answer in HTML)."""
     @app.errorhandler(Problem)
     def problem(exc: Problem) -> Response:
+        if not request.path.startswith(("/api/", "/feeds/")):  # a page: answer in HTML
+            return _page_error(exc.status, exc.title, exc.detail)
         return problem_response(exc.status, exc.title, exc.detail, exc.field)
+
+    @app.errorhandler(Conflict)
+    def conflict(exc: Conflict) -> Response:
+        return problem_response(409, "Conflict", exc.message, exc.field)
+
+    @app.errorhandler(Busy)
+    def busy(exc: Busy) -> Response:
+        response = problem_response(429, "Too Many Requests", exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(InputError)
     def bad_input(exc: InputError) -> Response:
@@ -69,10 +80,7 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         if not request.path.startswith(("/api/", "/feeds/")):  # a page: answer in HTML
-            return Response(f"<!doctype html><title>{exc.code}</title><h1>{exc.code} "
-                            f"{escape(exc.name)}</h1><p>{escape(exc.description or '')}</p>"
-                            "<p><a href='/'>Start</a></p>", status=exc.code or 500,
-                            mimetype="text/html")
+            return _page_error(exc.code or 500, exc.name, exc.description)
         response = problem_response(exc.code or 500, exc.name, exc.description)
         for name, value in exc.get_headers():  # e.g. Allow on 405, Retry-After on 503
             if name.lower() not in ("content-type", "content-length"):
@@ -85,3 +93,11 @@ def register_errors(app: Flask) -> None:
         return problem_response(500, "Internal Server Error", "an unexpected error; it has been logged")
 
 
+
+
+def _page_error(status: int, title: str, detail: str | None) -> Response:
+    """An error answered to a page: plain HTML with a way back."""
+    return Response(f"<!doctype html><html lang='sv'><title>{status}</title><main><h1>{status} "
+                    f"{escape(title)}</h1><p>{escape(detail or '')}</p>"
+                    "<p><a href='/'>Start</a></p></main></html>", status=status,
+                    mimetype="text/html")

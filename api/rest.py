@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request
 
+from scheduler.records import CalendarState, MeetingRecord, ProposalRecord
 from scheduler.reports import report_csv
-from scheduler.storage.plans import StoredMeeting
 
-from .auth import (
-    authorised,
-    council_of_meeting,
-    council_of_member,
-    council_of_proposal,
-    documented,
-    services,
-)
+from .auth import authorised, documented, no_content, services
+from .links import feed_links
 from .problems import Problem
 
 __all__ = ["api"]
@@ -25,55 +20,82 @@ api = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _json_body() -> Any:
+    """The request's JSON body; 415 for another media type, 400 for JSON that cannot be read."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "the body must be application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "Bad Request", "the body is not valid JSON", field="body")
-    return body
+    try:
+        return json.loads(request.get_data(cache=True) or b"null", parse_constant=_no_constant)
+    except RecursionError:
+        raise Problem(400, "Bad Request", "the JSON body is nested too deeply", field="body") from None
+    except ValueError:
+        raise Problem(400, "Bad Request", "the body is not valid JSON", field="body") from None
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
-def _meeting_json(meeting: StoredMeeting) -> dict[str, Any]:
+
+def _created(body: dict[str, Any], location: str | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = 201
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def _meeting_json(meeting: MeetingRecord) -> dict[str, Any]:
     return {"id": meeting.id, "start": meeting.start.isoformat(), "end": meeting.end.isoformat(),
             "status": meeting.status, "sequence": meeting.sequence,
             "proposal_id": meeting.proposal_id}
 
 
+def _calendar_json(member_id: str, state: CalendarState) -> dict[str, Any]:
+    return {"member_id": member_id, "content_hash": state.content_hash,
+            "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None,
+            "busy_intervals": state.intervals}
 
-# views -------------------------------------------------------------------------------------
+
+def _proposal_json(proposal: ProposalRecord) -> dict[str, Any]:
+    return {"id": proposal.id, "council_id": proposal.council_id, "request": proposal.request,
+            "confirmed_at": proposal.confirmed_at.isoformat() if proposal.confirmed_at else None,
+            **proposal.document}
+
+
+# councils -----------------------------------------------------------------------------------
 @api.post("/councils")
 @documented(body="CouncilDocument", responses={201: "The council, with ids"})
-@authorised("admin")
+@authorised()
 def create_council() -> Response:
     """Create a council from its JSON document."""
-    stored = services().create_council(_json_body())
-    response = jsonify(services().council_document(stored.id))
-    response.status_code = 201
-    response.headers["Location"] = f"/api/councils/{stored.id}"
-    return response
+    created = services().create_council(_json_body())
+    return _created(created, f"/api/councils/{created['id']}")
 
 
 @api.get("/councils/<council_id>")
 @documented(responses={200: "The council, its members and calendar states"})
-@authorised("secretary", "chair", council=lambda council_id: council_id)
+@authorised("secretary", "chair", scope=("council", "council_id"))
 def read_council(council_id: str) -> Response:
-    """A council with its parties, members and calendar states."""
-    return jsonify(services().council_document(council_id))
+    """A council with its parties, members and calendar states (calendar URLs, redacted,
+    for secretaries and administrators only)."""
+    return jsonify(services().council_document(council_id, urls=_sees_urls()))
+
+
+def _sees_urls() -> bool:
+    return bool(g.token.role in ("admin", "secretary"))
 
 
 @api.delete("/councils/<council_id>")
 @documented(responses={204: "Removed"})
-@authorised("admin")
+@authorised(scope=("council", "council_id"))
 def delete_council(council_id: str) -> Response:
     """Remove a council and everything it owns."""
-    services().store.delete_council(council_id)
-    return Response(status=204)
+    services().delete_council(council_id)
+    return no_content()
 
 
 @api.patch("/councils/<council_id>")
 @documented(body="CouncilChange", responses={200: "The council as changed"})
-@authorised("secretary", council=lambda council_id: council_id)
+@authorised("secretary", scope=("council", "council_id"))
 def change_council(council_id: str) -> Response:
     """Rename a council or change its venue."""
     return jsonify(services().change_council(council_id, _json_body()))
@@ -81,113 +103,124 @@ def change_council(council_id: str) -> Response:
 
 @api.post("/councils/<council_id>/parties")
 @documented(body="PartyDocument", responses={201: "The council with the new party"})
-@authorised("secretary", council=lambda council_id: council_id)
+@authorised("secretary", scope=("council", "council_id"))
 def add_party(council_id: str) -> Response:
     """Add a party with its representative and substitutes."""
-    services().add_party(council_id, _json_body())
-    response = jsonify(services().council_document(council_id))
-    response.status_code = 201
-    return response
+    return _created(services().add_party(council_id, _json_body()))
 
 
 @api.delete("/councils/<council_id>/parties/<party_id>")
 @documented(responses={204: "Removed"})
-@authorised("secretary", council=lambda council_id, party_id: council_id)
+@authorised("secretary", scope=("council", "council_id"))
 def remove_party(council_id: str, party_id: str) -> Response:
     """Remove a party with its members and their calendars."""
-    services().store.remove_party(council_id, party_id)
-    return Response(status=204)
+    services().remove_party(council_id, party_id)
+    return no_content()
 
 
 @api.post("/councils/<council_id>/members")
 @documented(body="NewSubstitute", responses={201: "The council with the new substitute"})
-@authorised("secretary", council=lambda council_id: council_id)
+@authorised("secretary", scope=("council", "council_id"))
 def add_substitute(council_id: str) -> Response:
     """Add a substitute to one of the council's parties."""
-    services().add_substitute(council_id, _json_body())
-    response = jsonify(services().council_document(council_id))
-    response.status_code = 201
-    return response
+    return _created(services().add_substitute(council_id, _json_body()))
 
 
+# members and calendars ---------------------------------------------------------------------
 @api.patch("/members/<member_id>")
 @documented(body="MemberChange", responses={204: "Changed"})
-@authorised("secretary", council=council_of_member)
+@authorised("secretary", scope=("member", "member_id"))
 def change_member(member_id: str) -> Response:
     """Change a member's name, e-mail or calendar URL."""
     services().change_member(member_id, _json_body())
-    return Response(status=204)
+    return no_content()
 
 
 @api.delete("/members/<member_id>")
 @documented(responses={204: "Removed"})
-@authorised("secretary", council=council_of_member)
+@authorised("secretary", scope=("member", "member_id"))
 def remove_member(member_id: str) -> Response:
     """Remove a substitute (a representative is changed, not removed)."""
-    services().store.remove_substitute(member_id)
-    return Response(status=204)
+    services().remove_member(member_id)
+    return no_content()
 
 
 @api.put("/members/<member_id>/calendar")
 @documented(body="text/calendar", responses={204: "Stored as busy intervals"})
-@authorised("secretary", council=council_of_member)
+@authorised("secretary", scope=("member", "member_id"))
 def upload_calendar(member_id: str) -> Response:
     """Replace a member's calendar with an uploaded text/calendar body."""
     if request.mimetype != "text/calendar":
         raise Problem(415, "Unsupported Media Type", "the body must be text/calendar")
     services().upload_calendar(member_id, request.get_data())
-    return Response(status=204)
+    return no_content()
+
+
+@api.delete("/members/<member_id>/calendar")
+@documented(responses={204: "Removed"})
+@authorised("secretary", scope=("member", "member_id"))
+def forget_calendar(member_id: str) -> Response:
+    """Remove everything stored of a member's calendar."""
+    services().forget_calendar(member_id)
+    return no_content()
 
 
 @api.post("/members/<member_id>/calendar/refresh")
 @documented(responses={200: "Fetched and stored", 422: "The URL could not be fetched"})
-@authorised("secretary", council=council_of_member)
+@authorised("secretary", scope=("member", "member_id"))
 def refresh_calendar(member_id: str) -> Response:
     """Fetch the member's calendar URL again."""
-    state = services().refresh_calendar(member_id)
-    return jsonify({"member_id": member_id, "content_hash": state.content_hash,
-                    "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None,
-                    "busy_intervals": state.intervals})
+    return jsonify(_calendar_json(member_id, services().refresh_calendar(member_id)))
 
 
+@api.get("/members/<member_id>/feed")
+@documented(responses={200: "The member's feed link (https and webcal)"})
+@authorised("secretary", scope=("member", "member_id"))
+def member_feed_link(member_id: str) -> Response:
+    """The member's subscription link (the same one each time until rotated)."""
+    return jsonify(feed_links(services().feed_secret(member_id)))
+
+
+@api.post("/members/<member_id>/feed/rotate")
+@documented(responses={200: "A new feed link; the old ones stop working"})
+@authorised("secretary", scope=("member", "member_id"))
+def rotate_member_feed(member_id: str) -> Response:
+    """A new link for the member's feed; every earlier link stops working."""
+    return jsonify(feed_links(services().feed_secret(member_id, rotate=True)))
+
+
+# proposals and meetings --------------------------------------------------------------------
 @api.post("/councils/<council_id>/proposals")
 @documented(body="ProposalOptions", responses={201: "The proposal, with its id"})
-@authorised("secretary", council=lambda council_id: council_id)
+@authorised("secretary", scope=("council", "council_id"))
 def create_proposal(council_id: str) -> Response:
     """Propose meetings; 201 with the id and the proposal document."""
     proposal = services().create_proposal(council_id, _json_body())
-    response = jsonify({"id": proposal.id, **proposal.document})
-    response.status_code = 201
-    response.headers["Location"] = f"/api/proposals/{proposal.id}"
-    return response
+    return _created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
 
 
 @api.get("/councils/<council_id>/proposals")
 @documented(responses={200: "Proposals, newest first"})
-@authorised("secretary", "chair", council=lambda council_id: council_id)
+@authorised("secretary", "chair", scope=("council", "council_id"))
 def list_proposals(council_id: str) -> Response:
     """A council's proposals, newest first."""
-    found = services().plans.proposals(council_id)
     return jsonify({"proposals": [{"id": p.id, "status": p.status,
                                    "created_at": p.created_at.isoformat(),
-                                   "confirmed": p.confirmed_at is not None} for p in found]})
+                                   "confirmed": p.confirmed_at is not None}
+                                  for p in services().proposals(council_id)]})
 
 
 @api.get("/proposals/<proposal_id>")
 @documented(responses={200: "The proposal as asked and answered"})
-@authorised("secretary", "chair", council=council_of_proposal)
+@authorised("secretary", "chair", scope=("proposal", "proposal_id"))
 def read_proposal(proposal_id: str) -> Response:
     """One proposal as asked and answered."""
-    proposal = services().plans.proposal(proposal_id)
-    return jsonify({"id": proposal.id, "council_id": proposal.council_id,
-                    "request": proposal.request,
-                    "confirmed_at": proposal.confirmed_at.isoformat()
-                    if proposal.confirmed_at else None, **proposal.document})
+    return jsonify(_proposal_json(services().proposal(proposal_id)))
 
 
 @api.post("/proposals/<proposal_id>/confirm")
 @documented(responses={201: "Meetings created", 200: "Already confirmed: the same meetings"})
-@authorised("secretary", council=council_of_proposal)
+@authorised("secretary", scope=("proposal", "proposal_id"))
 def confirm_proposal(proposal_id: str) -> Response:
     """Create the proposal's meetings: 201 the first time, 200 with the same ones after."""
     created, found = services().confirm(proposal_id)
@@ -196,9 +229,17 @@ def confirm_proposal(proposal_id: str) -> Response:
     return response
 
 
+@api.get("/councils/<council_id>/meetings")
+@documented(responses={200: "Meetings by start"})
+@authorised("secretary", "chair", scope=("council", "council_id"))
+def list_meetings(council_id: str) -> Response:
+    """A council's meetings by start (secretaries and the chair)."""
+    return jsonify({"meetings": [_meeting_json(m) for m in services().meetings(council_id)]})
+
+
 @api.patch("/meetings/<meeting_id>")
 @documented(body="MeetingChange", responses={200: "The meeting, its sequence raised"})
-@authorised("secretary", council=council_of_meeting)
+@authorised("secretary", scope=("meeting", "meeting_id"))
 def change_meeting(meeting_id: str) -> Response:
     """Move a meeting (start, end) or cancel it (status: cancelled)."""
     return jsonify(_meeting_json(services().change_meeting(meeting_id, _json_body())))
@@ -206,37 +247,17 @@ def change_meeting(meeting_id: str) -> Response:
 
 @api.post("/meetings/<meeting_id>/attendance")
 @documented(body="AttendanceRecord", responses={204: "Recorded"})
-@authorised("secretary", council=council_of_meeting)
+@authorised("secretary", scope=("meeting", "meeting_id"))
 def record_attendance(meeting_id: str) -> Response:
     """Record a member's notice of absence, or presence or absence after the meeting."""
     services().record_attendance(meeting_id, _json_body())
-    return Response(status=204)
+    return no_content()
 
 
-@api.get("/members/<member_id>/feed")
-@documented(responses={200: "The feed link (https and webcal)"})
-@authorised("secretary", council=council_of_member)
-def member_feed_link(member_id: str) -> Response:
-    """A new subscription link for the member's feed (earlier links keep working)."""
-    return jsonify(_feed_links(services().feed_secret(member_id)))
-
-
-@api.post("/members/<member_id>/feed/rotate")
-@documented(responses={200: "A new feed link; the old ones stop working"})
-@authorised("secretary", council=council_of_member)
-def rotate_member_feed(member_id: str) -> Response:
-    """A new link for the member's feed; every earlier link stops working."""
-    return jsonify(_feed_links(services().feed_secret(member_id, rotate=True)))
-
-
-def _feed_links(secret: str) -> dict[str, str]:
-    url = url_for("feeds.feed", secret=secret, _external=True)
-    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
-
-
+# reports ---------------------------------------------------------------------------------
 @api.get("/councils/<council_id>/reports/conflicts")
 @documented(responses={200: "The report, JSON or CSV"})
-@authorised("secretary", "chair", council=lambda council_id: council_id)
+@authorised("secretary", "chair", scope=("council", "council_id"))
 def conflict_report(council_id: str) -> Response:
     """The chair's conflict report as JSON (default) or CSV (``?format=csv``)."""
     form = request.args.get("format", "json")
@@ -248,14 +269,3 @@ def conflict_report(council_id: str) -> Response:
         response.headers["Content-Disposition"] = f'attachment; filename="conflicts-{council_id}.csv"'
         return response
     return jsonify(report)
-
-
-@api.get("/councils/<council_id>/meetings")
-@documented(responses={200: "Meetings by start"})
-@authorised("secretary", "chair", council=lambda council_id: council_id)
-def list_meetings(council_id: str) -> Response:
-    """A council's meetings by start."""
-    return jsonify({"meetings": [_meeting_json(m)
-                                 for m in services().plans.meetings(council_id)]})
-
-

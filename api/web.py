@@ -4,33 +4,51 @@
 from __future__ import annotations
 
 import os
-import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
+from flask import Flask, Response, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
-from platformdirs import user_data_dir
 
-__all__ = ["init_pages"]
+from scheduler.secret_key import server_key
+from scheduler.services.access import SESSION_MAX_AGE
+
+__all__ = ["csrf", "init_pages", "safe_next"]
 
 _TRANSLATIONS = Path(__file__).with_name("translations")
 csrf = CSRFProtect()
 
 
-def _secret_key() -> str:
-    """``SCHEDULER_SECRET_KEY``, else one made once and kept in the user's data folder."""
-    configured = os.environ.get("SCHEDULER_SECRET_KEY")
-    if configured:
-        return configured
-    path = Path(user_data_dir("council-scheduler", appauthor=False)) / "secret-key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def safe_next(target: str | None) -> str | None:
+    """A path on this site to go to after signing in, or None: no scheme, no host, even
+    after the control characters and backslashes that browsers drop or turn into ``/``."""
+    if not target:
+        return None
+    cleaned = "".join(ch for ch in target if ch.isprintable() and not ch.isspace())
+    cleaned = cleaned.replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if (parts.scheme or parts.netloc or not cleaned.startswith("/")
+            or cleaned.startswith("//")):
+        return None
+    return cleaned
+
+
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # members' pages carry their secret in the URL
+    "X-Frame-Options": "DENY",
+}
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in _SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _compile_translations() -> None:
@@ -55,13 +73,14 @@ def _locale() -> str:
 def init_pages(app: Flask) -> None:
     """Configure sessions, CSRF and languages for the pages."""
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
-        app.config["SECRET_KEY"] = _secret_key()
+        app.config["SECRET_KEY"] = server_key()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     # secure cookies (HTTPS only) unless testing or explicitly running on plain HTTP
     app.config["SESSION_COOKIE_SECURE"] = not (app.config.get("TESTING")
                                                or os.environ.get("SCHEDULER_INSECURE_COOKIES") == "1")
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(SESSION_MAX_AGE.total_seconds()))
+    app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_MAX_AGE
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(_TRANSLATIONS)
     _compile_translations()
     Babel(app, locale_selector=_locale)
@@ -70,6 +89,7 @@ def init_pages(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     csrf.init_app(app)
+    app.after_request(_security_headers)
 
     @app.context_processor
     def _language() -> dict[str, object]:

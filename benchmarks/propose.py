@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from scheduler.busy import reset_ingest_cache
+from scheduler.calendar_sources import reset_ingest_cache
 from scheduler.council_file import load_council
 from scheduler.demo import write_demo
 from scheduler.planning import propose

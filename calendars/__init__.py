@@ -6,7 +6,8 @@ nothing else: titles, descriptions, locations and attendees never leave this pac
 """
 
 from .errors import CalendarError, CalendarFetchError, CalendarLimitError
-from .ingest import IngestCache, Limits, read_busy
+from .fetch import redact_url
+from .ingest import IngestCache, Limits, busy_time_calendar, read_busy
 from .model import BusyCalendar, BusyInterval, BusyStatus, IngestWarning
 
 __all__ = [
@@ -19,5 +20,7 @@ __all__ = [
     "IngestCache",
     "IngestWarning",
     "Limits",
+    "busy_time_calendar",
     "read_busy",
+    "redact_url",
 ]

@@ -18,7 +18,7 @@ from .model import BusyCalendar, BusyInterval, IngestWarning
 from .parse import parse
 from .sanitize import sanitize
 
-__all__ = ["IngestCache", "Limits", "read_busy"]
+__all__ = ["IngestCache", "Limits", "busy_time_calendar", "read_busy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,3 +125,15 @@ def _read(data: bytes, digest: str, start: dt.datetime, end: dt.datetime, zone: 
                                             warnings=warnings))
     ordered = tuple(sorted(intervals, key=lambda i: (i.start, i.end, i.status.rank, i.uid)))
     return BusyCalendar(ordered, tuple(warnings), digest)
+
+
+def busy_time_calendar(data: bytes, *, zone: ZoneInfo | str = "Europe/Stockholm",
+                       email: str | None = None, limits: Limits = Limits()) -> str:
+    """The calendar reduced to busy time, as iCalendar text: no titles, descriptions,
+    places, alarms or other people. ``read_busy`` reads it to the same intervals as the
+    original for any window, so it can be kept instead of the calendar itself."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    text, _encoding = decode(data, max_bytes=limits.max_bytes)
+    warnings: list[IngestWarning] = []
+    return "".join(sanitize(layout, zone.key, email, warnings).text
+                   for layout in scan(unfold(text), warnings))

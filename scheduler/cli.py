@@ -6,10 +6,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from calendars import CalendarError, CalendarFetchError
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .services import Services
 
 __all__ = ["main"]
 
@@ -56,25 +60,34 @@ def _solve(args: argparse.Namespace) -> int:
 
 _CLI_NAMES = {"from": "--from", "to": "--to", "meetings": "--meetings", "duration": "--duration",
               "step": "--step", "earliest": "--earliest", "latest": "--latest",
-              "weekdays": "--weekdays", "blackout": "--blackout", "objective": "--objective",
-              "min_gap": "--min-gap", "max_gap": "--max-gap", "alternatives": "--alternatives",
-              "time_limit": "--time-limit"}
+              "weekdays": "--weekdays", "blackouts": "--blackout", "objective": "--objective",
+              "min_gap_days": "--min-gap", "max_gap_days": "--max-gap",
+              "alternatives": "--alternatives", "remote": "--remote",
+              "time_limit_s": "--time-limit", "body": "options"}
 
 
 def _propose(args: argparse.Namespace) -> int:
     from .council_file import load_council
     from .formats import render
     from .planning import propose
-    from .request_options import build_request
+    from .proposal_request import gap_days, parse_proposal_request
 
+    given = {"from": args.from_, "to": args.to, "meetings": args.meetings,
+             "duration": args.duration, "step": args.step, "earliest": args.earliest,
+             "latest": args.latest, "weekdays": args.weekdays, "blackouts": args.blackout or None,
+             "objective": args.objective, "min_gap_days": gap_days(args.min_gap, "--min-gap"),
+             "max_gap_days": gap_days(args.max_gap, "--max-gap"),
+             "alternatives": args.alternatives, "remote": args.remote or None,
+             "time_limit_s": args.time_limit}
+    request = parse_proposal_request({k: v for k, v in given.items() if v is not None},
+                                     names=_CLI_NAMES)
     council = load_council(args.council)
-    request = build_request(
-        start=args.from_, end=args.to, meetings=args.meetings, duration=args.duration,
-        step=args.step, earliest=args.earliest, latest=args.latest, weekdays=args.weekdays,
-        blackouts=args.blackout, objective=args.objective, min_gap=args.min_gap,
-        max_gap=args.max_gap, alternatives=args.alternatives, remote=args.remote,
-        time_limit=args.time_limit, names=_CLI_NAMES)
-    sys.stdout.write(render(propose(council, request), args.format))
+    try:
+        proposal = propose(council, request)
+    except InputError as exc:
+        exc.field = _CLI_NAMES.get(exc.field or "", exc.field)
+        raise
+    sys.stdout.write(render(proposal, args.format))
     return 0
 
 
@@ -85,13 +98,11 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store() -> object:
-    from .storage.database import database_url, make_engine, upgrade
-    from .storage.repository import Store
+def _services() -> Services:
+    from .services import open_services
+    from .storage.database import database_url
 
-    engine = make_engine(database_url())
-    upgrade(engine)
-    return Store(engine)
+    return open_services(database_url())[0]
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -110,13 +121,12 @@ def _safe_url(url: str) -> str:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from .storage.repository import NotFound, Store
+    from .errors import NotFound
 
-    store = _store()
-    assert isinstance(store, Store)
+    services = _services()
     if args.action == "create":
         try:
-            token, secret = store.create_token(args.role, args.council, args.label)
+            token, secret = services.create_token(args.role, args.council, args.label)
         except InputError as exc:
             exc.field = f"--{exc.field}"
             raise
@@ -125,13 +135,13 @@ def _token(args: argparse.Namespace) -> int:
               + " (shown once; store it now)")
         print(secret)
     elif args.action == "list":
-        for token in store.tokens():
+        for token in services.tokens():
             state = "active" if token.active else f"revoked {token.revoked_at:%Y-%m-%d}"
             print(f"{token.id}  {token.role:<9}  {token.council_id or '-':<12}  "
                   f"{token.created_at:%Y-%m-%d}  {state}  {token.label or ''}".rstrip())
     else:
         try:
-            store.revoke_token(args.id)
+            services.revoke_token(args.id)
         except NotFound as exc:
             raise InputError(exc.args[0], field="ID") from None
         print(f"token {args.id} revoked")
@@ -148,15 +158,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from .serve import refresh_all
-    from .services import Services
-    from .storage.feeds import FeedStore
-    from .storage.plans import PlanStore
-    from .storage.repository import Store
-
-    store = _store()
-    assert isinstance(store, Store)
-    done, errors = refresh_all(Services(store, PlanStore(store.engine), FeedStore(store.engine)))
+    done, errors = _services().refresh_all()
     for error in errors:
         print(f"warning: {error}", file=sys.stderr)
     print(f"{done} calendars refreshed, {len(errors)} failed")
@@ -164,22 +166,24 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _add_request_options(command: argparse.ArgumentParser) -> None:
+    """The proposal options; left out, they take the defaults every door shares."""
     command.add_argument("--from", dest="from_", required=True, metavar="DATE")
     command.add_argument("--to", required=True, metavar="DATE")
     command.add_argument("--meetings", type=int, required=True, metavar="K")
-    command.add_argument("--duration", default="3h")
-    command.add_argument("--min-gap", default="28d")
-    command.add_argument("--max-gap", default=None)
-    command.add_argument("--step", default="30m")
-    command.add_argument("--earliest", default="09:00")
-    command.add_argument("--latest", default="16:00")
-    command.add_argument("--weekdays", default="mon,tue,wed,thu,fri")
+    command.add_argument("--duration", help="meeting length (default 3h)")
+    command.add_argument("--min-gap", help="least time between meetings (default 28d)")
+    command.add_argument("--max-gap", help="most time between meetings (default none)")
+    command.add_argument("--step", help="start-time grid (default 30m, at least 5m)")
+    command.add_argument("--earliest", metavar="HH:MM", help="first start (default 09:00)")
+    command.add_argument("--latest", metavar="HH:MM", help="last end (default 16:00)")
+    command.add_argument("--weekdays", help="default mon,tue,wed,thu,fri")
     command.add_argument("--blackout", action="append", default=[], metavar="DATE:DATE")
-    command.add_argument("--objective", choices=["fair", "attendance"], default="fair")
+    command.add_argument("--objective", choices=["fair", "attendance"])
     command.add_argument("--format", choices=["table", "json", "csv", "ics"], default="table")
-    command.add_argument("--alternatives", type=int, default=3, metavar="N")
+    command.add_argument("--alternatives", type=int, metavar="N", help="default 3, at most 20")
     command.add_argument("--remote", action="store_true", help="no travel time (remote meeting)")
-    command.add_argument("--time-limit", type=float, default=10.0, metavar="SECONDS")
+    command.add_argument("--time-limit", type=float, metavar="SECONDS",
+                         help="for the whole proposal (default 10, at most 120)")
 
 
 def build_parser() -> argparse.ArgumentParser:

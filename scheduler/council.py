@@ -40,6 +40,7 @@ class Member:
     email: str | None = None
     invited: int = 0
     attended: int = 0
+    language: str | None = None  # "sv" or "en"; None: the council's
 
     def reliability(self, weights: Weights) -> float:
         """r: the default, or the Beta(19, 1) posterior mean given attendance history."""
@@ -82,6 +83,7 @@ class Council:
     venue: str | None = None
     blackouts: tuple[tuple[dt.date, dt.date], ...] = ()
     history: tuple[PastMeeting, ...] = ()
+    language: str = "sv"  # what pages, feeds and mail speak unless a member prefers another
 
     def party(self, party_id: str) -> Party:
         """The party with this id."""

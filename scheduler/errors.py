@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InputError"]
+__all__ = ["Busy", "Conflict", "InputError", "NotFound"]
 
 
 class InputError(ValueError):
@@ -20,3 +20,25 @@ class InputError(ValueError):
         where = [p for p in (self.source, f"line {self.line}" if self.line else None,
                              self.field) if p]
         return ": ".join([*where, self.message])
+
+
+class NotFound(LookupError):
+    """No such council, party, member, proposal, meeting, link or token."""
+
+
+class Conflict(ValueError):
+    """A request that cannot be done in the resource's present state (HTTP 409)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Busy(RuntimeError):
+    """The service is computing as much as it may at once; the caller may try again."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import zoneinfo
 from collections.abc import Callable, Sequence
 
@@ -13,24 +14,27 @@ from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
 from .availability import STATUSES, Availability, presence
-from .busy import calendar_bytes, ingest_cache
+from .calendar_sources import calendar_bytes, ingest_cache
 from .council import Council, PlanningRequest
 from .errors import InputError
 from .proposal import AlternativeView, MeetingView, MemberView, PartyView, Proposal, coverage
+from .proposal_request import check_limits
 from .slots import candidate_slots
 
-__all__ = ["BusyMap", "load_busy", "propose"]
+__all__ = ["BusyMap", "TimeLimitError", "load_busy", "propose"]
 
 BusyMap = dict[tuple[str, int], Sequence[BusyInterval] | None]
 Loader = Callable[[str], bytes]
 
 
 def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
-              loader: Loader = calendar_bytes) -> tuple[BusyMap, list[str]]:
+              loader: Loader = calendar_bytes,
+              deadline: float | None = None) -> tuple[BusyMap, list[str]]:
     """Every member's busy intervals over [start, end); warnings for URLs that failed.
 
     A calendar file that cannot be read is bad input (InputError naming it); a URL
-    that cannot be fetched leaves its member unknown, with a warning.
+    that cannot be fetched leaves its member unknown, with a warning. Past ``deadline``
+    (a ``time.monotonic()`` instant) no further calendar is fetched: TimeLimitError.
     """
     busy: BusyMap = {}
     warnings: list[str] = []
@@ -41,6 +45,7 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
             if member.calendar is None:
                 continue
             who = f"{member.name} ({party.id})"
+            _check_time(deadline, "reading the calendars")
             try:
                 data = loader(member.calendar)
             except CalendarFetchError as exc:
@@ -57,8 +62,19 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
     return busy, warnings
 
 
+class TimeLimitError(InputError):
+    """The request's time ran out before a plan could be looked for."""
+
+
+def _check_time(deadline: float | None, doing: str) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise TimeLimitError(f"the time limit ran out while {doing}; allow more time "
+                             "or ask for a shorter horizon", field="time_limit_s")
+
+
 def _problem(council: Council, request: PlanningRequest,
-             slots: list[tuple[dt.datetime, dt.datetime]], matrix: np.ndarray) -> Problem:
+             slots: list[tuple[dt.datetime, dt.datetime]], matrix: np.ndarray,
+             time_limit_s: float) -> Problem:
     ids = [start.isoformat() for start, _ in slots]
     try:
         return Problem(
@@ -67,18 +83,23 @@ def _problem(council: Council, request: PlanningRequest,
             meetings=request.meetings, objective=request.objective,
             min_gap_days=request.min_gap_days, max_gap_days=request.max_gap_days,
             min_quorum_probability=request.min_quorum_probability,
-            time_limit_s=request.time_limit_s, alternatives=request.alternatives)
+            time_limit_s=time_limit_s, alternatives=request.alternatives)
     except ProblemError as exc:
         raise InputError(exc.message, field=exc.field) from None
 
 
 def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
-            busy: BusyMap | None = None) -> Proposal:
-    """The best meetings for the request, explained per meeting, party and member."""
-    if request.end <= request.start:
-        raise InputError("must be after --from", field="to")
-    if request.meetings < 1:
-        raise InputError("must be at least 1", field="meetings")
+            busy: BusyMap | None = None, deadline: float | None = None) -> Proposal:
+    """The best meetings for the request, explained per meeting, party and member.
+
+    ``deadline`` (a ``time.monotonic()`` instant; default: the request's time limit
+    from now) bounds the whole proposal: reading calendars, availability and solving.
+    The solver gets the time that is left; a stage it cannot finish gives the best
+    plan found so far, and no time left before solving is a TimeLimitError.
+    """
+    if deadline is None:
+        deadline = time.monotonic() + request.time_limit_s
+    check_limits(request)
     zone = zoneinfo.ZoneInfo(council.timezone)
     slots = candidate_slots(request, council.timezone, council.blackouts)
     warnings: list[str] = []
@@ -86,14 +107,17 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
         widest = max((p.travel for p in council.parties), default=dt.timedelta())
         start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone) - widest - dt.timedelta(days=1)
         end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) + widest + dt.timedelta(days=1)
-        busy, warnings = load_busy(council, start, end, loader)
+        busy, warnings = load_busy(council, start, end, loader, deadline)
+    _check_time(deadline, "reading the calendars")
     available = presence(council, slots, busy, remote=request.remote)
     if not slots:
         return Proposal(council.name, "infeasible", request.objective,
                         reason="no candidate slots: every day of the horizon is a weekend, "
                         "holiday or blackout, or the times leave no room for the meeting",
                         warnings=tuple(warnings))
-    problem = _problem(council, request, slots, available.presence)
+    _check_time(deadline, "working out who can attend")
+    problem = _problem(council, request, slots, available.presence,
+                       min(request.time_limit_s, deadline - time.monotonic()))
     solution = solve(problem)
     if solution.status == "infeasible":
         return Proposal(council.name, "infeasible", request.objective, reason=solution.reason,

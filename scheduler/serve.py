@@ -1,4 +1,4 @@
-"""``scheduler serve`` (a production WSGI server), ``--demo`` loading, ``scheduler refresh``."""
+"""``scheduler serve`` (a production WSGI server) and loading the demo council into it."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from calendars import CalendarError
-
 from .council_file import load_council
 from .demo import write_demo
 from .services import Services
 
-__all__ = ["load_demo", "refresh_all", "serve"]
+__all__ = ["load_demo", "serve"]
 
 
 def load_demo(services: Services, year: int) -> tuple[str, dict[str, str]]:
@@ -25,32 +23,16 @@ def load_demo(services: Services, year: int) -> tuple[str, dict[str, str]]:
     unlinked = dataclasses.replace(council, parties=tuple(
         dataclasses.replace(p, members=tuple(dataclasses.replace(m, calendar=None)
                                              for m in p.members)) for p in council.parties))
-    stored = services.store.add_council(unlinked)
-    for key, member_id in stored.member_ids.items():
-        path = calendars[key]
-        if path:
-            services.upload_calendar(member_id, Path(path).read_bytes())
-    tokens = {role: services.store.create_token(role, None if role == "admin" else stored.id,
-                                                "demo")[1]
+    document = services.add_council(unlinked)
+    for party in document["parties"]:
+        for index, member in enumerate(party["members"]):
+            path = calendars[(party["id"], index)]
+            if path:
+                services.upload_calendar(member["id"], Path(path).read_bytes())
+    tokens = {role: services.create_token(role, None if role == "admin" else document["id"],
+                                          "demo")[1]
               for role in ("admin", "secretary", "chair")}
-    return stored.id, tokens
-
-
-def refresh_all(services: Services) -> tuple[int, list[str]]:
-    """Fetch every member's calendar URL again; return how many and the errors."""
-    done, errors = 0, []
-    for council_id in services.store.council_ids():
-        stored = services.store.council(council_id)
-        for (party, index), member_id in stored.member_ids.items():
-            member = stored.council.party(party).members[index]
-            if not member.calendar:
-                continue
-            try:
-                services.refresh_calendar(member_id)
-                done += 1
-            except CalendarError as exc:
-                errors.append(f"{member.name} ({party}): {exc}")
-    return done, errors
+    return document["id"], tokens
 
 
 def serve(host: str, port: int, demo_year: int | None, threads: int = 8) -> None:

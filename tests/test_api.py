@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from api import create_app
-from scheduler.storage.repository import Store
 
+from .conftest import bearer
 from .council_helpers import ics
 from .databases import database
 
@@ -31,17 +31,12 @@ def app(request, tmp_path_factory):
         app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
                           "TESTING": True})
         yield app
-        app.extensions["council_services"].store.engine.dispose()
+        app.extensions["council_engine"].dispose()
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def bearer(app, role="admin", council_id=None):
-    store: Store = app.extensions["council_services"].store
-    return {"Authorization": f"Bearer {store.create_token(role, council_id)[1]}"}
 
 
 @pytest.fixture

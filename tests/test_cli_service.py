@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from scheduler.cli import main
-from scheduler.storage.database import head_revision, make_engine
-from scheduler.storage.repository import Store
+from scheduler.storage.database import head_revision
+from scheduler.services import open_services
 
 
 def test_db_upgrade_then_tokens_created_listed_and_revoked(tmp_path, monkeypatch, capsys):
@@ -14,13 +14,13 @@ def test_db_upgrade_then_tokens_created_listed_and_revoked(tmp_path, monkeypatch
     assert f"revision {head_revision()}" in capsys.readouterr().out
     assert main(["token", "create", "--role", "admin", "--label", "drift"]) == 0
     secret = capsys.readouterr().out.strip().splitlines()[-1]
-    token = Store(make_engine(url)).authenticate(secret)
+    token = open_services(url, link_key='tests')[0].authenticate(secret)
     assert token is not None and token.role == "admin"
     assert main(["token", "list"]) == 0
     listing = capsys.readouterr().out
     assert token.id in listing and secret not in listing
     assert main(["token", "revoke", token.id]) == 0
-    assert Store(make_engine(url)).authenticate(secret) is None
+    assert open_services(url, link_key='tests')[0].authenticate(secret) is None
 
 
 def test_token_errors_exit_2_naming_the_option(tmp_path, monkeypatch, capsys):

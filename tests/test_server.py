@@ -85,7 +85,7 @@ def test_the_openapi_document_is_valid_and_covers_the_contract(tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     document = openapi_document(app)
     validate(document)
-    app.extensions["council_services"].store.engine.dispose()
+    app.extensions["council_engine"].dispose()
     for path in ("/api/councils", "/api/members/{member_id}/calendar",
                  "/api/councils/{council_id}/proposals", "/api/proposals/{proposal_id}/confirm",
                  "/api/members/{member_id}/feed", "/feeds/{secret}.ics",
@@ -106,12 +106,11 @@ def test_refresh_fetches_every_calendar_url_and_records_failures(tmp_path, monke
         council = council_from_mapping({"name": "R", "parties": [{"id": "a", "members": [
             {"name": "A", "role": "representative", "calendar": f"{base}/cal.ics"},
             {"name": "B", "role": "substitute", "calendar": f"{base}/missing.ics"}]}]}, None)
-        stored = services.store.add_council(council)
+        stored = services.add_council(council)
         assert main(["refresh"]) == 0
     out, err = capsys.readouterr()
     assert "1 calendars refreshed, 1 failed" in out and "HTTP 404" in err
-    ok = services.store.calendar_state(stored.member_ids[("a", 0)])
-    failed = services.store.calendar_state(stored.member_ids[("a", 1)])
-    assert ok.intervals == 1 and ok.last_error is None
-    assert failed.content_hash is None and "HTTP 404" in (failed.last_error or "")
-    services.store.engine.dispose()
+    ok, failed = (m["calendar"] for m in services.council_document(stored["id"])["parties"][0]["members"])
+    assert ok["busy_intervals"] == 1 and ok["last_error"] is None
+    assert failed["fetched_at"] is None and "HTTP 404" in (failed["last_error"] or "")
+    app.extensions["council_engine"].dispose()

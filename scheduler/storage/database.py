@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -28,12 +29,20 @@ def database_url(environ: dict[str, str] | None = None) -> str:
     return f"sqlite:///{folder / 'scheduler.sqlite'}"
 
 
-def _sqlite_pragmas(connection: object, _record: object) -> None:
-    cursor = connection.cursor()  # type: ignore[attr-defined]
+def _sqlite_pragmas(connection: Any, _record: object) -> None:
+    connection.isolation_level = None  # transactions are begun by _sqlite_begin
+    cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    """A use case that writes takes the write lock when it starts, so a read followed by a
+    write cannot fail halfway because another writer came in between (SQLITE_BUSY)."""
+    write = connection.info.get("write", True)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -41,6 +50,7 @@ def make_engine(url: str) -> sa.Engine:
     engine = sa.create_engine(url, future=True, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 

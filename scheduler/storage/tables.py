@@ -22,6 +22,7 @@ councils = sa.Table(
     sa.Column("weights", sa.JSON, nullable=False),
     sa.Column("blackouts", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False, server_default="sv"),
 )
 
 parties = sa.Table(
@@ -48,6 +49,7 @@ members = sa.Table(
     sa.Column("invited", sa.Integer, nullable=False, default=0),
     sa.Column("attended", sa.Integer, nullable=False, default=0),
     sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("language", sa.String(8)),
     sa.CheckConstraint("role in ('representative', 'substitute')", name="ck_members_role"),
 )
 
@@ -62,6 +64,9 @@ calendars = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("etag", sa.String(300)),
     sa.Column("last_modified", sa.String(100)),
+    # the calendar reduced to busy time (no titles, descriptions, places or other people),
+    # so it can be read again for any later window
+    sa.Column("sanitised", sa.Text),
 )
 
 busy_intervals = sa.Table(
@@ -122,6 +127,18 @@ feed_tokens = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("purpose", sa.String(8), nullable=False, server_default="feed"),  # feed | page
+    sa.Column("salt", sa.String(64)),  # the link is derived from it with the server's key
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("secret_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_id", sa.String(32), sa.ForeignKey("api_tokens.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
 )
 
 attendance = sa.Table(

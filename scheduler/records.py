@@ -1,0 +1,83 @@
+"""What the service keeps and hands out: councils with their ids, calendar states,
+proposals, meetings and member links. Plain values, known to every layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from .council import Council
+
+__all__ = ["CalendarState", "CouncilRecord", "MeetingRecord", "ProposalRecord", "SessionRecord"]
+
+
+@dataclass(frozen=True)
+class CouncilRecord:
+    """A council as kept, with the ids given to it and its members."""
+
+    id: str
+    council: Council
+    member_ids: dict[tuple[str, int], str]  # (party id, member position) -> member id
+
+    def member_key(self, member_id: str) -> tuple[str, int]:
+        """The (party id, position) of a member of this council."""
+        for key, found in self.member_ids.items():
+            if found == member_id:
+                return key
+        raise KeyError(member_id)
+
+
+@dataclass(frozen=True)
+class CalendarState:
+    """What is known of a member's calendar: where it came from, when it was read, how
+    far its stored intervals reach, and whether it can be read again for another window."""
+
+    member_id: str
+    content_hash: str | None
+    fetched_at: dt.datetime | None
+    last_error: str | None
+    intervals: int
+    window: tuple[dt.datetime, dt.datetime] | None = None
+    rereadable: bool = False
+
+    @property
+    def known(self) -> bool:
+        """True once a calendar has been read for this member."""
+        return self.content_hash is not None
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    """A proposal as asked and answered."""
+
+    id: str
+    council_id: str
+    request: dict[str, Any]
+    document: dict[str, Any]
+    status: str
+    created_at: dt.datetime
+    confirmed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class MeetingRecord:
+    """A confirmed (or cancelled) meeting."""
+
+    id: str
+    council_id: str
+    proposal_id: str | None
+    start: dt.datetime
+    end: dt.datetime
+    status: str
+    sequence: int
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A signed-in browser session: the token it acts with, until it ends."""
+
+    id: str
+    token_id: str
+    created_at: dt.datetime

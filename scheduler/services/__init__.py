@@ -1,0 +1,35 @@
+"""The service layer: the one door to councils, calendars, proposals, meetings, links and
+reports. Use cases take plain values, return plain values and own their transaction
+(a unit of work); the HTTP app, the pages and the command line call only these.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..secret_key import server_key
+from ..storage.database import make_engine, upgrade
+from ..storage.unit_of_work import SqlUnitOfWork
+from .access import AccessServices, ResourceKind
+from .base import UnitOfWorkFactory
+from .conflicts import ReportServices
+from .councils import CouncilServices
+from .links import LinkServices
+from .proposals import ProposalServices
+
+__all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
+
+
+class Services(CouncilServices, ProposalServices, LinkServices, AccessServices, ReportServices):
+    """Everything the service does, over one store."""
+
+
+def open_services(url: str, *, link_key: str | None = None) -> tuple[Services, sa.Engine]:
+    """Services over the database at ``url``, its schema brought up to date."""
+    engine = make_engine(url)
+    upgrade(engine)
+
+    def unit_of_work(write: bool = True) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, write=write)
+
+    return Services(unit_of_work, link_key=link_key or server_key()), engine

@@ -1,0 +1,60 @@
+"""What every use case shares: a unit of work per call and the service's settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+import zoneinfo
+from collections.abc import Callable
+
+from calendars.fetch import FetchCache, FetchPolicy
+
+from ..council import Council
+from ..ports import UnitOfWork
+from ..records import CouncilRecord
+
+__all__ = ["ServiceBase", "UnitOfWorkFactory"]
+
+UnitOfWorkFactory = Callable[..., UnitOfWork]  # (write: bool = True) -> UnitOfWork
+
+
+class ServiceBase:
+    """Settings and helpers of the service; the use cases are in the mixins beside it."""
+
+    def __init__(self, uow: UnitOfWorkFactory, *, link_key: str,
+                 fetch_policy: FetchPolicy | None = None, fetch_cache: FetchCache | None = None,
+                 solves_at_once: int = 2, solve_wait_s: float = 2.0):
+        self.uow = uow
+        self.link_key = link_key.encode()
+        self.fetch_policy = fetch_policy or FetchPolicy.from_env()
+        self.fetch_cache = fetch_cache or FetchCache()
+        self.solves = threading.BoundedSemaphore(solves_at_once)
+        self.solves_at_once = solves_at_once
+        self.solve_wait_s = solve_wait_s
+        self.feed_cache: dict[str, bytes] = {}
+        self.feed_lock = threading.Lock()
+
+    def reader(self) -> UnitOfWork:
+        """A unit of work for a use case that only reads."""
+        return self.uow(write=False)
+
+    @staticmethod
+    def today_start(zone: str) -> dt.datetime:
+        """Midnight today in the zone."""
+        return dt.datetime.now(zoneinfo.ZoneInfo(zone)).replace(hour=0, minute=0, second=0,
+                                                                 microsecond=0)
+
+    @staticmethod
+    def with_history(uow: UnitOfWork, record: CouncilRecord) -> Council:
+        """The council with recorded attendance added to each member's history."""
+        history = uow.attendance.history(list(record.member_ids.values()))
+        parties = []
+        for party in record.council.parties:
+            members = []
+            for i, member in enumerate(party.members):
+                invited, attended = history.get(record.member_ids[(party.id, i)], (0, 0))
+                members.append(dataclasses.replace(member, invited=member.invited + invited,
+                                                   attended=member.attended + attended))
+            parties.append(dataclasses.replace(party, members=tuple(members)))
+        return dataclasses.replace(record.council, parties=tuple(parties))

@@ -1,0 +1,45 @@
+"""The chair's conflict report as a use case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..planning import BusyMap
+from ..reports import ReportMeeting, conflict_report
+from .links import holds_of
+from .member_calendars import CalendarServices
+
+__all__ = ["ReportServices"]
+
+
+class ReportServices(CalendarServices):
+    """Reports for the chair."""
+
+    def conflict_report(self, council_id: str) -> dict[str, Any]:
+        """The chair's report over the council's meetings and its newest open proposal."""
+        with self.reader() as uow:
+            record = uow.councils.get(council_id)
+            by_member = {member_id: key for key, member_id in record.member_ids.items()}
+            meetings = uow.plans.meetings(council_id)
+            states = uow.attendance.states([m.id for m in meetings])
+            items = []
+            for meeting in meetings:
+                notices = frozenset(by_member[member] for (mid, member), state in states.items()
+                                    if mid == meeting.id and state == "absent_notice")
+                recorded = {by_member[member][0]: state for (mid, member), state in states.items()
+                            if mid == meeting.id and state in ("present", "absent")}
+                present = (frozenset(p for p, state in recorded.items() if state == "present")
+                           if recorded else None)
+                items.append(ReportMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
+                                           notices, present))
+            items += [ReportMeeting(h.id, h.start, h.end, "proposed")
+                      for h in holds_of(uow, council_id)]
+            busy: BusyMap = {key: None for key in record.member_ids}
+            if items:
+                start = min(m.start for m in items) - dt.timedelta(days=1)
+                end = max(m.end for m in items) + dt.timedelta(days=1)
+                busy, _warnings = self.busy_map(uow, record, start, end)
+            council = self.with_history(uow, record)
+        report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC))
+        return {"council_id": council_id, **report}

@@ -1,0 +1,139 @@
+"""Use cases of councils, parties and members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from calendars.fetch import redact_url
+
+from ..council import Council, Member
+from ..council_file import council_from_mapping
+from ..errors import InputError
+from ..ports import UnitOfWork
+from ..records import CalendarState, CouncilRecord
+from ..service_models import CouncilChange, MemberChange, NewSubstitute, validated
+from .base import ServiceBase
+
+__all__ = ["CouncilServices", "council_json"]
+
+
+class CouncilServices(ServiceBase):
+    """Create, read, change and remove councils, parties and members."""
+
+    def create_council(self, document: Any) -> dict[str, Any]:
+        """Store a council from its JSON document (calendars as URLs or absent)."""
+        return self.add_council(council_from_mapping(document, base=None))
+
+    def add_council(self, council: Council) -> dict[str, Any]:
+        """Store a council; return its document with the new ids."""
+        with self.uow() as uow:
+            record = uow.councils.add(council)
+            uow.commit()
+            return council_json(uow, record, urls=True)
+
+    def council_document(self, council_id: str, *, urls: bool = False) -> dict[str, Any]:
+        """A council as JSON, with member ids and each calendar's state; ``urls`` adds the
+        members' calendar URLs, redacted (for secretaries only: they are personal)."""
+        with self.reader() as uow:
+            return council_json(uow, uow.councils.get(council_id), urls=urls)
+
+    def council_names(self) -> list[tuple[str, str]]:
+        """Every council's id and name, oldest first."""
+        with self.reader() as uow:
+            return [(cid, uow.councils.get(cid).council.name) for cid in uow.councils.ids()]
+
+    def change_council(self, council_id: str, body: Any) -> dict[str, Any]:
+        """Rename a council, change its venue or its language."""
+        change = validated(CouncilChange, body)
+        values = change.model_dump(exclude_unset=True)
+        if not values:
+            raise InputError("nothing to change", field="body")
+        with self.uow() as uow:
+            uow.councils.update(council_id, values)
+            uow.commit()
+            return council_json(uow, uow.councils.get(council_id), urls=True)
+
+    def delete_council(self, council_id: str) -> None:
+        """Remove a council and everything it owns."""
+        with self.uow() as uow:
+            uow.councils.delete(council_id)
+            uow.commit()
+
+    def add_party(self, council_id: str, body: Any) -> dict[str, Any]:
+        """Add a party (as in the council file: id, name, travel, members)."""
+        with self.uow() as uow:
+            existing = uow.councils.get(council_id).council
+            document = {"name": existing.name, "timezone": existing.timezone, "parties": [body]}
+            try:
+                party = council_from_mapping(document, base=None).parties[0]
+            except InputError as exc:  # name the field in the party body, not in a council
+                exc.field = (exc.field or "").removeprefix("parties[0]").removeprefix(".") or "body"
+                raise
+            uow.councils.add_party(council_id, party)
+            uow.commit()
+            return council_json(uow, uow.councils.get(council_id), urls=True)
+
+    def remove_party(self, council_id: str, party_id: str) -> None:
+        """Remove a party with its members and their calendars."""
+        with self.uow() as uow:
+            uow.councils.remove_party(council_id, party_id)
+            uow.commit()
+
+    def add_substitute(self, council_id: str, body: Any) -> dict[str, Any]:
+        """Add a substitute to one of the council's parties."""
+        new = validated(NewSubstitute, body)
+        with self.uow() as uow:
+            uow.councils.add_substitute(council_id, new.party,
+                                        Member(new.name, "substitute", new.calendar, new.email))
+            uow.commit()
+            return council_json(uow, uow.councils.get(council_id), urls=True)
+
+    def change_member(self, member_id: str, body: Any) -> None:
+        """Change a member's name, e-mail or calendar URL."""
+        change = validated(MemberChange, body)
+        values = change.model_dump(exclude_unset=True)
+        if not values:
+            raise InputError("nothing to change", field="body")
+        if "calendar" in values:
+            values["calendar_url"] = values.pop("calendar")
+        with self.uow() as uow:
+            uow.councils.update_member(member_id, values)
+            uow.commit()
+
+    def remove_member(self, member_id: str) -> None:
+        """Remove a substitute (a representative is changed, not removed)."""
+        with self.uow() as uow:
+            uow.councils.remove_substitute(member_id)
+            uow.commit()
+
+
+def council_json(uow: UnitOfWork, record: CouncilRecord, *, urls: bool) -> dict[str, Any]:
+    """A council as JSON, with member ids and each calendar's state; ``urls`` adds the
+    members' calendar URLs, redacted."""
+    council = record.council
+    states = uow.calendars.states(list(record.member_ids.values()))
+    return {
+        "id": record.id, "name": council.name, "timezone": council.timezone,
+        "venue": council.venue, "language": council.language,
+        "parties": [{
+            "id": party.id, "name": party.name,
+            "travel_minutes": int(party.travel.total_seconds() // 60),
+            "members": [_member_document(record.member_ids[(party.id, i)], member,
+                                         states[record.member_ids[(party.id, i)]], urls=urls)
+                        for i, member in enumerate(party.members)],
+        } for party in council.parties],
+    }
+
+
+def _member_document(member_id: str, member: Member, state: CalendarState, *,
+                     urls: bool) -> dict[str, Any]:
+    calendar: dict[str, Any] = {
+        "linked": member.calendar is not None,
+        "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None,
+        "last_error": state.last_error, "busy_intervals": state.intervals,
+        "known_until": state.window[1].isoformat() if state.window and not state.rereadable
+        else None}
+    if urls:
+        calendar["url"] = redact_url(member.calendar) if member.calendar else None
+    return {"id": member_id, "name": member.name, "role": member.role, "email": member.email,
+            "language": member.language, "calendar": calendar}

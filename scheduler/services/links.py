@@ -1,0 +1,143 @@
+"""Use cases of members' own links: the feed to subscribe to and the personal page.
+
+The two are separate secrets: a feed link (often pasted into calendar apps and shared
+devices) opens no page and changes nothing. Each secret is derived from a random salt
+with the server's key, so the database holds only salts and hashes, yet the current
+link can be shown again; rotating makes a new salt and revokes the old links.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from ..errors import NotFound
+from ..feeds import FeedMeeting, member_feed, representative_probability
+from ..ports import UnitOfWork
+from ..tokens import secret_hash
+from .base import ServiceBase
+
+__all__ = ["LinkServices"]
+
+_FEEDS_KEPT = 2048
+FEED, PAGE = "feed", "page"
+
+
+class LinkServices(ServiceBase):
+    """Members' feeds and pages."""
+
+    def _secret(self, purpose: str, salt: str) -> str:
+        digest = hmac.new(self.link_key, f"{purpose}:{salt}".encode(), hashlib.sha256).digest()
+        return "cs_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+    def _link(self, member_id: str, purpose: str, *, rotate: bool) -> str:
+        with self.uow() as uow:
+            salt = None if rotate else uow.links.current_salt(member_id, purpose)
+            if salt is None:
+                salt = secrets.token_hex(16)
+                uow.links.add(member_id, purpose, salt, secret_hash(self._secret(purpose, salt)),
+                              rotate=rotate)
+                uow.commit()
+            else:
+                uow.councils.council_of_member(member_id)  # NotFound for an unknown member
+        return self._secret(purpose, salt)
+
+    def feed_secret(self, member_id: str, *, rotate: bool = False) -> str:
+        """The member's feed link secret (made once); ``rotate``: a new one, and every
+        earlier link stops working."""
+        return self._link(member_id, FEED, rotate=rotate)
+
+    def page_secret(self, member_id: str, *, rotate: bool = False) -> str:
+        """The member's personal-page link secret (made once); ``rotate`` as for feeds."""
+        return self._link(member_id, PAGE, rotate=rotate)
+
+    def _member_of(self, uow: UnitOfWork, secret: str, purpose: str) -> str | None:
+        return uow.links.member_of(secret_hash(secret), purpose)
+
+    def feed_version(self, secret: str, *, holds: bool = False) -> str | None:
+        """The current version (an ETag) of the feed behind a secret; None if unknown."""
+        with self.reader() as uow:
+            member_id = self._member_of(uow, secret, FEED)
+            if member_id is None:
+                return None
+            record, _party, member = uow.councils.member(member_id)
+            return uow.links.feed_version(member_id, holds,
+                                          member.language or record.council.language)
+
+    def feed(self, secret: str, *, holds: bool = False) -> tuple[bytes, str] | None:
+        """The feed behind a secret and its version, or None for an unknown or revoked one.
+        Built feeds are kept by version, so an unchanged feed is built once."""
+        with self.reader() as uow:
+            member_id = self._member_of(uow, secret, FEED)
+            if member_id is None:
+                return None
+            record, _party, member = uow.councils.member(member_id)
+            version = uow.links.feed_version(member_id, holds,
+                                             member.language or record.council.language)
+            body = self.feed_cache.get(version)
+            if body is None:
+                body = self._build_feed(uow, member_id, holds)
+                with self.feed_lock:
+                    self.feed_cache[version] = body
+                    while len(self.feed_cache) > _FEEDS_KEPT:
+                        self.feed_cache.pop(next(iter(self.feed_cache)))
+        return body, version
+
+    def _build_feed(self, uow: UnitOfWork, member_id: str, holds: bool) -> bytes:
+        record, party_id, member = uow.councils.member(member_id)
+        council = record.council
+        party = council.party(party_id)
+        rep_id = record.member_ids[(party_id, party.members.index(party.representative))]
+        found = uow.plans.meetings(record.id)
+        states = uow.attendance.states([m.id for m in found])
+        rep_known = uow.calendars.state(rep_id).known
+        items = []
+        for meeting in found:
+            busy = uow.calendars.busy(rep_id, meeting.start - dt.timedelta(days=1),
+                                      meeting.end + dt.timedelta(days=1)) if rep_known else None
+            items.append(FeedMeeting(
+                meeting.id, meeting.start, meeting.end, meeting.status, meeting.sequence,
+                meeting.updated_at,
+                representative_probability(party, busy, council.weights, meeting.start,
+                                           meeting.end),
+                states.get((meeting.id, rep_id)) in ("absent_notice", "absent")))
+        if holds:
+            items += holds_of(uow, record.id)
+        return member_feed(member, council.name, council.venue, items, dt.datetime.now(dt.UTC),
+                           language=member.language or council.language)
+
+    def member_page(self, secret: str) -> dict[str, Any] | None:
+        """What a member's own page shows, or None for an unknown or revoked page link."""
+        with self.reader() as uow:
+            member_id = self._member_of(uow, secret, PAGE)
+            if member_id is None:
+                return None
+            record, party_id, member = uow.councils.member(member_id)
+            now = dt.datetime.now(dt.UTC)
+            upcoming = [m for m in uow.plans.meetings(record.id) if m.end > now]
+            party = record.council.party(party_id)
+        return {"member_id": member_id, "member": member, "party": party, "council": record.council,
+                "meetings": upcoming, "feed_secret": self.feed_secret(member_id)}
+
+    def rotate_feed_from_page(self, secret: str) -> str:
+        """From a member's own page: a new feed link; the old one stops working."""
+        with self.reader() as uow:
+            member_id = self._member_of(uow, secret, PAGE)
+        if member_id is None:
+            raise NotFound("no such page (the link may have been replaced)")
+        return self.feed_secret(member_id, rotate=True)
+
+
+def holds_of(uow: UnitOfWork, council_id: str) -> list[FeedMeeting]:
+    """The newest unconfirmed proposal's dates, as preliminary holds."""
+    for proposal in uow.plans.proposals(council_id):
+        if proposal.confirmed_at is None and proposal.status != "infeasible":
+            return [FeedMeeting(f"{proposal.id}-{n}", dt.datetime.fromisoformat(m["start"]),
+                                dt.datetime.fromisoformat(m["end"]), "proposed", 0,
+                                proposal.created_at, 1.0, False)
+                    for n, m in enumerate(proposal.document["meetings"])]
+    return []

@@ -1,0 +1,138 @@
+"""Use cases of proposals and meetings: propose, confirm, move, cancel, attendance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zoneinfo
+from typing import Any
+
+from ..errors import Busy, Conflict, InputError, NotFound
+from ..planning import propose
+from ..proposal_options import request_from_json
+from ..records import MeetingRecord, ProposalRecord
+from ..service_models import AttendanceRecord, MeetingChange, validated
+from .councils import council_json
+from .member_calendars import CalendarServices
+
+__all__ = ["ProposalServices"]
+
+
+class ProposalServices(CalendarServices):
+    """From a request to proposed dates, and from a proposal to meetings."""
+
+    def create_proposal(self, council_id: str, options: Any) -> ProposalRecord:
+        """Propose meetings from the stored calendars, and keep the answer. At most
+        ``solves_at_once`` proposals are computed at a time; the request's time limit
+        bounds the whole computation."""
+        request = request_from_json(options)
+        deadline = time.monotonic() + request.time_limit_s
+        with self.reader() as uow:
+            record = uow.councils.get(council_id)
+            council = self.with_history(uow, record)
+            zone = zoneinfo.ZoneInfo(council.timezone)
+            widest = max((p.travel for p in council.parties), default=dt.timedelta())
+            start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone) - widest \
+                - dt.timedelta(days=1)
+            end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) + widest \
+                + dt.timedelta(days=1)
+            busy, warnings = self.busy_map(uow, record, start, end)
+        if not self.solves.acquire(timeout=self.solve_wait_s):
+            raise Busy(f"{self.solves_at_once} proposals are being computed already; "
+                       "try again in a moment", retry_after=10)
+        try:
+            proposal = propose(council, request, busy=busy, deadline=deadline)
+        finally:
+            self.solves.release()
+        document = proposal.as_json()
+        if warnings:
+            document["warnings"] = [*warnings, *document.get("warnings", [])]
+        with self.uow() as uow:
+            stored = uow.plans.add_proposal(council_id, dict(options), document)
+            uow.commit()
+        return stored
+
+    def proposals(self, council_id: str) -> list[ProposalRecord]:
+        """A council's proposals, newest first."""
+        with self.reader() as uow:
+            uow.councils.get(council_id)
+            return uow.plans.proposals(council_id)
+
+    def proposal(self, proposal_id: str) -> ProposalRecord:
+        """One proposal as asked and answered."""
+        with self.reader() as uow:
+            return uow.plans.proposal(proposal_id)
+
+    def confirm(self, proposal_id: str) -> tuple[bool, list[MeetingRecord]]:
+        """Turn a proposal into meetings, once: (True, meetings) the first time, (False,
+        the same meetings) after."""
+        with self.uow() as uow:
+            proposal = uow.plans.proposal(proposal_id)
+            if proposal.status == "infeasible":
+                raise Conflict("an infeasible proposal has no meetings to confirm")
+            slots = [(dt.datetime.fromisoformat(m["start"]), dt.datetime.fromisoformat(m["end"]))
+                     for m in proposal.document["meetings"]]
+            result = uow.plans.confirm(proposal_id, slots)
+            uow.commit()
+            return result
+
+    def meetings(self, council_id: str) -> list[MeetingRecord]:
+        """A council's meetings by start, cancelled ones included."""
+        with self.reader() as uow:
+            uow.councils.get(council_id)
+            return uow.plans.meetings(council_id)
+
+    def meeting(self, meeting_id: str) -> MeetingRecord:
+        """One meeting."""
+        with self.reader() as uow:
+            return uow.plans.meeting(meeting_id)
+
+    def change_meeting(self, meeting_id: str, changes: Any) -> MeetingRecord:
+        """Move a meeting (``start`` and ``end``) or cancel it (``status: cancelled``)."""
+        change = validated(MeetingChange, changes)
+        with self.uow() as uow:
+            if change.status == "cancelled":
+                changed = uow.plans.change_meeting(meeting_id, cancel=True)
+            elif uow.plans.meeting(meeting_id).status == "cancelled":
+                raise Conflict("a cancelled meeting cannot be moved", field="start")
+            else:
+                changed = uow.plans.change_meeting(meeting_id, start=change.start, end=change.end)
+            uow.commit()
+            return changed
+
+    def move_meeting_to(self, meeting_id: str, local_start: str) -> MeetingRecord:
+        """Move a meeting to a new start given in the council's local time (``2027-03-02T13:00``),
+        keeping its length."""
+        with self.reader() as uow:
+            meeting = uow.plans.meeting(meeting_id)
+            zone = uow.councils.get(meeting.council_id).council.timezone
+        try:
+            start = dt.datetime.fromisoformat(local_start).replace(tzinfo=zoneinfo.ZoneInfo(zone))
+        except ValueError:
+            raise InputError(f"{local_start!r} is not a date and time", field="start") from None
+        end = start + (meeting.end - meeting.start)
+        return self.change_meeting(meeting_id, {"start": start.isoformat(), "end": end.isoformat()})
+
+    def record_attendance(self, meeting_id: str, body: Any) -> None:
+        """A notice of absence before a meeting, or presence/absence after it."""
+        record = validated(AttendanceRecord, body)
+        with self.uow() as uow:
+            meeting = uow.plans.meeting(meeting_id)
+            try:
+                member_council = uow.councils.council_of_member(record.member_id)
+            except NotFound:
+                raise InputError(f"no member {record.member_id!r}", field="member_id") from None
+            if member_council != meeting.council_id:
+                raise InputError("the member is not of this meeting's council", field="member_id")
+            uow.attendance.record(meeting_id, record.member_id, record.state)
+            uow.commit()
+
+    def council_overview(self, council_id: str) -> dict[str, Any]:
+        """What a council's page shows: the council, its proposals, meetings and the
+        attendance recorded for them."""
+        with self.reader() as uow:
+            record = uow.councils.get(council_id)
+            meetings = uow.plans.meetings(council_id)
+            return {"council": council_json(uow, record, urls=True),
+                    "proposals": uow.plans.proposals(council_id), "meetings": meetings,
+                    "recorded": uow.attendance.states([m.id for m in meetings])}

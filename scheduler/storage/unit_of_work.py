@@ -1,0 +1,68 @@
+"""One transaction per use case: the repositories of a unit of work share a connection,
+and nothing is written unless the use case commits."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import sqlalchemy as sa
+
+from .attendance import AttendanceRepository
+from .calendars import CalendarRepository
+from .councils import CouncilRepository
+from .links import LinkRepository
+from .plans import PlanRepository
+from .tokens import TokenRepository
+
+__all__ = ["SqlUnitOfWork"]
+
+
+class SqlUnitOfWork:
+    """A transaction over the database with every repository bound to it.
+
+    ``with uow: ...; uow.commit()``: leaving the block without a commit rolls back.
+    ``write=False`` marks a read-only use case (SQLite then takes no write lock).
+    """
+
+    councils: CouncilRepository
+    calendars: CalendarRepository
+    plans: PlanRepository
+    attendance: AttendanceRepository
+    links: LinkRepository
+    tokens: TokenRepository
+
+    def __init__(self, engine: sa.Engine, *, write: bool = True):
+        self.engine = engine
+        self.write = write
+        self._connection: sa.Connection | None = None
+        self._transaction: sa.RootTransaction | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        connection = self.engine.connect()
+        connection.info["write"] = self.write
+        self._connection = connection
+        self._transaction = connection.begin()
+        self.councils = CouncilRepository(connection)
+        self.calendars = CalendarRepository(connection)
+        self.plans = PlanRepository(connection)
+        self.attendance = AttendanceRepository(connection)
+        self.links = LinkRepository(connection)
+        self.tokens = TokenRepository(connection)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            if self._connection is not None:
+                self._connection.info.pop("write", None)
+                self._connection.close()
+            self._connection = self._transaction = None
+
+    def commit(self) -> None:
+        """Write everything this unit of work did."""
+        if self._transaction is None:
+            raise RuntimeError("commit outside the unit of work")
+        self._transaction.commit()
