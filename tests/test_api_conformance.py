@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 import schemathesis
 import schemathesis.engine
+from flask import Flask
 from schemathesis.engine import events
 
 import api.openapi
@@ -101,8 +103,10 @@ def _failures(schema: Any) -> tuple[list[str], set[str]]:
                     key = (event.recorder.label, node.name, failure.title)
                     found.setdefault(key, f"{event.recorder.label} [{event.phase.value}]: "
                                           f"{failure.title}: {failure.message}\n{info.code_sample}")
-        elif isinstance(event, events.NonFatalError | events.FatalError):
+        elif isinstance(event, events.NonFatalError):
             found[("error", str(event.id), "")] = f"error: {event.info.format()}"
+        elif isinstance(event, events.FatalError):
+            found[("error", str(event.id), "")] = f"fatal error: {event.exception!r}"
     return list(found.values()), phases
 
 
@@ -112,7 +116,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         yield seed(base, token)
 
 
-def test_every_operation_and_every_linked_sequence_answers_as_the_document_says(seeded):
+def test_every_operation_and_every_linked_sequence_answers_as_the_document_says(seeded: Seeded) -> None:
     schema = schemathesis.openapi.from_url(f"{seeded.base}/api/openapi.json", config=_config(seeded))
     assert len(list(schema.get_all_operations())) >= 22
     started = time.monotonic()
@@ -124,32 +128,38 @@ def test_every_operation_and_every_linked_sequence_answers_as_the_document_says(
 
 # the document itself --------------------------------------------------------------------------
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path: Path) -> Iterator[Flask]:
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}", "TESTING": True})
     yield app
     app.extensions["council_engine"].dispose()
 
 
-def test_the_document_is_built_once_per_app_and_served_as_the_same_bytes(app, monkeypatch):
-    builds = []
+def test_the_document_is_built_once_per_app_and_served_as_the_same_bytes(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    builds: list[Flask] = []
     build = api.openapi.openapi_document
-    monkeypatch.setattr(api.openapi, "openapi_document", lambda a: builds.append(a) or build(a))
+
+    def counted(app: Flask) -> dict[str, Any]:
+        builds.append(app)
+        return build(app)
+
+    monkeypatch.setattr(api.openapi, "openapi_document", counted)
     client = app.test_client()
     answers = [client.get("/api/openapi.json") for _ in range(3)]
     assert client.get("/api/docs").status_code == 200
     assert len(builds) == 1
-    assert {a.data for a in answers} == {answers[0].data} and answers[0].json["openapi"] == "3.1.0"
+    assert {a.data for a in answers} == {answers[0].data} and answers[0].get_json()["openapi"] == "3.1.0"
     again = client.get("/api/openapi.json", headers={"If-None-Match": answers[0].headers["ETag"]})
     assert again.status_code == 304
 
 
-def test_a_method_the_path_does_not_have_is_405_with_allow(app):
+def test_a_method_the_path_does_not_have_is_405_with_allow(app: Flask) -> None:
     answer = app.test_client().open("/api/councils", method="TRACE")
     assert answer.status_code == 405 and answer.mimetype == "application/problem+json"
     assert set(answer.headers["Allow"].split(", ")) >= {"POST"}
 
 
-def test_every_operation_documents_its_problems_and_feeds_their_not_modified(app):
+def test_every_operation_documents_its_problems_and_feeds_their_not_modified(app: Flask) -> None:
     document = api.openapi.openapi_document(app)
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
@@ -160,7 +170,7 @@ def test_every_operation_documents_its_problems_and_feeds_their_not_modified(app
     assert "304" in document["paths"]["/feeds/{secret}.ics"]["get"]["responses"]
 
 
-def test_a_new_council_links_to_the_operations_on_its_ids(app):
+def test_a_new_council_links_to_the_operations_on_its_ids(app: Flask) -> None:
     document = api.openapi.openapi_document(app)
     created = document["paths"]["/api/councils"]["post"]["responses"]["201"]
     targets = {link["operationId"] for link in created["links"].values()}
@@ -173,19 +183,20 @@ def test_a_new_council_links_to_the_operations_on_its_ids(app):
 # defects found by the run, outside the API layer ------------------------------------------------
 def _document_accepts(document: dict[str, Any], name: str, body: Any) -> bool:
     validator = jsonschema.Draft202012Validator({**document, "$ref": f"#/components/schemas/{name}"})
-    return validator.is_valid(body)
+    return bool(validator.is_valid(body))
 
 
-def _council(app) -> tuple[dict[str, str], dict[str, Any]]:
+def _council(app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
     token = app.extensions["council_services"].create_token("admin")[1]
     headers = {"Authorization": f"Bearer {token}"}
     answer = app.test_client().post("/api/councils", json=COUNCIL, headers=headers)
-    assert answer.status_code == 201, answer.json
-    return headers, answer.json
+    council: dict[str, Any] = answer.get_json()
+    assert answer.status_code == 201, council
+    return headers, council
 
 
 @pytest.mark.xfail(strict=True, reason="CouncilChange lets a null name through to the store: 500")
-def test_a_council_renamed_to_null_is_refused_as_bad_input(app):
+def test_a_council_renamed_to_null_is_refused_as_bad_input(app: Flask) -> None:
     headers, council = _council(app)
     answer = app.test_client().patch(f"/api/councils/{council['id']}", json={"name": None},
                                      headers=headers)
@@ -193,7 +204,7 @@ def test_a_council_renamed_to_null_is_refused_as_bad_input(app):
 
 
 @pytest.mark.xfail(strict=True, reason="CouncilChange's schema accepts {}, the service refuses it")
-def test_the_document_refuses_an_empty_council_change_as_the_service_does(app):
+def test_the_document_refuses_an_empty_council_change_as_the_service_does(app: Flask) -> None:
     headers, council = _council(app)
     answer = app.test_client().patch(f"/api/councils/{council['id']}", json={}, headers=headers)
     assert answer.status_code == 400
@@ -201,7 +212,7 @@ def test_the_document_refuses_an_empty_council_change_as_the_service_does(app):
 
 
 @pytest.mark.xfail(strict=True, reason="MemberChange's calendar URL rule is not in its JSON schema")
-def test_the_document_refuses_a_calendar_that_is_not_a_url_as_the_service_does(app):
+def test_the_document_refuses_a_calendar_that_is_not_a_url_as_the_service_does(app: Flask) -> None:
     headers, council = _council(app)
     member = council["parties"][0]["members"][0]["id"]
     answer = app.test_client().patch(f"/api/members/{member}", json={"calendar": ""},
@@ -211,7 +222,7 @@ def test_the_document_refuses_a_calendar_that_is_not_a_url_as_the_service_does(a
 
 
 @pytest.mark.xfail(strict=True, reason="ProposalOptions' from and to are any string in its schema")
-def test_the_document_refuses_a_proposal_without_dates_as_the_service_does(app):
+def test_the_document_refuses_a_proposal_without_dates_as_the_service_does(app: Flask) -> None:
     headers, council = _council(app)
     body = {"from": "", "to": "", "meetings": 1}
     answer = app.test_client().post(f"/api/councils/{council['id']}/proposals", json=body,
@@ -221,6 +232,6 @@ def test_the_document_refuses_a_proposal_without_dates_as_the_service_does(app):
 
 
 @pytest.mark.xfail(strict=True, reason="MeetingChange's schema accepts a start without an end")
-def test_the_document_refuses_a_move_without_an_end_as_the_service_does(app):
+def test_the_document_refuses_a_move_without_an_end_as_the_service_does(app: Flask) -> None:
     body = {"start": "2027-01-12T09:00:00+01:00", "end": None, "status": None}
     assert not _document_accepts(api.openapi.openapi_document(app), "MeetingChange", body)
