@@ -190,9 +190,10 @@ def test_the_proposal_page_names_the_gainers_and_gives_reasons_in_swedish():
 
 def test_the_proposal_page_shows_a_tiny_loss_as_a_loss():
     swedish = proposal_page(proposal().as_json())
-    assert "(±0)" in swedish and "(−1,50)" in swedish and "-0.00" not in swedish
+    assert "(sämst ställda part −0,003, totalt ±0)" in swedish
+    assert "(sämst ställda part +0,0004, totalt −1,50)" in swedish and "0,00)" not in swedish
     english = proposal_page(proposal().as_json(), "en")
-    assert "(±0)" in english and "(−1.50)" in english
+    assert "(worst-off party −0.003, in total ±0)" in english
     assert "Expected attendance: 4.2" in english and "Förväntad närvaro: 4,2" in swedish
 
 
