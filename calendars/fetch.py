@@ -5,34 +5,180 @@
   address is loopback, private, link-local or otherwise not global unless the host or
   its network is allow-listed, and then connected to *that* address (with the original
   Host header and TLS server name), so a DNS answer cannot change between check and use;
+- an address that carries an IPv4 address (IPv4-mapped, -compatible, -translated,
+  NAT64, 6to4, Teredo) is judged by the IPv4 address it carries;
 - time-out per request, a size limit while streaming, conditional requests (ETag,
-  Last-Modified) against a cache of earlier answers.
+  Last-Modified) against a cache of earlier answers;
+- an answer whose first line is not BEGIN:VCALENDAR is refused by its kind (a web page,
+  JSON, ...);
+- error messages are one line, name the URL through ``redact_url`` (no password, token
+  or private path) and never quote what the server sent: not its body, headers, status
+  phrase or redirect target.
 """
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import os
+import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from http import HTTPStatus
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from .errors import CalendarFetchError
+from .decode import unfold
+from .errors import CalendarError, CalendarFetchError
 
-__all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar"]
+__all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar", "redact_url"]
 
 Resolver = Callable[[str, int], list[str]]
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_HIDDEN = "…"
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+# URLs in messages ---------------------------------------------------------------------
+
+_EXTENSION = re.compile(r"\.[A-Za-z]{2,5}$")
+
+
+def _secret_looking(segment: str, *, name: bool = False) -> bool:
+    """True for a path segment (or, with ``name``, a query parameter's name) that may be
+    a secret or a person's address."""
+    text = unquote(segment)
+    stem = _EXTENSION.sub("", text)
+    if "@" in text or ":" in text:
+        return True
+    if not name and text.lower().startswith(("private-", "private_", "secret", "token")):
+        return True
+    return len(stem) >= 24 or (len(stem) >= 12 and any(c.isdigit() for c in stem))
+
+
+def _redact_path(path: str) -> str:
+    shown: list[str] = []
+    for segment in path.split("/"):
+        if not _secret_looking(segment):
+            shown.append(segment)
+        elif not shown or shown[-1] != _HIDDEN:
+            shown.append(_HIDDEN)
+    return "/".join(shown)
+
+
+def _redact_query(query: str) -> str:
+    shown: list[str] = []
+    for part in query.split("&"):
+        key, sep, _value = part.partition("=")
+        if sep:
+            shown.append(f"{_HIDDEN if _secret_looking(key, name=True) else key}={_HIDDEN}")
+        else:
+            shown.append(_HIDDEN if _secret_looking(key) else key)
+    return "&".join(shown)
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to show or store: without user name and password, fragment, query
+    values and secret-looking path segments (private tokens, e-mail addresses), but with
+    its scheme, host, port and enough of the path to recognise it."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        scheme, sep, rest = url.strip().partition("://")
+        host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+        return f"{scheme}{sep}{host}/{_HIDDEN}" if sep else _HIDDEN
+    netloc = parts.netloc.rpartition("@")[2]
+    query = _redact_query(parts.query) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, _redact_path(parts.path), query, ""))
+
+
+def _failure(message: str, url: str) -> CalendarFetchError:
+    """A fetch error on one line, naming ``url`` without its secrets."""
+    return CalendarFetchError(" ".join(message.split()), source=redact_url(url))
+
+
+# addresses ----------------------------------------------------------------------------
+
+_UNSPECIFIED_V4 = ipaddress.IPv4Network("0.0.0.0/8")
+_SHARED_V4 = ipaddress.IPv4Network("100.64.0.0/10")
+_PRIVATE_V4 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+_BROADCAST_V4 = ipaddress.IPv4Address("255.255.255.255")
+_TRANSLATED_V6 = ipaddress.IPv6Network("::ffff:0:0:0/96")
+_COMPATIBLE_V6 = ipaddress.IPv6Network("::/96")
+_NAT64_V6 = ipaddress.IPv6Network("64:ff9b::/96")
+_LOCAL_NAT64_V6 = ipaddress.IPv6Network("64:ff9b:1::/48")
+_UNIQUE_LOCAL_V6 = ipaddress.IPv6Network("fc00::/7")
+
+
+def _ipv4_refusal(ip: ipaddress.IPv4Address) -> str | None:
+    if ip in _UNSPECIFIED_V4:
+        return "an unspecified address"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip in _SHARED_V4:
+        return "a shared (carrier-grade NAT) address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip.is_reserved or ip == _BROADCAST_V4:
+        return "a reserved address"
+    if any(ip in network for network in _PRIVATE_V4):
+        return "a private address"
+    return None if ip.is_global else "a non-public address"
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[ipaddress.IPv4Address, str]]:
+    """The IPv4 addresses an IPv6 address carries, each with the name of its form."""
+    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.ipv4_mapped is not None:
+        return [(ip.ipv4_mapped, "IPv4-mapped")]
+    if ip in _TRANSLATED_V6:
+        return [(low, "IPv4-translated")]
+    if ip in _COMPATIBLE_V6:
+        return [(low, "IPv4-compatible")]
+    if ip in _NAT64_V6:
+        return [(low, "NAT64")]
+    if ip.sixtofour is not None:
+        return [(ip.sixtofour, "6to4")]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return [(client, "Teredo"), (server, "Teredo")]
+    return []
+
+
+def _refusal(ip: Address) -> str | None:
+    """Why ``ip`` is not contacted unless allow-listed (``a loopback address``), or None."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _ipv4_refusal(ip)
+    if ip.is_unspecified:
+        return "an unspecified address"
+    if ip.is_loopback:
+        return "a loopback address"
+    for carried, form in _embedded_ipv4(ip):
+        if (refusal := _ipv4_refusal(carried)) is not None:
+            return f"{refusal} ({carried} in {form} form)"
+    if ip in _LOCAL_NAT64_V6:
+        return "a local-use NAT64 address"
+    if ip.is_site_local:
+        return "a site-local address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_multicast:
+        return "a multicast address"
+    if ip in _UNIQUE_LOCAL_V6:
+        return "a private (unique local) address"
+    return None if ip.is_global else "a non-public address"
 
 
 @dataclass(frozen=True)
@@ -54,9 +200,10 @@ class FetchPolicy:
         return cls(allow=allowed)
 
     def allows(self, host: str, address: str) -> bool:
-        """True when ``address`` (of ``host``) may be contacted."""
+        """True when ``address`` (of ``host``) may be contacted: a public address, or one
+        whose host or network is allow-listed."""
         ip = ipaddress.ip_address(address)
-        if ip.is_global and not ip.is_multicast:
+        if _refusal(ip) is None:
             return True
         for entry in self.allow:
             if entry.lower() == host.lower():
@@ -99,13 +246,20 @@ class FetchCache:
                 self.entries[fetched.url] = fetched
 
 
-def _normalise(url: str) -> str:
-    parts = urlsplit(url.strip())
+# URLs and hops ------------------------------------------------------------------------
+
+def _normalise(url: str) -> str | None:
+    """``url`` as an http(s) URL (webcal read as https); None when it is not one."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
     if scheme in ("webcal", "webcals"):
         scheme = "https"
     if scheme not in ("http", "https") or not parts.hostname:
-        raise CalendarFetchError("only http, https and webcal URLs can be fetched", source=url)
+        return None
     return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
@@ -117,27 +271,155 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-def _pinned(url: str, policy: FetchPolicy, resolver: Resolver) -> tuple[str, str, str]:
+def _pinned(url: str, hop: int, original: str, policy: FetchPolicy,
+            resolver: Resolver) -> tuple[str, str, str]:
     """(URL with the checked address in place of the host, Host header, server name)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
+    where = f"{host} resolves to" if hop == 0 else "a redirect leads to"
     try:
         addresses = [str(ipaddress.ip_address(host))] if _is_ip(host) else resolver(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise CalendarFetchError(f"cannot resolve host {host!r}: {exc}", source=url) from exc
+    except UnicodeError as exc:
+        raise _failure("cannot resolve the host: its name is not valid", original) from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        name = host if hop == 0 else "the host a redirect leads to"
+        raise _failure(f"cannot resolve {name}: {reason}", original) from exc
     if not addresses:
-        raise CalendarFetchError(f"host {host!r} has no address", source=url)
+        raise _failure(f"{host if hop == 0 else 'the host a redirect leads to'} has no address",
+                       original)
     for address in addresses:
         if not policy.allows(host, address):
-            raise CalendarFetchError(
-                f"refused: {host} resolves to {address}, a private, loopback or "
-                "link-local address (allow it with SCHEDULER_FETCH_ALLOW)", source=url)
+            ip = ipaddress.ip_address(address)
+            raise _failure(f"refused: {where} {ip}, {_refusal(ip)}; "
+                           "allow it with SCHEDULER_FETCH_ALLOW", original)
     address = addresses[0]
     literal = f"[{address}]" if ":" in address else address
     netloc = f"{literal}:{parts.port}" if parts.port else literal
     host_header = parts.netloc.rpartition("@")[2]
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, "")), host_header, host
+
+
+def _status(code: int) -> str:
+    """``HTTP 404 Not Found``: the standard phrase, never the server's own words."""
+    try:
+        return f"HTTP {code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"HTTP {code}"
+
+
+def _transport_problem(exc: httpx.HTTPError, policy: FetchPolicy, *, started: bool) -> str:
+    """What went wrong in words of our own: library messages can quote the server."""
+    if isinstance(exc, httpx.TimeoutException):
+        if started:
+            return f"timed out after {policy.timeout:g} s before the whole answer arrived"
+        return f"timed out after {policy.timeout:g} s without an answer"
+    if isinstance(exc, httpx.ConnectError):
+        return f"cannot connect: {_connect_reason(exc)}"
+    if isinstance(exc, httpx.ProtocolError):
+        return "the server's answer is not valid HTTP"
+    if isinstance(exc, httpx.DecodingError):
+        return "the answer is compressed in a way that cannot be read"
+    if isinstance(exc, httpx.NetworkError):
+        return "the connection broke off"
+    return f"the transfer failed ({type(exc).__name__})"
+
+
+def _connect_reason(exc: BaseException) -> str:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return f"the server's certificate is not trusted ({seen.verify_message})"
+        if isinstance(seen, ssl.SSLError):
+            return "the secure connection (TLS) could not be set up"
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        seen = seen.__cause__ or seen.__context__
+    return "no connection to the server"
+
+
+# answers ------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_SNIFF = 4096
+_MEDIA_TYPES = {
+    "text/html": "a web page",
+    "application/xhtml+xml": "a web page",
+    "application/json": "JSON data",
+    "application/problem+json": "JSON data",
+    "text/xml": "an XML document",
+    "application/xml": "an XML document",
+    "application/rss+xml": "a news feed",
+    "application/atom+xml": "a news feed",
+    "text/plain": "text",
+    "text/csv": "a table",
+    "text/calendar": "other text labelled as a calendar",
+    "application/pdf": "a PDF document",
+    "application/zip": "an archive",
+    "application/gzip": "an archive",
+    "application/octet-stream": "binary data",
+}
+_TOP_LEVEL_TYPES = {
+    "text": "text of an unknown type",
+    "image": "an image",
+    "audio": "a sound file",
+    "video": "a video",
+    "font": "a font",
+}
+
+
+def _starts_like_a_calendar(content: bytes) -> bool:
+    """True when the first content line is BEGIN:VCALENDAR, as ingestion reads it."""
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            text = content[len(bom):len(bom) + 4 * _SNIFF].decode(encoding, errors="ignore")
+            break
+    else:
+        text = content.lstrip()[:_SNIFF].decode("latin-1")
+    for line in unfold(text.lstrip()):
+        key, sep, value = line.text.partition(":")
+        return bool(sep) and key.strip().upper() == "BEGIN" and value.strip().upper() == "VCALENDAR"
+    return False
+
+
+def _kind_of_answer(content: bytes, content_type: str | None) -> str:
+    """What came back, in words and a known media type; never any of the content."""
+    if not content.strip():
+        return "an empty answer"
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media in _MEDIA_TYPES:
+        return f"{_MEDIA_TYPES[media]} ({media})"
+    return _TOP_LEVEL_TYPES.get(media.partition("/")[0], "an answer of an unknown type")
+
+
+def _read_limited(response: httpx.Response, policy: FetchPolicy, original: str) -> bytes:
+    too_big = _failure(f"the answer is larger than the limit of {policy.max_bytes / 1e6:g} MB",
+                       original)
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
+        raise too_big
+    chunks: list[bytes] = []
+    size = 0
+    deadline = time.monotonic() + policy.timeout
+    try:
+        for chunk in response.iter_bytes():
+            if time.monotonic() > deadline:
+                raise _failure(f"timed out after {policy.timeout:g} s before the whole answer "
+                               "arrived", original)
+            size += len(chunk)
+            if size > policy.max_bytes:
+                raise too_big
+            chunks.append(chunk)
+    except httpx.HTTPError as exc:
+        raise _failure(_transport_problem(exc, policy, started=True), original) from exc
+    return b"".join(chunks)
 
 
 def fetch_calendar(
@@ -148,10 +430,18 @@ def fetch_calendar(
     transport: httpx.BaseTransport | None = None,
     resolver: Resolver = _system_resolver,
 ) -> FetchedCalendar:
-    """Fetch the bytes of a calendar URL under ``policy``; errors name the URL."""
+    """Fetch the bytes of a calendar URL under ``policy``.
+
+    Raises CalendarFetchError when it cannot be fetched and CalendarError when what came
+    back is not a calendar; messages name the URL through ``redact_url`` and never quote
+    anything the server sent.
+    """
     policy = policy or FetchPolicy()
     original = url
-    url = _normalise(url)
+    normalised = _normalise(url)
+    if normalised is None:
+        raise _failure("only http, https and webcal URLs can be fetched", original)
+    url = normalised
     earlier = cache.get(url) if cache else None
     headers = {"User-Agent": policy.user_agent, "Accept": "text/calendar, */*;q=0.5"}
     if earlier and earlier.etag:
@@ -160,59 +450,47 @@ def fetch_calendar(
         headers["If-Modified-Since"] = earlier.last_modified
     with httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False,
                       trust_env=False) as client:
-        for _hop in range(policy.max_redirects + 1):
-            target, host_header, server_name = _pinned(url, policy, resolver)
+        for hop in range(policy.max_redirects + 1):
+            target, host_header, server_name = _pinned(url, hop, original, policy, resolver)
             request = client.build_request(
                 "GET", target, headers={**headers, "Host": host_header},
                 extensions={"sni_hostname": server_name})
             try:
                 response = client.send(request, stream=True)
-            except httpx.TimeoutException as exc:
-                raise CalendarFetchError(f"timed out after {policy.timeout:g} s",
-                                         source=original) from exc
             except httpx.HTTPError as exc:
-                raise CalendarFetchError(f"cannot connect: {exc}", source=original) from exc
+                raise _failure(_transport_problem(exc, policy, started=False), original) from exc
             try:
-                if response.status_code == 304 and earlier is not None:
+                status = response.status_code
+                if status == 304 and earlier is not None:
                     return FetchedCalendar(url, earlier.content, earlier.etag,
                                            earlier.last_modified, not_modified=True)
-                if response.status_code in _REDIRECTS and "Location" in response.headers:
-                    url = _normalise(urljoin(url, response.headers["Location"]))
+                if status in _REDIRECTS and "Location" in response.headers:
+                    url = _redirect_target(url, response.headers["Location"], original)
                     continue
-                if response.status_code >= 400:
-                    raise CalendarFetchError(
-                        f"HTTP {response.status_code} {response.reason_phrase}", source=original)
+                if not 200 <= status < 300:
+                    missing = " without a Location" if status in _REDIRECTS else ""
+                    raise _failure(f"{_status(status)}{missing}", original)
                 content = _read_limited(response, policy, original)
             finally:
                 response.close()
+            if not _starts_like_a_calendar(content):
+                kind = _kind_of_answer(content, response.headers.get("Content-Type"))
+                raise CalendarError(f"the address answered with {kind}, not a calendar",
+                                    source=redact_url(original))
             fetched = FetchedCalendar(url, content, response.headers.get("ETag"),
                                       response.headers.get("Last-Modified"))
             if cache is not None:
                 cache.put(fetched)
             return fetched
-    raise CalendarFetchError(f"more than {policy.max_redirects} redirects", source=original)
+    raise _failure(f"more than {policy.max_redirects} redirects (the limit)", original)
 
 
-def _read_limited(response: httpx.Response, policy: FetchPolicy, url: str) -> bytes:
-    declared = response.headers.get("Content-Length")
-    too_big = CalendarFetchError(
-        f"the calendar is larger than the limit of {policy.max_bytes / 1e6:g} MB", source=url)
-    if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-        raise too_big
-    chunks: list[bytes] = []
-    size = 0
-    deadline = time.monotonic() + policy.timeout
+def _redirect_target(url: str, location: str, original: str) -> str:
     try:
-        for chunk in response.iter_bytes():
-            if time.monotonic() > deadline:
-                raise CalendarFetchError(
-                    f"timed out after {policy.timeout:g} s (body too slow)", source=url)
-            size += len(chunk)
-            if size > policy.max_bytes:
-                raise too_big
-            chunks.append(chunk)
-    except httpx.TimeoutException as exc:
-        raise CalendarFetchError(f"timed out after {policy.timeout:g} s", source=url) from exc
-    except httpx.HTTPError as exc:
-        raise CalendarFetchError(f"transfer failed: {exc}", source=url) from exc
-    return b"".join(chunks)
+        joined = urljoin(url, location)
+    except ValueError:
+        joined = ""
+    target = _normalise(joined) if joined else None
+    if target is None or urlsplit(joined).scheme.lower() not in ("http", "https"):
+        raise _failure("refused: redirected to an address that is not http or https", original)
+    return target
