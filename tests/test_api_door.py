@@ -1,0 +1,185 @@
+"""What the service layer guarantees through HTTP: stored calendars answer for any later
+window, links and sessions behave as credentials should, bad bodies are 4xx problems,
+and pages carry their security headers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from .conftest import bearer
+
+COUNCIL = {
+    "name": "Kulturrådet", "timezone": "Europe/Stockholm",
+    "parties": [
+        {"id": "nora", "name": "Nora kommun",
+         "members": [{"name": "Anna Ek", "role": "representative",
+                      "calendar": "https://anna:hemligt@cal.example.invalid/private-abc123/basic.ics"},
+                     {"name": "Erik Ek", "role": "substitute"}]},
+        {"id": "kumla", "name": "Kumla kommun",
+         "members": [{"name": "Karin Berg", "role": "representative"}]},
+    ],
+}
+
+WORKDAYS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:work\r\n"
+            "DTSTART;TZID=Europe/Stockholm:{start}T080000\r\n"
+            "DTEND;TZID=Europe/Stockholm:{start}T170000\r\n"
+            "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+@pytest.fixture
+def council(app, client):
+    made = client.post("/api/councils", json=COUNCIL, headers=bearer(app))
+    assert made.status_code == 201, made.json
+    return made.json
+
+
+def member(council, party, index=0):
+    return next(p for p in council["parties"] if p["id"] == party)["members"][index]["id"]
+
+
+def test_a_weekly_rule_uploaded_today_still_reads_busy_years_later(app, client, council):
+    secretary = bearer(app, "secretary", council["id"])
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())  # noqa: DTZ011
+    body = WORKDAYS.format(start=monday.strftime("%Y%m%d"))
+    assert client.put(f"/api/members/{member(council, 'kumla')}/calendar", data=body,
+                      content_type="text/calendar", headers=secretary).status_code == 204
+    made = client.post(f"/api/councils/{council['id']}/proposals", headers=secretary, json={
+        "from": "2030-02-04", "to": "2030-02-09", "meetings": 1, "min_gap_days": 1})
+    assert made.status_code == 201, made.json
+    karin = made.json["meetings"][0]["parties"][1]["members"][0]
+    assert (karin["name"], karin["status"]) == ("Karin Berg", "busy")
+
+
+def test_the_feed_link_is_the_same_until_rotated_and_then_the_old_one_is_dead(app, client, council):
+    secretary = bearer(app, "secretary", council["id"])
+    anna = member(council, "nora")
+    first = client.get(f"/api/members/{anna}/feed", headers=secretary).json["url"]
+    assert client.get(f"/api/members/{anna}/feed", headers=secretary).json["url"] == first
+    path = first.split("://", 1)[1].split("/", 1)[1]
+    assert client.get(f"/{path}").status_code == 200
+    rotated = client.post(f"/api/members/{anna}/feed/rotate", headers=secretary).json["url"]
+    assert rotated != first
+    assert client.get(f"/{path}").status_code == 404
+
+
+def test_a_feed_link_opens_no_member_page(app, client, council):
+    secretary = bearer(app, "secretary", council["id"])
+    url = client.get(f"/api/members/{member(council, 'nora')}/feed", headers=secretary).json["url"]
+    secret = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert client.get(f"/my/{secret}").status_code == 404
+    assert client.post(f"/my/{secret}/rotate").status_code in (400, 404)  # no page, no CSRF
+
+
+def test_links_are_built_on_the_configured_public_address_not_the_host_header(app, client, council):
+    app.config["PUBLIC_URL"] = "https://moten.example.se"
+    secretary = bearer(app, "secretary", council["id"])
+    answer = client.get(f"/api/members/{member(council, 'nora')}/feed",
+                        headers={**secretary, "Host": "evil.example"})
+    assert answer.json["url"].startswith("https://moten.example.se/feeds/")
+
+
+def test_a_chair_sees_no_calendar_urls_and_a_secretary_sees_them_without_secrets(app, client, council):
+    chair = client.get(f"/api/councils/{council['id']}",
+                       headers=bearer(app, "chair", council["id"])).json
+    assert "hemligt" not in str(chair) and "cal.example.invalid" not in str(chair)
+    assert chair["parties"][0]["members"][0]["calendar"]["linked"] is True
+    secretary = client.get(f"/api/councils/{council['id']}",
+                           headers=bearer(app, "secretary", council["id"])).json
+    url = secretary["parties"][0]["members"][0]["calendar"]["url"]
+    assert "cal.example.invalid" in url
+    assert "hemligt" not in url and "anna:" not in url and "abc123" not in url
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"name": ' * 50_000 + "1" + "}" * 50_000,
+    '{"name": NaN}',
+])
+def test_json_that_cannot_be_read_is_a_400_problem(app, client, council, body):
+    answer = client.patch(f"/api/councils/{council['id']}", data=body,
+                          content_type="application/json",
+                          headers=bearer(app, "secretary", council["id"]))
+    assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+
+
+def test_an_impossible_confirm_is_a_409_problem(app, client, council):
+    secretary = bearer(app, "secretary", council["id"])
+    made = client.post(f"/api/councils/{council['id']}/proposals", headers=secretary, json={
+        "from": "2027-01-11", "to": "2027-01-16", "meetings": 3, "min_gap_days": 4}).json
+    assert made["status"] == "infeasible"
+    answer = client.post(f"/api/proposals/{made['id']}/confirm", headers=secretary)
+    assert answer.status_code == 409 and answer.mimetype == "application/problem+json"
+    assert client.get(f"/api/councils/{council['id']}/meetings", headers=secretary).json == {
+        "meetings": []}
+
+
+# pages -------------------------------------------------------------------------------------
+def sign_in(client, app, council_id, role="secretary", next_path=None, raw_query=None):
+    secret = app.extensions["council_services"].create_token(role, council_id)[1]
+    if raw_query is not None:
+        return client.post(f"/sign-in?{raw_query}", data={"token": secret})
+    query = {"next": next_path} if next_path is not None else {}
+    return client.post("/sign-in", data={"token": secret}, query_string=query)
+
+
+@pytest.fixture
+def pages_app(app):
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+@pytest.mark.parametrize("query", [
+    "next=/%09/evil.example", "next=//evil.example", "next=/%5Cevil.example",
+    "next=%5C%5Cevil.example", "next=https://evil.example/", "next=%20//evil.example",
+    "next=/%0A/evil.example", "next=/%0D%0A/evil.example", "next=javascript:alert(1)",
+    "next=/%E2%80%A8/evil.example"])
+def test_sign_in_never_redirects_to_another_site(pages_app, council, query):
+    answer = sign_in(pages_app.test_client(), pages_app, council["id"], raw_query=query)
+    assert answer.status_code == 302
+    location = answer.headers["Location"]
+    assert location.startswith("/") and not location.startswith(("//", "/\\"))
+    assert "evil.example" not in location and "javascript" not in location
+
+
+def test_sign_in_returns_to_the_page_asked_for(pages_app, council):
+    answer = sign_in(pages_app.test_client(), pages_app, council["id"],
+                     next_path=f"/councils/{council['id']}")
+    assert answer.headers["Location"] == f"/councils/{council['id']}"
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(pages_app, council):
+    browser = pages_app.test_client()
+    sign_in(browser, pages_app, council["id"])
+    cookie = browser.get_cookie("session").value
+    thief = pages_app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get(f"/councils/{council['id']}").status_code == 200
+    browser.post("/sign-out")
+    assert thief.get(f"/councils/{council['id']}").status_code == 302  # to the sign-in page
+
+
+def test_pages_carry_security_headers(pages_app, council):
+    client = pages_app.test_client()
+    sign_in(client, pages_app, council["id"])
+    answer = client.get(f"/councils/{council['id']}")
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_the_member_page_link_is_its_own_secret_and_can_renew_the_feed_link(pages_app, council):
+    client = pages_app.test_client()
+    sign_in(client, pages_app, council["id"])
+    page = client.post(f"/members/{member(council, 'nora')}/link")
+    assert page.status_code == 302 and "/my/" in page.headers["Location"]
+    mine = page.headers["Location"].split("/my/", 1)[1]
+    shown = client.get(f"/my/{mine}").get_data(as_text=True)
+    feed_secret = shown.split("/feeds/", 1)[1].split(".ics", 1)[0]
+    assert feed_secret != mine
+    assert client.get(f"/feeds/{mine}.ics").status_code == 404
+    assert client.get(f"/feeds/{feed_secret}.ics").status_code == 200
+    client.post(f"/my/{mine}/rotate")
+    assert client.get(f"/feeds/{feed_secret}.ics").status_code == 404
+    assert client.get(f"/my/{mine}").status_code == 200
