@@ -78,12 +78,12 @@ def _plan(rng: random.Random, owner: str, year: int, board: int, council: int, *
 
     # the municipal board (or a committee, for substitutes) every other week
     board_first = _at(_first_weekday(year, board, rng.randrange(2)), 8.5 if representative else 13)
-    board = Series(uid(), "Kommunstyrelsen" if representative else "Kultur- och fritidsnämnden",
-                   board_first, dt.timedelta(hours=3.5 if representative else 3), 2, until)
+    meetings = Series(uid(), "Kommunstyrelsen" if representative else "Kultur- och fritidsnämnden",
+                      board_first, dt.timedelta(hours=3.5 if representative else 3), 2, until)
     occurrences = [board_first + dt.timedelta(weeks=2 * k) for k in range(26)]
-    board.deleted.append(occurrences[14])  # summer: cancelled
-    board.moved[occurrences[5]] = occurrences[5] + dt.timedelta(days=1)  # moved a day
-    plan.series.append(board)
+    meetings.deleted.append(occurrences[14])  # summer: cancelled
+    meetings.moved[occurrences[5]] = occurrences[5] + dt.timedelta(days=1)  # moved a day
+    plan.series.append(meetings)
     # the full council, monthly on its own weekday, afternoons
     for month in range(1, 13):
         if month == 7:

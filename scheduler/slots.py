@@ -19,7 +19,7 @@ CandidateSlot = tuple[dt.datetime, dt.datetime]
 def swedish_days_off(year: int) -> frozenset[dt.date]:
     """Swedish public holidays and the de facto ones (Midsummer, Christmas and New
     Year's Eves, and the like) of a year. Sundays are not holidays here."""
-    days = holidays.Sweden(years=year, categories=("public", "de_facto"))
+    days = holidays.country_holidays("SE", years=year, categories=("public", "de_facto"))
     return frozenset(days)
 
 
