@@ -183,3 +183,44 @@ def test_the_member_page_link_is_its_own_secret_and_can_renew_the_feed_link(page
     client.post(f"/my/{mine}/rotate")
     assert client.get(f"/feeds/{feed_secret}.ics").status_code == 404
     assert client.get(f"/my/{mine}").status_code == 200
+
+
+def test_proposals_beyond_the_solving_pool_are_a_429_with_retry_after(app, client, council):
+    services = app.extensions["council_services"]
+    services.solve_wait_s = 0.05
+    taken = [services.solves.acquire(blocking=False) for _ in range(services.solves_at_once)]
+    assert all(taken)
+    try:
+        answer = client.post(f"/api/councils/{council['id']}/proposals",
+                             headers=bearer(app, "secretary", council["id"]),
+                             json={"from": "2027-01-11", "to": "2027-01-16", "meetings": 1})
+    finally:
+        for _ in taken:
+            services.solves.release()
+    assert answer.status_code == 429 and answer.mimetype == "application/problem+json"
+    assert int(answer.headers["Retry-After"]) > 0
+    assert services.proposals(council["id"]) == []
+
+
+def test_only_trusted_host_names_are_answered_when_configured(tmp_path, monkeypatch):
+    from api import create_app
+
+    monkeypatch.setenv("SCHEDULER_TRUSTED_HOSTS", "moten.example.se")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'h.sqlite'}", "TESTING": True})
+    client = app.test_client()
+    assert client.get("/sign-in", headers={"Host": "moten.example.se"}).status_code == 200
+    assert client.get("/sign-in", headers={"Host": "evil.example"}).status_code == 400
+    app.extensions["council_engine"].dispose()
+
+
+def test_the_secret_key_file_is_private_from_the_moment_it_exists(tmp_path, monkeypatch):
+    import stat
+
+    from scheduler.secret_key import server_key
+
+    monkeypatch.delenv("SCHEDULER_SECRET_KEY")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    first = server_key()
+    path = tmp_path / "council-scheduler" / "secret-key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert server_key() == first and len(first) >= 32
