@@ -62,7 +62,8 @@ def _member_status(rng: np.random.Generator, slot_start: npt.NDArray[np.float64]
             mask = (slot_start[lo:hi] < end) & (slot_end[lo:hi] > begin)
             window[mask] = np.maximum(window[mask], level)
     q = np.array([Q["free"], Q["tentative"], Q["busy"], Q["oof"]])
-    return q[strength.astype(int)]
+    presence: np.ndarray = q[strength.astype(int)]
+    return presence
 
 
 def realistic_presence(slots: list[Slot], parties: int, members: int = 2, seed: int = 1
