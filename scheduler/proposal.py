@@ -117,14 +117,23 @@ class PartyView:
         return explain(self.members).reasons
 
 
+_NOISE = 1e-9  # sums of probabilities that differ by less differ only in adding order
+
+
 @dataclass(frozen=True)
 class AlternativeView:
-    """Another time for one meeting, the others held."""
+    """Another time for one meeting, the others held; a change smaller than the rounding
+    noise of adding probabilities is no change (exactly 0)."""
 
     start: dt.datetime
     end: dt.datetime
     worst_change: float
     total_change: float
+
+    def __post_init__(self) -> None:
+        for name in ("worst_change", "total_change"):
+            if abs(getattr(self, name)) < _NOISE:
+                object.__setattr__(self, name, 0.0)
 
 
 @dataclass(frozen=True)

@@ -207,3 +207,12 @@ def test_a_proposal_stored_before_names_and_reasons_still_reads_in_swedish():
     assert "Hällefors kommun, Ljusnarsbergs kommun" in text
     assert "ledamot upptagen, ersättare preliminär" in text and "ledamot borta" in text
     assert "busy" not in text and "hallefors" not in text
+
+
+def test_a_change_that_is_only_the_noise_of_adding_floats_is_no_change():
+    noise = (0.1 + 0.2 + 0.3) - (0.3 + 0.2 + 0.1)  # the same sum in another order
+    assert noise != 0
+    view = AlternativeView(at(11), at(11, 12), noise, -noise)
+    assert (view.worst_change, view.total_change) == (0.0, 0.0)
+    meeting = MeetingView(at(10), at(10, 12), 2.1, 0.6, (OREBRO,), (view,))
+    assert "(sämsta part ±0, totalt ±0)" in render(proposal(meetings=(meeting,)), "table")
