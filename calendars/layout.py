@@ -93,12 +93,13 @@ def scan(lines: list[Line], warnings: list[IngestWarning]) -> list[CalendarLayou
                 block = Block(marker[1], line.number, [line])
                 stack = [marker[1]]
             else:
-                warnings.append(IngestWarning(f"stray {line.text.strip()!r} ignored", line=line.number))
+                warnings.append(IngestWarning("a stray line outside any component was ignored",
+                                              line=line.number))
             continue
         block.lines.append(line)
         if marker is None:
             if ":" not in line.text and block.broken is None:
-                block.broken = f"line {line.number} is not a content line: {line.text[:60]!r}"
+                block.broken = f"line {line.number} is not a content line"
             continue
         kind, name = marker
         if kind == "BEGIN":

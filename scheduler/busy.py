@@ -6,10 +6,11 @@ import datetime as dt
 import json
 import zoneinfo
 
-from calendars import BusyCalendar, read_busy
+from calendars import BusyCalendar, read_busy, redact_url
 
 from .calendar_sources import calendar_bytes, ingest_cache
 from .errors import InputError
+from .validation import is_calendar_url
 
 __all__ = ["busy_json", "read_source"]
 
@@ -22,7 +23,8 @@ def read_source(source: str, start: dt.date, end: dt.date, zone: zoneinfo.ZoneIn
     begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
     finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
     return read_busy(calendar_bytes(source), begin, finish, zone=zone, email=email,
-                     source=source, cache=ingest_cache())
+                     source=redact_url(source) if is_calendar_url(source) else source,
+                     cache=ingest_cache())
 
 
 def busy_json(calendar: BusyCalendar) -> str:

@@ -90,4 +90,5 @@ def test_a_url_that_serves_a_web_page_is_not_a_calendar_and_the_error_names_it(c
         monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "localhost")
         code, _, err = run(capsys, "busy", f"{base}/html", "--from", "2027-01-01", "--to", "2027-02-01")
     assert code == 2
-    assert err.startswith(f"error: {base}/html: line 1: not a calendar")
+    assert err.startswith(f"error: {base}/html: the address answered with a web page (text/html), "
+                          "not a calendar")
