@@ -307,12 +307,7 @@ def report(token: Token, council_id: str) -> str:
     most = max([1.0] + [max(r["expected"], r["recorded"], r["expected_upcoming"])
                         for r in found["attendance"]])
     return render_template("report.html", report=found, council_id=council_id, most=most,
-                           token=token, status_words=_status_words())
-
-
-def _status_words() -> dict[str, str]:
-    return {"free": _("free"), "tentative": _("tentative"), "busy": _("busy"),
-            "oof": _("out of office"), "unknown": _("has no calendar")}
+                           token=token)
 
 
 @pages.get("/councils/<council_id>/report.csv")
