@@ -1,0 +1,533 @@
+"""In-memory storage for fast tests of the use cases: every repository protocol of
+``scheduler.ports`` over plain dicts and lists, and a unit of work that keeps nothing
+unless it commits. They answer as the SQL repositories do, NotFound and InputError
+included; what the database's schema itself would refuse (NOT NULL, a foreign key, a
+column that does not exist) raises ``Refused``."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import secrets
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from calendars import BusyInterval
+from scheduler.council import Council, Member, Party, Weights
+from scheduler.errors import InputError, NotFound
+from scheduler.records import (
+    CalendarState,
+    CouncilRecord,
+    MeetingRecord,
+    ProposalRecord,
+    SessionRecord,
+)
+from scheduler.services import Services
+from scheduler.tokens import ROLES, Token, new_secret, secret_hash
+
+__all__ = ["FakeStore", "FakeUnitOfWork", "Refused", "fake_services"]
+
+STATES = ("absent_notice", "present", "absent")
+
+
+class Refused(Exception):
+    """A change the database's schema would refuse (NOT NULL, foreign key, no such column)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _json(value: Any) -> Any:
+    """A value as a JSON column gives it back (TypeError for what JSON cannot hold)."""
+    return json.loads(json.dumps(value))
+
+
+def _set(row: dict[str, Any], values: dict[str, object], not_null: Sequence[str], table: str) -> None:
+    for key, value in values.items():
+        if key not in row:
+            raise Refused(f"{table} has no column {key!r}")
+        if value is None and key in not_null:
+            raise Refused(f"NOT NULL constraint failed: {table}.{key}")
+    row.update(values)
+
+
+@dataclasses.dataclass
+class FakeStore:
+    """Every table as a dict or list; ``last_row`` numbers parties as an autoincrement does."""
+
+    councils: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    parties: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    members: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    calendars: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    busy: dict[str, list[BusyInterval]] = dataclasses.field(default_factory=dict)
+    proposals: dict[str, ProposalRecord] = dataclasses.field(default_factory=dict)
+    meetings: dict[str, MeetingRecord] = dataclasses.field(default_factory=dict)
+    attendance: dict[tuple[str, str], tuple[str, dt.datetime]] = dataclasses.field(default_factory=dict)
+    links: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    tokens: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+    sessions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    last_row: int = 0
+
+    # what the foreign keys' ON DELETE CASCADE does ------------------------------------------
+    def drop_member(self, member_id: str) -> None:
+        self.members.pop(member_id, None)
+        self.calendars.pop(member_id, None)
+        self.busy.pop(member_id, None)
+        self.links[:] = [link for link in self.links if link["member_id"] != member_id]
+        for key in [k for k in self.attendance if k[1] == member_id]:
+            del self.attendance[key]
+
+    def drop_token(self, token_id: str) -> None:
+        self.tokens.pop(token_id, None)
+        self.sessions[:] = [s for s in self.sessions if s["token_id"] != token_id]
+
+    def drop_council(self, council_id: str) -> None:
+        for row, party in list(self.parties.items()):
+            if party["council_id"] == council_id:
+                for member_id in [m for m, v in self.members.items() if v["party_row"] == row]:
+                    self.drop_member(member_id)
+                del self.parties[row]
+        for token_id in [t for t, v in self.tokens.items() if v["token"].council_id == council_id]:
+            self.drop_token(token_id)
+        for meeting_id in [m for m, v in self.meetings.items() if v.council_id == council_id]:
+            del self.meetings[meeting_id]
+            for key in [k for k in self.attendance if k[0] == meeting_id]:
+                del self.attendance[key]
+        for proposal_id in [p for p, v in self.proposals.items() if v.council_id == council_id]:
+            del self.proposals[proposal_id]
+        del self.councils[council_id]
+
+
+class _Repository:
+    def __init__(self, store: FakeStore):
+        self.s = store
+
+    def _require_member(self, member_id: str) -> dict[str, Any]:
+        if member_id not in self.s.members:
+            raise NotFound(f"no member {member_id!r}")
+        return self.s.members[member_id]
+
+
+class FakeCouncils(_Repository):
+    def add(self, council: Council) -> CouncilRecord:
+        council_id = secrets.token_hex(6)
+        self.s.councils[council_id] = {
+            "name": council.name, "timezone": council.timezone, "venue": council.venue,
+            "weights": dataclasses.asdict(council.weights), "language": council.language,
+            "blackouts": _json([[a.isoformat(), b.isoformat()] for a, b in council.blackouts])}
+        ids: dict[tuple[str, int], str] = {}
+        for position, party in enumerate(council.parties):
+            for index, member_id in self._insert_party(council_id, party, position).items():
+                ids[(party.id, index)] = member_id
+        return CouncilRecord(council_id, council, ids)
+
+    def _insert_party(self, council_id: str, party: Party, position: int) -> dict[int, str]:
+        self.s.last_row += 1
+        row = self.s.last_row
+        self.s.parties[row] = {"council_id": council_id, "key": party.id, "name": party.name,
+                               "position": position,
+                               "travel_minutes": int(party.travel.total_seconds() // 60)}
+        ids = {index: secrets.token_hex(8) for index in range(len(party.members))}
+        for index, member in enumerate(party.members):
+            self.s.members[ids[index]] = self._member_row(member, row, index)
+        return ids
+
+    @staticmethod
+    def _member_row(member: Member, party_row: int, position: int) -> dict[str, Any]:
+        return {"party_row": party_row, "name": member.name, "role": member.role,
+                "email": member.email, "calendar_url": member.calendar, "invited": member.invited,
+                "attended": member.attended, "position": position, "language": member.language}
+
+    def _team(self, party_row: int) -> list[tuple[str, dict[str, Any]]]:
+        return sorted(((m, v) for m, v in self.s.members.items() if v["party_row"] == party_row),
+                      key=lambda item: item[1]["position"])
+
+    def _parties_of(self, council_id: str) -> list[tuple[int, dict[str, Any]]]:
+        return sorted(((r, p) for r, p in self.s.parties.items() if p["council_id"] == council_id),
+                      key=lambda item: item[1]["position"])
+
+    def get(self, council_id: str) -> CouncilRecord:
+        row = self.s.councils.get(council_id)
+        if row is None:
+            raise NotFound(f"no council {council_id!r}")
+        ids: dict[tuple[str, int], str] = {}
+        built = []
+        for party_row, p in self._parties_of(council_id):
+            team = self._team(party_row)
+            for index, (member_id, _m) in enumerate(team):
+                ids[(p["key"], index)] = member_id
+            built.append(Party(p["key"], p["name"], tuple(
+                Member(m["name"], m["role"], m["calendar_url"], m["email"], m["invited"],
+                       m["attended"], m["language"]) for _id, m in team),
+                dt.timedelta(minutes=p["travel_minutes"])))
+        blackouts = tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+                          for a, b in row["blackouts"])
+        council = Council(row["name"], row["timezone"], tuple(built), Weights(**row["weights"]),
+                          row["venue"], blackouts, language=row["language"] or "sv")
+        return CouncilRecord(council_id, council, ids)
+
+    def ids(self) -> list[str]:
+        return list(self.s.councils)
+
+    def council_of_member(self, member_id: str) -> str:
+        member = self._require_member(member_id)
+        return str(self.s.parties[member["party_row"]]["council_id"])
+
+    def member(self, member_id: str) -> tuple[CouncilRecord, str, Member]:
+        record = self.get(self.council_of_member(member_id))
+        party, index = record.member_key(member_id)
+        return record, party, record.council.party(party).members[index]
+
+    def update(self, council_id: str, values: dict[str, object]) -> None:
+        if council_id not in self.s.councils:
+            raise NotFound(f"no council {council_id!r}")
+        _set(self.s.councils[council_id], values, ("name", "timezone", "language"), "councils")
+
+    def update_member(self, member_id: str, values: dict[str, object]) -> None:
+        _set(self._require_member(member_id), values,
+             ("name", "role", "invited", "attended", "position"), "members")
+
+    def add_party(self, council_id: str, party: Party) -> dict[int, str]:
+        if council_id not in self.s.councils:
+            raise NotFound(f"no council {council_id!r}")
+        existing = self._parties_of(council_id)
+        if any(p["key"] == party.id for _r, p in existing):
+            raise InputError(f"party {party.id!r} exists already", field="id")
+        position = max((p["position"] for _r, p in existing), default=-1) + 1
+        return self._insert_party(council_id, party, position)
+
+    def _party_row(self, council_id: str, party_key: str) -> int:
+        for row, p in self._parties_of(council_id):
+            if p["key"] == party_key:
+                return row
+        raise NotFound(f"no party {party_key!r} in council {council_id!r}")
+
+    def remove_party(self, council_id: str, party_key: str) -> None:
+        row = self._party_row(council_id, party_key)
+        if len(self._parties_of(council_id)) == 1:
+            raise InputError("a council keeps at least one party", field="party")
+        for member_id, _m in self._team(row):
+            self.s.drop_member(member_id)
+        del self.s.parties[row]
+
+    def add_substitute(self, council_id: str, party_key: str, member: Member) -> str:
+        row = self._party_row(council_id, party_key)
+        position = max((m["position"] for _id, m in self._team(row)), default=-1) + 1
+        member_id = secrets.token_hex(8)
+        substitute = Member(member.name, "substitute", member.calendar, member.email,
+                            language=member.language)
+        self.s.members[member_id] = self._member_row(substitute, row, position)
+        return member_id
+
+    def remove_substitute(self, member_id: str) -> None:
+        if self._require_member(member_id)["role"] == "representative":
+            raise InputError("a party's representative cannot be removed; change them instead",
+                             field="member_id")
+        self.s.drop_member(member_id)
+
+    def delete(self, council_id: str) -> None:
+        if council_id not in self.s.councils:
+            raise NotFound(f"no council {council_id!r}")
+        self.s.drop_council(council_id)
+
+
+class FakeCalendars(_Repository):
+    def save(self, member_id: str, content_hash: str, window: tuple[dt.datetime, dt.datetime],
+             intervals: Sequence[BusyInterval], sanitised: str | None) -> None:
+        self._require_member(member_id)
+        self.s.busy[member_id] = [dataclasses.replace(i, start=_utc(i.start), end=_utc(i.end))
+                                  for i in intervals]
+        self._upsert(member_id, {"content_hash": content_hash, "window": (_utc(window[0]),
+                                                                           _utc(window[1])),
+                                 "fetched_at": _now(), "last_error": None, "sanitised": sanitised})
+
+    def record_error(self, member_id: str, error: str) -> None:
+        self._require_member(member_id)
+        self._upsert(member_id, {"last_error": error[:2000]})
+
+    def forget(self, member_id: str) -> None:
+        self._require_member(member_id)
+        self.s.busy.pop(member_id, None)
+        self.s.calendars.pop(member_id, None)
+
+    def busy(self, member_id: str, start: dt.datetime, end: dt.datetime) -> list[BusyInterval]:
+        found = [i for i in self.s.busy.get(member_id, []) if i.start < end and i.end >= start]
+        return sorted(found, key=lambda i: i.start)
+
+    def sanitised(self, member_id: str) -> str | None:
+        row = self.s.calendars.get(member_id)
+        return None if row is None else row["sanitised"]
+
+    def state(self, member_id: str) -> CalendarState:
+        return self.states([member_id])[member_id]
+
+    def states(self, member_ids: Sequence[str]) -> dict[str, CalendarState]:
+        for member_id in member_ids:
+            self._require_member(member_id)
+        found = {}
+        for member_id in member_ids:
+            row = self.s.calendars.get(member_id)
+            if row is None:
+                found[member_id] = CalendarState(member_id, None, None, None, 0)
+                continue
+            found[member_id] = CalendarState(
+                member_id, row["content_hash"], row["fetched_at"], row["last_error"],
+                len(self.s.busy.get(member_id, [])), row["window"], row["sanitised"] is not None)
+        return found
+
+    def _upsert(self, member_id: str, values: dict[str, object]) -> None:
+        row = self.s.calendars.setdefault(member_id, {
+            "content_hash": None, "window": None, "fetched_at": None, "last_error": None,
+            "sanitised": None})
+        row.update(values)
+
+
+class FakePlans(_Repository):
+    def add_proposal(self, council_id: str, request: dict[str, Any],
+                     document: dict[str, Any]) -> ProposalRecord:
+        record = ProposalRecord(secrets.token_hex(8), council_id, _json(request), _json(document),
+                                str(document.get("status", "")), _now(), None)
+        if council_id not in self.s.councils:
+            raise NotFound(f"no council {council_id!r}")
+        self.s.proposals[record.id] = record
+        return record
+
+    def proposal(self, proposal_id: str) -> ProposalRecord:
+        if proposal_id not in self.s.proposals:
+            raise NotFound(f"no proposal {proposal_id!r}")
+        return self.s.proposals[proposal_id]
+
+    def proposals(self, council_id: str) -> list[ProposalRecord]:
+        return sorted((p for p in self.s.proposals.values() if p.council_id == council_id),
+                      key=lambda p: p.created_at, reverse=True)
+
+    def confirm(self, proposal_id: str, slots: Sequence[tuple[dt.datetime, dt.datetime]]
+                ) -> tuple[bool, list[MeetingRecord]]:
+        proposal = self.proposal(proposal_id)
+        won = proposal.confirmed_at is None
+        if won:
+            moment = _now()
+            self.s.proposals[proposal_id] = dataclasses.replace(proposal, confirmed_at=moment)
+            for start, end in slots:
+                meeting = MeetingRecord(secrets.token_hex(8), proposal.council_id, proposal_id,
+                                        _utc(start), _utc(end), "confirmed", 0, moment)
+                self.s.meetings[meeting.id] = meeting
+        made = [m for m in self.s.meetings.values() if m.proposal_id == proposal_id]
+        return won, sorted(made, key=lambda m: m.start)
+
+    def meetings(self, council_id: str) -> list[MeetingRecord]:
+        return sorted((m for m in self.s.meetings.values() if m.council_id == council_id),
+                      key=lambda m: m.start)
+
+    def meeting(self, meeting_id: str) -> MeetingRecord:
+        if meeting_id not in self.s.meetings:
+            raise NotFound(f"no meeting {meeting_id!r}")
+        return self.s.meetings[meeting_id]
+
+    def change_meeting(self, meeting_id: str, *, start: dt.datetime | None = None,
+                       end: dt.datetime | None = None, cancel: bool = False) -> MeetingRecord:
+        meeting = self.meeting(meeting_id)
+        changes: dict[str, Any] = {"sequence": meeting.sequence + 1, "updated_at": _now()}
+        if start is not None and end is not None:
+            changes.update(start=_utc(start), end=_utc(end))
+        if cancel:
+            changes["status"] = "cancelled"
+        self.s.meetings[meeting_id] = dataclasses.replace(meeting, **changes)
+        return self.s.meetings[meeting_id]
+
+
+class FakeAttendance(_Repository):
+    def record(self, meeting_id: str, member_id: str, state: str) -> None:
+        if state not in STATES:
+            raise ValueError(state)
+        if meeting_id not in self.s.meetings:
+            raise NotFound(f"no meeting {meeting_id!r}")
+        if member_id not in self.s.members:
+            raise Refused("FOREIGN KEY constraint failed: attendance.member_id")
+        self.s.attendance[(meeting_id, member_id)] = (state, _now())
+
+    def history(self, member_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        found: dict[str, tuple[int, int]] = {}
+        for (_meeting, member_id), (state, _at) in self.s.attendance.items():
+            if member_id in member_ids and state in ("present", "absent"):
+                recorded, present = found.get(member_id, (0, 0))
+                found[member_id] = (recorded + 1, present + (state == "present"))
+        return found
+
+    def states(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {key: state for key, (state, _at) in self.s.attendance.items()
+                if key[0] in meeting_ids}
+
+
+class FakeLinks(_Repository):
+    def add(self, member_id: str, purpose: str, salt: str, secret_hash: str, *,
+            rotate: bool = False) -> None:
+        self._require_member(member_id)
+        moment = _now()
+        if rotate:
+            for link in self.s.links:
+                if (link["member_id"], link["purpose"], link["revoked_at"]) == (member_id, purpose,
+                                                                                  None):
+                    link["revoked_at"] = moment
+        self.s.links.append({"member_id": member_id, "purpose": purpose, "salt": salt,
+                             "hash": secret_hash, "revoked_at": None})
+
+    def current_salt(self, member_id: str, purpose: str) -> str | None:
+        for link in reversed(self.s.links):  # newest first
+            if ((link["member_id"], link["purpose"], link["revoked_at"]) == (member_id, purpose, None)
+                    and link["salt"] is not None):
+                return str(link["salt"])
+        return None
+
+    def member_of(self, secret_hash: str, purpose: str) -> str | None:
+        for link in self.s.links:
+            if link["hash"] == secret_hash:
+                if link["revoked_at"] is not None or link["purpose"] != purpose:
+                    return None
+                return str(link["member_id"])
+        return None
+
+    def feed_version(self, member_id: str, holds: bool, language: str) -> str:
+        member = self._require_member(member_id)
+        party = self.s.parties[member["party_row"]]
+        council_id = party["council_id"]
+        team = sorted(m for m, v in self.s.members.items() if v["party_row"] == member["party_row"])
+        meetings = [m for m in self.s.meetings.values() if m.council_id == council_id]
+        recorded = [at for (_mt, m), (_s, at) in self.s.attendance.items() if m in team]
+        parts: list[object] = [
+            member, party, self.s.councils[council_id], language,
+            [(m, self.s.members[m]["role"], self.s.members[m]["invited"],
+              self.s.members[m]["attended"]) for m in team],
+            [(m, self.s.calendars[m]["content_hash"]) for m in team if m in self.s.calendars],
+            (len(meetings), max((m.updated_at for m in meetings), default=None)),
+            (len(recorded), max(recorded, default=None)),
+            _now().date(),
+        ]
+        if holds:
+            newest = FakePlans(self.s).proposals(council_id)[:1]
+            parts.append([(p.id, p.confirmed_at) for p in newest])
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+class FakeTokens(_Repository):
+    def create(self, role: str, council_id: str | None = None,
+               label: str | None = None) -> tuple[Token, str]:
+        if role not in ROLES:
+            raise InputError(f"must be one of {', '.join(ROLES)}", field="role")
+        if role == "admin" and council_id is not None:
+            raise InputError("an admin token is not scoped to a council", field="council")
+        if role != "admin" and council_id is None:
+            raise InputError(f"a {role} token needs a council", field="council")
+        if council_id is not None and council_id not in self.s.councils:
+            raise InputError(f"no council {council_id!r}", field="council")
+        secret = new_secret()
+        token = Token(secrets.token_hex(8), role, council_id, label, _now())  # type: ignore[arg-type]
+        self.s.tokens[token.id] = {"hash": secret_hash(secret), "token": token}
+        return token, secret
+
+    def authenticate(self, secret: str) -> Token | None:
+        wanted = secret_hash(secret)
+        for row in self.s.tokens.values():
+            if row["hash"] == wanted:
+                return row["token"] if row["token"].active else None  # type: ignore[no-any-return]
+        return None
+
+    def get(self, token_id: str) -> Token | None:
+        row = self.s.tokens.get(token_id)
+        return None if row is None or not row["token"].active else row["token"]  # type: ignore[no-any-return]
+
+    def all(self) -> list[Token]:
+        return sorted((row["token"] for row in self.s.tokens.values()),
+                      key=lambda t: t.created_at, reverse=True)
+
+    def revoke(self, token_id: str) -> None:
+        row = self.s.tokens.get(token_id)
+        if row is None or not row["token"].active:
+            raise NotFound(f"no active token {token_id!r}")
+        moment = _now()
+        row["token"] = dataclasses.replace(row["token"], revoked_at=moment)
+        for session in self.s.sessions:
+            if session["token_id"] == token_id and session["ended_at"] is None:
+                session["ended_at"] = moment
+
+    def start_session(self, token_id: str) -> str:
+        if token_id not in self.s.tokens:
+            raise Refused("FOREIGN KEY constraint failed: sessions.token_id")
+        secret = new_secret()
+        self.s.sessions.append({"id": secrets.token_hex(8), "hash": secret_hash(secret),
+                                "token_id": token_id, "created_at": _now(), "ended_at": None})
+        return secret
+
+    def session(self, secret: str, max_age: dt.timedelta) -> SessionRecord | None:
+        wanted = secret_hash(secret)
+        for row in self.s.sessions:
+            if row["hash"] == wanted:
+                if row["ended_at"] is not None or row["created_at"] < _now() - max_age:
+                    return None
+                return SessionRecord(row["id"], row["token_id"], row["created_at"])
+        return None
+
+    def end_session(self, secret: str) -> None:
+        wanted = secret_hash(secret)
+        for row in self.s.sessions:
+            if row["hash"] == wanted and row["ended_at"] is None:
+                row["ended_at"] = _now()
+
+
+class FakeUnitOfWork:
+    """A transaction over a ``FakeStore``: the repositories work on a copy taken on enter,
+    and ``commit`` makes the copy the store's state; leaving without it keeps nothing."""
+
+    def __init__(self, store: FakeStore, *, write: bool = True):
+        self.store = store
+        self.write = write
+        self.committed = False
+        self._work: FakeStore | None = None
+
+    def __enter__(self) -> FakeUnitOfWork:
+        work = copy.deepcopy(self.store)
+        self._work = work
+        self.councils = FakeCouncils(work)
+        self.calendars = FakeCalendars(work)
+        self.plans = FakePlans(work)
+        self.attendance = FakeAttendance(work)
+        self.links = FakeLinks(work)
+        self.tokens = FakeTokens(work)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._work = None
+
+    def commit(self) -> None:
+        """Keep everything this unit of work did."""
+        if self._work is None:
+            raise RuntimeError("commit outside the unit of work")
+        for table in dataclasses.fields(FakeStore):
+            setattr(self.store, table.name, copy.deepcopy(getattr(self._work, table.name)))
+        self.committed = True
+
+
+def fake_services(store: FakeStore | None = None) -> Services:
+    """The services over a fresh (or the given) in-memory store; ``services.store`` is it,
+    ``services.units`` every unit of work they opened."""
+    kept = FakeStore() if store is None else store
+    units: list[FakeUnitOfWork] = []
+
+    def unit_of_work(write: bool = True) -> FakeUnitOfWork:
+        units.append(FakeUnitOfWork(kept, write=write))
+        return units[-1]
+
+    made = Services(unit_of_work, link_key="tests")
+    made.store = kept  # type: ignore[attr-defined]
+    made.units = units  # type: ignore[attr-defined]
+    return made
