@@ -15,7 +15,7 @@ from scheduler.calendar_sources import reset_ingest_cache
 from scheduler.council_file import load_council
 from scheduler.demo import write_demo
 from scheduler.planning import propose
-from scheduler.request_options import build_request
+from scheduler.proposal_request import parse_proposal_request
 
 from .common import median_seconds, report
 from .member_calendar import member_calendar
@@ -40,8 +40,9 @@ def _process(args: list[str], cache: Path | None = None, cold: bool = False) -> 
 
 
 def _request(meetings: int = 4, step: str = "30m"):
-    return build_request(start=f"{YEAR}-01-01", end=f"{YEAR + 1}-01-01", meetings=meetings,
-                         min_gap="42d", step=step, time_limit=30)
+    return parse_proposal_request({"from": f"{YEAR}-01-01", "to": f"{YEAR + 1}-01-01",
+                                   "meetings": meetings, "min_gap_days": 42, "step": step,
+                                   "time_limit_s": 30})
 
 
 def _private_cache(folder: Path) -> None:

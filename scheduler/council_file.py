@@ -8,15 +8,24 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .council import Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
-from .values import parse_duration
+from .validation import Day, PlainText, is_calendar_url, validated
+from .values import parse_blackout, parse_duration
 
-__all__ = ["CouncilDocument", "council_from_mapping", "load_council", "parse_council"]
+__all__ = [
+    "MAX_TRAVEL",
+    "CouncilDocument",
+    "council_from_mapping",
+    "load_council",
+    "parse_blackout",
+    "parse_council",
+]
 
-_URL = ("http://", "https://", "webcal://", "webcals://")
+MAX_TRAVEL = dt.timedelta(hours=24)
+"""A party's travel to a meeting, each way, is at most a day."""
 
 
 class _Strict(BaseModel):
@@ -24,45 +33,50 @@ class _Strict(BaseModel):
 
 
 class MemberDocument(_Strict):
-    name: Annotated[str, Field(min_length=1)]
+    name: Annotated[PlainText, Field(min_length=1, max_length=300)]
     role: Literal["representative", "substitute"]
-    calendar: str | None = None
-    email: str | None = None
-    invited: Annotated[int, Field(ge=0)] = 0
-    attended: Annotated[int, Field(ge=0)] = 0
+    calendar: Annotated[PlainText, Field(max_length=2000)] | None = None
+    email: Annotated[PlainText, Field(max_length=320)] | None = None
+    invited: Annotated[int, Field(strict=True, ge=0)] = 0
+    attended: Annotated[int, Field(strict=True, ge=0)] = 0
 
 
 class PartyDocument(_Strict):
-    id: Annotated[str, Field(min_length=1, pattern=r"^[\w.-]+$")]
-    name: str | None = None
+    id: Annotated[PlainText, Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")]
+    name: Annotated[PlainText, Field(max_length=300)] | None = None
     travel: str = "0m"
-    members: list[MemberDocument]
+    members: Annotated[list[MemberDocument], Field(min_length=1)]
 
     @field_validator("travel")
     @classmethod
     def _duration(cls, value: str) -> str:
-        parse_duration(value, "travel")
+        try:
+            travel = parse_duration(value, "travel")
+        except InputError as exc:
+            raise ValueError(exc.message) from None
+        if travel > MAX_TRAVEL:
+            raise ValueError("travel may be at most 24 hours each way")
         return value
 
 
 class WeightsDocument(_Strict):
-    free: Annotated[float, Field(ge=0, le=1)] = 1.0
-    tentative: Annotated[float, Field(ge=0, le=1)] = 0.5
-    busy: Annotated[float, Field(ge=0, le=1)] = 0.05
-    oof: Annotated[float, Field(ge=0, le=1)] = 0.0
-    unknown: Annotated[float, Field(ge=0, le=1)] = 0.7
-    reliability: Annotated[float, Field(gt=0, le=1)] = 0.95
+    free: Annotated[float, Field(strict=True, ge=0, le=1)] = 1.0
+    tentative: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.5
+    busy: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.05
+    oof: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.0
+    unknown: Annotated[float, Field(strict=True, ge=0, le=1)] = 0.7
+    reliability: Annotated[float, Field(strict=True, gt=0, le=1)] = 0.95
 
 
 class PastMeetingDocument(_Strict):
-    date: dt.date
-    present: list[str]
+    date: Day
+    present: list[Annotated[PlainText, Field(max_length=100)]]
 
 
 class _Council(_Strict):
-    name: Annotated[str, Field(min_length=1)]
-    timezone: str = "Europe/Stockholm"
-    venue: str | None = None
+    name: Annotated[PlainText, Field(min_length=1, max_length=300)]
+    timezone: Annotated[PlainText, Field(max_length=100)] = "Europe/Stockholm"
+    venue: Annotated[PlainText, Field(max_length=300)] | None = None
     weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []
     parties: Annotated[list[PartyDocument], Field(min_length=1)]
@@ -82,28 +96,8 @@ CouncilDocument = _Council
 """The council file's schema, shared by the TOML file and the HTTP API."""
 
 
-def _where(location: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def parse_blackout(text: str, field: str) -> tuple[dt.date, dt.date]:
-    """An inclusive ``DATE:DATE`` range."""
-    first, sep, last = text.partition(":")
-    try:
-        start, end = dt.date.fromisoformat(first.strip()), dt.date.fromisoformat(last.strip())
-    except ValueError:
-        raise InputError(f"{text!r} is not DATE:DATE", field=field) from None
-    if not sep or end < start:
-        raise InputError(f"{text!r} must be DATE:DATE with the second not before the first",
-                         field=field)
-    return start, end
-
-
 def _calendar(value: str | None, base: Path | None, field: str) -> str | None:
-    if value is None or value.lower().startswith(_URL):
+    if value is None or is_calendar_url(value):
         return value
     if base is None:
         raise InputError("must be an http(s) or webcal URL (upload files instead)", field=field)
@@ -125,12 +119,7 @@ def parse_council(text: str, base: Path, source: str = "council") -> Council:
 
 def council_from_mapping(raw: object, base: Path | None, source: str | None = None) -> Council:
     """A Council from parsed TOML or JSON. With no ``base``, calendars must be URLs."""
-    try:
-        document = _Council.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise InputError(message, field=_where(tuple(first["loc"])), source=source) from None
+    document = validated(_Council, raw, source=source)
     try:
         return _build(document, base)
     except InputError as exc:

@@ -19,7 +19,7 @@ from .council_file import load_council
 from .demo_calendars import Plan, Series, Single, write_style
 from .formats import render
 from .planning import propose
-from .request_options import build_request
+from .proposal_request import parse_proposal_request
 
 __all__ = ["run_demo", "write_demo"]
 
@@ -189,6 +189,7 @@ def run_demo(directory: str | Path, year: int | None = None) -> str:
     """Write the demo council and return its proposal for ``year`` as a table."""
     year = year or dt.datetime.now(ZONE).year + 1
     council = load_council(write_demo(directory, year))
-    request = build_request(start=f"{year}-01-01", end=f"{year + 1}-01-01", meetings=4,
-                            duration="3h", min_gap="42d", time_limit=20)
+    request = parse_proposal_request({"from": f"{year}-01-01", "to": f"{year + 1}-01-01",
+                                      "meetings": 4, "duration": "3h", "min_gap_days": 42,
+                                      "time_limit_s": 20})
     return render(propose(council, request), "table")

@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import InputError
+from .validation import NOT_NULL, CalendarUrl, Moment, PlainText, validated
 
 __all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute",
            "validated"]
 
-_URL = ("http://", "https://", "webcal://", "webcals://")
+_Name = Annotated[PlainText, Field(min_length=1, max_length=300)]
+_Email = Annotated[PlainText, Field(max_length=320)]
 
 
-def _calendar_url(value: str | None) -> str | None:
-    if value is not None and not value.lower().startswith(_URL):
-        raise ValueError("must be an http(s) or webcal URL")
-    return value
+class _Change(BaseModel):
+    """A partial update: at least one field, none unknown."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    @model_validator(mode="after")
+    def _something(self) -> _Change:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        return self
 
 
-class CouncilChange(BaseModel):
-    """New values for a council's name or venue."""
+class CouncilChange(_Change):
+    """New values for a council's name or venue (a null venue clears it)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    venue: Annotated[str, Field(max_length=300)] | None = None
+    name: Annotated[_Name | None, *NOT_NULL] = None
+    venue: Annotated[PlainText, Field(max_length=300)] | None = None
 
 
-class MemberChange(BaseModel):
-    """New values for a member: name, e-mail, calendar URL (null: none)."""
+class MemberChange(_Change):
+    """New values for a member: name, e-mail, calendar URL (null e-mail or calendar: none)."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    name: Annotated[str, Field(min_length=1, max_length=300)] | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
-    calendar: Annotated[str | None, AfterValidator(_calendar_url)] = None
+    name: Annotated[_Name | None, *NOT_NULL] = None
+    email: _Email | None = None
+    calendar: CalendarUrl | None = None
 
 
 class NewSubstitute(BaseModel):
@@ -45,20 +47,21 @@ class NewSubstitute(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    party: str
-    name: Annotated[str, Field(min_length=1, max_length=300)]
-    email: str | None = None
-    calendar: Annotated[str | None, AfterValidator(_calendar_url)] = None
+    party: Annotated[PlainText, Field(min_length=1, max_length=100)]
+    name: _Name
+    email: _Email | None = None
+    calendar: CalendarUrl | None = None
 
 
 class MeetingChange(BaseModel):
     """Move a meeting (``start`` and ``end``, with offsets) or cancel it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": [
+        {"required": ["start", "end"]}, {"required": ["status"]}]})
 
-    start: dt.datetime | None = None
-    end: dt.datetime | None = None
-    status: Literal["cancelled"] | None = None
+    start: Annotated[Moment | None, *NOT_NULL] = None
+    end: Annotated[Moment | None, *NOT_NULL] = None
+    status: Annotated[Literal["cancelled"] | None, *NOT_NULL] = None
 
     @model_validator(mode="after")
     def _one_change(self) -> MeetingChange:
@@ -81,13 +84,3 @@ class AttendanceRecord(BaseModel):
 
     member_id: str
     state: Literal["absent_notice", "present", "absent"]
-
-
-def validated(model: type[Any], raw: Any) -> Any:
-    """The body as ``model``; InputError names the field."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InputError(str(first["msg"]).removeprefix("Value error, "), field=field) from None

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import time
+from pathlib import Path
 
 import icalendar
 import pytest
 
+from scheduler import planning
 from scheduler.cli import main
+from scheduler.council import PlanningRequest
 from scheduler.council_file import load_council
+from scheduler.errors import InputError
 from scheduler.formats import render
-from scheduler.planning import propose
-from scheduler.request_options import build_request
+from scheduler.planning import TimeLimitError, propose
+from scheduler.proposal_request import parse_proposal_request
 from scheduler.slots import candidate_slots
+from solver import Problem, Solution
 
 from .council_helpers import council, ics
 
 FREE = ics()
 
 
-def request(start: str, end: str, meetings: int = 1, **options: object):
-    return build_request(start=start, end=end, meetings=meetings, min_gap="1d", **options)  # type: ignore[arg-type]
+def request(start: str, end: str, meetings: int = 1, **options: object) -> PlanningRequest:
+    return parse_proposal_request({"from": start, "to": end, "meetings": meetings,
+                                   "min_gap_days": 1, **options})
 
 
-def test_a_substitute_covers_a_busy_representative(tmp_path):
+def test_a_substitute_covers_a_busy_representative(tmp_path: Path) -> None:
     busy_monday = ics(("m", "20270111T080000", "20270111T170000"))
     path = council(tmp_path, [
         {"id": "a", "members": [("Rep A", "representative", busy_monday),
@@ -37,9 +45,10 @@ def test_a_substitute_covers_a_busy_representative(tmp_path):
     assert party.presence == pytest.approx(1 - (1 - 0.95 * 0.05) * (1 - 0.95))
 
 
-def test_a_travel_buffer_moves_the_start(tmp_path):
+def test_a_travel_buffer_moves_the_start(tmp_path: Path) -> None:
     until_ten = ics(("x", "20270111T080000", "20270111T100000"))
-    parties = [{"id": "far", "travel": "60m", "members": [("Rep", "representative", until_ten)]}]
+    parties: list[dict[str, object]] = [
+        {"id": "far", "travel": "60m", "members": [("Rep", "representative", until_ten)]}]
     found = propose(load_council(council(tmp_path, parties)), request("2027-01-11", "2027-01-12"))
     assert found.meetings[0].start.strftime("%H:%M") == "11:00"
     remote = propose(load_council(council(tmp_path, parties)),
@@ -47,7 +56,7 @@ def test_a_travel_buffer_moves_the_start(tmp_path):
     assert remote.meetings[0].start.strftime("%H:%M") == "10:00"
 
 
-def test_holidays_eves_and_weekends_are_never_proposed(tmp_path):
+def test_holidays_eves_and_weekends_are_never_proposed(tmp_path: Path) -> None:
     # 24-28 June 2027: Thursday busy, Midsummer Eve, Midsummer Day, Sunday, Monday busy
     busy = ics(("t", "20270624T080000", "20270624T170000"), ("m", "20270628T080000", "20270628T170000"))
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", busy)]}])
@@ -61,7 +70,7 @@ def test_holidays_eves_and_weekends_are_never_proposed(tmp_path):
     assert dt.date(2027, 6, 27) in days  # an ordinary Sunday is no holiday
 
 
-def test_fair_and_attendance_choose_differently(tmp_path):
+def test_fair_and_attendance_choose_differently(tmp_path: Path) -> None:
     # three parties free on Monday, the fourth away; on Tuesday two are busy (not away)
     tuesday = ics(("t", "20270112T080000", "20270112T170000"))
     monday = ics(("m", "20270111T080000", "20270111T170000", "OOF"))
@@ -79,14 +88,14 @@ def test_fair_and_attendance_choose_differently(tmp_path):
     assert fair.gainers == ["d"]
 
 
-def test_a_member_without_calendar_is_unknown(tmp_path):
+def test_a_member_without_calendar_is_unknown(tmp_path: Path) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", None)]}])
     party = propose(load_council(path), request("2027-01-11", "2027-01-12")).meetings[0].parties[0]
     assert party.members[0].status == "unknown"
     assert party.members[0].probability == pytest.approx(0.95 * 0.7)
 
 
-def test_attendance_history_sets_reliability(tmp_path):
+def test_attendance_history_sets_reliability(tmp_path: Path) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
     history = 'role = "representative"\ninvited = 3\nattended = 1'
     path.write_text(path.read_text().replace('role = "representative"', history))
@@ -95,7 +104,7 @@ def test_attendance_history_sets_reliability(tmp_path):
     assert member.probability == pytest.approx((19 + 1) / (20 + 3))
 
 
-def test_the_json_format_follows_the_contract(tmp_path, capsys):
+def test_the_json_format_follows_the_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
     assert main(["propose", str(path), "--from", "2027-01-11", "--to", "2027-01-20", "--meetings", "2",
                  "--min-gap", "3d", "--format", "json"]) == 0
@@ -109,7 +118,7 @@ def test_the_json_format_follows_the_contract(tmp_path, capsys):
     assert set(doc["summary"]) >= {"total_expected", "worst_party_expected", "per_party"}
 
 
-def test_csv_ics_and_table_formats(tmp_path):
+def test_csv_ics_and_table_formats(tmp_path: Path) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
     found = propose(load_council(path), request("2027-02-10", "2027-02-11"))
     csv = render(found, "csv").splitlines()
@@ -119,7 +128,8 @@ def test_csv_ics_and_table_formats(tmp_path):
     assert "ons 10 feb 2027 09:00–12:00" in render(found, "table")
 
 
-def test_an_impossible_request_is_answered_in_words(tmp_path, capsys):
+def test_an_impossible_request_is_answered_in_words(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
     assert main(["propose", str(path), "--from", "2027-03-01", "--to", "2027-07-01", "--meetings", "4",
                  "--min-gap", "60d", "--format", "json"]) == 0
@@ -135,7 +145,9 @@ def test_an_impossible_request_is_answered_in_words(tmp_path, capsys):
     (('travel = "0m"', 'travel = "soon"'), "parties[0].travel"),
     (('name = "Testrådet"', 'name = "Testrådet'), "line 1"),
 ])
-def test_council_file_errors_name_file_and_field(tmp_path, capsys, change, words):
+def test_council_file_errors_name_file_and_field(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 change: tuple[str, str], words: str) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
     path.write_text(path.read_text().replace(*change, 1))
     assert main(["propose", str(path), "--from", "2027-01-11", "--to", "2027-01-12", "--meetings", "1"]) == 2
@@ -143,7 +155,8 @@ def test_council_file_errors_name_file_and_field(tmp_path, capsys, change, words
     assert err.startswith(f"error: {path}") and words in err and err.count("\n") == 1
 
 
-def test_a_missing_calendar_file_and_a_duplicate_party_are_named(tmp_path, capsys):
+def test_a_missing_calendar_file_and_a_duplicate_party_are_named(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]},
                               {"id": "b", "members": [("Rep", "representative", FREE)]}])
     (tmp_path / "a-0.ics").unlink()
@@ -155,7 +168,73 @@ def test_a_missing_calendar_file_and_a_duplicate_party_are_named(tmp_path, capsy
     assert "duplicate party id 'a'" in capsys.readouterr().err
 
 
-def test_a_broken_calendar_file_is_bad_input_naming_it(tmp_path, capsys):
+def test_a_broken_calendar_file_is_bad_input_naming_it(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
     path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", "<html>")]}])
     assert main(["propose", str(path), "--from", "2027-01-11", "--to", "2027-01-12", "--meetings", "1"]) == 2
     assert "a-0.ics: line 1: not a calendar" in capsys.readouterr().err
+
+
+def test_the_solver_gets_only_the_time_left_before_the_deadline(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
+    limits: list[float] = []
+    solve = planning.solve  # type: ignore[attr-defined]
+
+    def timed_solve(problem: Problem) -> Solution:
+        limits.append(problem.time_limit_s)
+        return solve(problem)
+
+    monkeypatch.setattr(planning, "solve", timed_solve)
+    found = propose(load_council(path), request("2027-01-11", "2027-01-20", time_limit_s=60),
+                    deadline=time.monotonic() + 2)
+    assert found.status == "optimal" and 0 < limits[0] <= 2
+
+
+def test_without_a_deadline_the_time_limit_covers_the_whole_proposal(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]},
+                              {"id": "b", "members": [("Rep", "representative", FREE)]}])
+
+    def slow_loader(source: str) -> bytes:
+        time.sleep(0.6)
+        return FREE.encode()
+
+    with pytest.raises(TimeLimitError) as caught:
+        propose(load_council(path), request("2027-01-11", "2027-01-20", time_limit_s=0.5),
+                loader=slow_loader)
+    assert caught.value.field == "time_limit_s" and "calendars" in caught.value.message
+
+
+def test_a_deadline_already_past_is_a_clear_error_naming_the_time_limit(tmp_path: Path) -> None:
+    path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
+    with pytest.raises(TimeLimitError, match="time limit ran out") as caught:
+        propose(load_council(path), request("2027-01-11", "2027-01-20"),
+                deadline=time.monotonic() - 1)
+    assert caught.value.field == "time_limit_s"
+
+
+def test_propose_refuses_a_request_beyond_the_limits_before_building_slots(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = council(tmp_path, [{"id": "a", "members": [("Rep", "representative", FREE)]}])
+    monkeypatch.setattr(planning, "candidate_slots", None)  # calling it would fail otherwise
+    huge = dataclasses.replace(request("2027-01-01", "2027-01-02"), end=dt.date(2127, 1, 1),
+                               step=dt.timedelta(minutes=1), earliest=dt.time(0),
+                               latest=dt.time(23, 59), weekdays=tuple(range(7)))
+    with pytest.raises(InputError, match="at most 1100 days") as caught:
+        propose(load_council(path), huge)
+    assert caught.value.field == "to"
+
+
+def test_a_long_request_returns_within_its_time_limit(tmp_path: Path) -> None:
+    # a year of 52 meetings for 13 parties: the solver cannot prove this in 3 s
+    parties: list[dict[str, object]] = [{"id": f"p{n}", "members": [("Rep", "representative", ics(
+        *[(f"{n}-{d}", f"2027{m:02d}{d:02d}T0{8 + n % 2}0000", f"2027{m:02d}{d:02d}T120000")
+          for m in range(1, 13) for d in range(1 + n % 5, 28, 5)]))]} for n in range(13)]
+    path = council(tmp_path, parties)
+    started = time.monotonic()
+    found = propose(load_council(path), request("2027-01-01", "2028-01-01", meetings=52,
+                                                time_limit_s=3, alternatives=20, step="15m"))
+    elapsed = time.monotonic() - started
+    assert found.status in ("optimal", "feasible") and len(found.meetings) == 52
+    assert elapsed < 3 + 1.5

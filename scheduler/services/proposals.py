@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
 from ..planning import propose
-from ..proposal_options import request_from_json
+from ..proposal_request import parse_proposal_request as request_from_json
 from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange, validated
 from .councils import council_json

@@ -1,0 +1,155 @@
+"""Checks shared by every request shape: plain text, calendar URLs, and pydantic's
+errors as the project's InputError naming the field as the caller knows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError, WithJsonSchema
+
+from .errors import InputError
+from .values import FIRST_YEAR, LAST_YEAR, parse_date
+
+__all__ = [
+    "CALENDAR_URL_PREFIXES",
+    "NOT_NULL",
+    "CalendarUrl",
+    "PlainText",
+    "as_input_error",
+    "field_path",
+    "is_calendar_url",
+    "plain_text",
+    "validated",
+]
+
+CALENDAR_URL_PREFIXES = ("http://", "https://", "webcal://", "webcals://")
+
+# C0 and C1 control characters (CR, LF, tab among them), DEL, and the Unicode line and
+# paragraph separators: never part of a name, a venue, an id or an address.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_PLAIN_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
+_URL_PATTERN = "^([hH][tT][tT][pP][sS]?|[wW][eE][bB][cC][aA][lL][sS]?)://[^\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029]*$"
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def is_calendar_url(source: str) -> bool:
+    """True for a calendar source that is an http(s) or webcal URL rather than a path."""
+    return source.lower().startswith(CALENDAR_URL_PREFIXES)
+
+
+def plain_text(value: str) -> str:
+    """``value`` unchanged, or ValueError if it holds a control character or line break."""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"must not contain control characters or line breaks "
+                         f"(found U+{ord(found.group()):04X})")
+    return value
+
+
+def _calendar_url(value: str) -> str:
+    plain_text(value)
+    if not is_calendar_url(value):
+        raise ValueError("must be an http(s) or webcal URL")
+    return value
+
+
+def _refuse_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may not be null")
+    return value
+
+
+def _schema_without_null(schema: dict[str, Any]) -> None:
+    options = [s for s in schema.pop("anyOf", []) if s.get("type") != "null"]
+    if len(options) == 1:
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+    schema.pop("default", None)
+
+
+def _day(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):  # a TOML date
+        value = value.isoformat()
+    if not isinstance(value, str):
+        raise ValueError("must be a date (YYYY-MM-DD)")
+    try:
+        return parse_date(value, "")
+    except InputError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _moment(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value[:40]!r} is not a date and time (ISO 8601)") from None
+    else:
+        raise ValueError("must be a date and time with a UTC offset (ISO 8601)")
+    if moment.tzinfo is None:
+        raise ValueError("times need a UTC offset")
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"the date must be in the years {FIRST_YEAR} to {LAST_YEAR}")
+    return moment
+
+
+Day = Annotated[dt.date, BeforeValidator(_day),
+                WithJsonSchema({"type": "string", "format": "date",
+                                "pattern": "^\\d{4}-\\d{2}-\\d{2}$"})]
+"""A ``YYYY-MM-DD`` date (or a TOML date) in the years 2000 to 2200."""
+
+Moment = Annotated[dt.datetime, BeforeValidator(_moment),
+                   WithJsonSchema({"type": "string", "format": "date-time"})]
+"""An ISO 8601 date and time with a UTC offset, in the years 2000 to 2200."""
+
+PlainText = Annotated[str, AfterValidator(plain_text),
+                      Field(json_schema_extra={"pattern": _PLAIN_PATTERN})]
+"""A string without control characters or line breaks (the schema says so too)."""
+
+CalendarUrl = Annotated[str, Field(max_length=2000), AfterValidator(_calendar_url),
+                        Field(json_schema_extra={"pattern": _URL_PATTERN})]
+"""An http(s) or webcal URL of a calendar."""
+
+NOT_NULL = (BeforeValidator(_refuse_null), Field(json_schema_extra=_schema_without_null))
+"""For ``Annotated[X | None, *NOT_NULL] = None``: may be left out, but not sent as null."""
+
+
+def field_path(location: tuple[int | str, ...], names: Mapping[str, str] | None = None) -> str:
+    """A pydantic error location as the caller names it: ``parties[0].members[1].name``;
+    ``names`` renames the first part (``min_gap_days`` -> ``--min-gap``)."""
+    text = ""
+    for i, part in enumerate(location):
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        name = names.get(part, part) if i == 0 and names else part
+        text += f".{name}" if text else name
+    return text or "body"
+
+
+def as_input_error(error: ValidationError, *, names: Mapping[str, str] | None = None,
+                   source: str | None = None) -> InputError:
+    """The first problem of a pydantic ValidationError as an InputError naming the field."""
+    first = error.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "missing":
+        message = "is required"
+    elif first["type"] == "extra_forbidden":
+        message = "is not a known field"
+    return InputError(message, field=field_path(tuple(first["loc"]), names), source=source)
+
+
+def validated(model: type[Model], raw: Any, *, names: Mapping[str, str] | None = None,
+              source: str | None = None) -> Model:
+    """``raw`` validated as ``model``; InputError names the field at fault."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise as_input_error(exc, names=names, source=source) from None
