@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from pydantic import BaseModel
 
 from scheduler.council_file import CouncilDocument
-from scheduler.proposal_options import ProposalOptions
+from scheduler.proposal_request import ProposalOptions
 from scheduler.service_models import (
     AttendanceRecord,
     CouncilChange,

@@ -35,6 +35,9 @@ __all__ = ["solve"]
 _FIRST_ROWS = 24  # parties in the model from the start
 _ROWS_PER_ROUND = 16
 _PRESOLVE_UP_TO = 4000  # slot variables  # parties added when a plan leaves some below the bound
+# of the time limit, kept from the optimisation stages for the alternatives and the
+# comparison with the attendance optimum (whose quick heuristic alone takes up to a second)
+_RESERVE_SHARE, _RESERVE_MAX_S = 0.2, 2.0
 
 
 class _Infeasible(Exception):
@@ -183,10 +186,23 @@ def _optimise(run: _Run, lower: int | None, relaxed: Relaxation | None) -> None:
     run.solve_stage("tie_break", tie_break, 1, threshold)
 
 
+def _gaps_hold(problem: Problem, plan: Sequence[int]) -> bool:
+    """The once-a-day and minimum-gap rules alone, on day numbers: a quick necessary
+    condition of a valid plan."""
+    days = np.sort(problem.days[list(plan)])
+    return bool(days.size < 2 or np.diff(days).min() >= max(1, problem.min_gap_days))
+
+
 def solve(problem: Problem) -> Solution:
-    """The best plan for the problem, with how it was proven, or why there is none."""
+    """The best plan for the problem, with how it was proven, or why there is none.
+
+    Every stage keeps to ``problem.time_limit_s``: the optimisation stages stop early
+    enough to leave time for the alternatives and the comparison with the attendance
+    optimum, and alternatives not found by then are left out.
+    """
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
+    reserve = min(_RESERVE_MAX_S, _RESERVE_SHARE * problem.time_limit_s)
     allowed = eligible(problem)
     failure = quick_check(problem, allowed)
     if failure is not None:
@@ -195,7 +211,8 @@ def solve(problem: Problem) -> Solution:
     useful = useful_slots(problem, allowed)
 
     def valid(plan: list[int]) -> bool:
-        return not violations(problem, [problem.slots[s].id for s in plan], allowed=allowed)
+        return _gaps_hold(problem, plan) and not violations(
+            problem, [problem.slots[s].id for s in plan], allowed=allowed)
 
     key = objective_key(problem)
     start_plan = initial_plan(problem, useful, valid)
@@ -214,7 +231,7 @@ def solve(problem: Problem) -> Solution:
         fixed = {problem.index[f] for f in problem.fixed}
         useful = bound_prune(rows, problem.days, useful, problem.meetings, problem.min_gap_days,
                              lower, fixed)
-    run = _Run(problem, build_model(problem, useful), deadline, start_plan)
+    run = _Run(problem, build_model(problem, useful), deadline - reserve, start_plan)
     try:
         _optimise(run, lower, relaxed)
     except _Infeasible:
@@ -228,13 +245,19 @@ def solve(problem: Problem) -> Solution:
         run.proven = False
     chosen = sorted(run.chosen or [], key=lambda s: problem.slots[s].start)
     worst, total, per_party = _values(problem, chosen)
+    comparing = problem.objective == "fair"
+    until = deadline - reserve / 2 if comparing else deadline
+
+    def valid_in_time(plan: list[int]) -> bool:  # past the time, no more alternatives
+        return time.perf_counter() < until and valid(plan)
+
     solution = Solution(
         "optimal" if run.proven else "feasible",
         tuple(problem.slots[s].id for s in chosen), worst, total, per_party,
         bound=run.bound, bound_of=run.bound_of,
-        alternatives=alternatives(problem, chosen, allowed, valid, problem.alternatives),
+        alternatives=alternatives(problem, chosen, allowed, valid_in_time, problem.alternatives),
     )
-    if problem.objective == "fair":
+    if comparing:
         other = solve(dataclasses.replace(
             problem, objective="attendance", alternatives=0,
             time_limit_s=max(0.1, deadline - time.perf_counter())))

@@ -69,20 +69,6 @@ def _config(seeded: Seeded) -> schemathesis.Config:
     })
 
 
-# Failures whose cause lies outside the API layer, each reproduced below by a strict xfail
-# test: (operation, failure title) -> that test. Remove an entry when its test passes.
-KNOWN = {
-    ("PATCH /api/councils/{council_id}", "Server error"):
-        "test_a_council_renamed_to_null_is_refused_as_bad_input",
-    ("PATCH /api/councils/{council_id}", "Undocumented status code"):
-        "test_a_council_renamed_to_null_is_refused_as_bad_input",
-    ("PATCH /api/councils/{council_id}", "Schema-valid request rejected"):
-        "test_the_document_refuses_an_empty_council_change_as_the_service_does",
-    ("PATCH /api/members/{member_id}", "Schema-valid request rejected"):
-        "test_the_document_refuses_a_calendar_that_is_not_a_url_as_the_service_does",
-}
-
-
 def _failures(schema: Any) -> tuple[list[str], set[str]]:
     """Run every phase (examples, coverage, fuzzing, stateful) with every check; the
     failures found, one line each, and the phases that ran."""
@@ -98,8 +84,6 @@ def _failures(schema: Any) -> tuple[list[str], set[str]]:
                     if info is None:
                         continue
                     failure = info.failure
-                    if (event.recorder.label, failure.title) in KNOWN:
-                        continue
                     key = (event.recorder.label, node.name, failure.title)
                     found.setdefault(key, f"{event.recorder.label} [{event.phase.value}]: "
                                           f"{failure.title}: {failure.message}\n{info.code_sample}")
@@ -195,7 +179,6 @@ def _council(app: Flask) -> tuple[dict[str, str], dict[str, Any]]:
     return headers, council
 
 
-@pytest.mark.xfail(strict=True, reason="CouncilChange lets a null name through to the store: 500")
 def test_a_council_renamed_to_null_is_refused_as_bad_input(app: Flask) -> None:
     headers, council = _council(app)
     answer = app.test_client().patch(f"/api/councils/{council['id']}", json={"name": None},
@@ -203,7 +186,6 @@ def test_a_council_renamed_to_null_is_refused_as_bad_input(app: Flask) -> None:
     assert answer.status_code == 400
 
 
-@pytest.mark.xfail(strict=True, reason="CouncilChange's schema accepts {}, the service refuses it")
 def test_the_document_refuses_an_empty_council_change_as_the_service_does(app: Flask) -> None:
     headers, council = _council(app)
     answer = app.test_client().patch(f"/api/councils/{council['id']}", json={}, headers=headers)
@@ -211,7 +193,6 @@ def test_the_document_refuses_an_empty_council_change_as_the_service_does(app: F
     assert not _document_accepts(api.openapi.openapi_document(app), "CouncilChange", {})
 
 
-@pytest.mark.xfail(strict=True, reason="MemberChange's calendar URL rule is not in its JSON schema")
 def test_the_document_refuses_a_calendar_that_is_not_a_url_as_the_service_does(app: Flask) -> None:
     headers, council = _council(app)
     member = council["parties"][0]["members"][0]["id"]
@@ -221,7 +202,6 @@ def test_the_document_refuses_a_calendar_that_is_not_a_url_as_the_service_does(a
     assert not _document_accepts(api.openapi.openapi_document(app), "MemberChange", {"calendar": ""})
 
 
-@pytest.mark.xfail(strict=True, reason="ProposalOptions' from and to are any string in its schema")
 def test_the_document_refuses_a_proposal_without_dates_as_the_service_does(app: Flask) -> None:
     headers, council = _council(app)
     body = {"from": "", "to": "", "meetings": 1}
@@ -231,7 +211,6 @@ def test_the_document_refuses_a_proposal_without_dates_as_the_service_does(app: 
     assert not _document_accepts(api.openapi.openapi_document(app), "ProposalOptions", body)
 
 
-@pytest.mark.xfail(strict=True, reason="MeetingChange's schema accepts a start without an end")
 def test_the_document_refuses_a_move_without_an_end_as_the_service_does(app: Flask) -> None:
     body = {"start": "2027-01-12T09:00:00+01:00", "end": None, "status": None}
     assert not _document_accepts(api.openapi.openapi_document(app), "MeetingChange", body)

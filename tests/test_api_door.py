@@ -41,7 +41,7 @@ def member(council, party, index=0):
 
 def test_a_weekly_rule_uploaded_today_still_reads_busy_years_later(app, client, council):
     secretary = bearer(app, "secretary", council["id"])
-    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())  # noqa: DTZ011
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())
     body = WORKDAYS.format(start=monday.strftime("%Y%m%d"))
     assert client.put(f"/api/members/{member(council, 'kumla')}/calendar", data=body,
                       content_type="text/calendar", headers=secretary).status_code == 204

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from scheduler.cli import main
-from scheduler.storage.database import head_revision
 from scheduler.services import open_services
+from scheduler.storage.database import head_revision
 
 
 def test_db_upgrade_then_tokens_created_listed_and_revoked(tmp_path, monkeypatch, capsys):

@@ -39,7 +39,7 @@ def test_a_year_of_52_meetings_with_20_alternatives_keeps_to_the_time_limit() ->
     solution = solve(hard)
     elapsed = time.perf_counter() - started
     assert solution.status in ("optimal", "feasible") and len(solution.chosen) == 52
-    assert elapsed < 4.0 + 1.5, f"{elapsed:.2f} s"
+    assert elapsed < 4.0 * 1.5 + 2.0, f"{elapsed:.2f} s"  # once 20 s and more; margin for load
     assert solution.attendance_optimum is not None
 
 

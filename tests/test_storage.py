@@ -9,9 +9,8 @@ import sqlalchemy as sa
 
 from calendars import BusyInterval, BusyStatus
 from scheduler.council_file import parse_council
-from scheduler.errors import InputError
+from scheduler.errors import InputError, NotFound
 from scheduler.storage.database import current_revision, database_url, head_revision, upgrade
-from scheduler.errors import NotFound
 
 from .conftest import Repositories
 from .databases import database

@@ -11,7 +11,8 @@ from ..council_file import council_from_mapping
 from ..errors import InputError
 from ..ports import UnitOfWork
 from ..records import CalendarState, CouncilRecord
-from ..service_models import CouncilChange, MemberChange, NewSubstitute, validated
+from ..service_models import CouncilChange, MemberChange, NewSubstitute
+from ..validation import validated
 from .base import ServiceBase
 
 __all__ = ["CouncilServices", "council_json"]

@@ -9,9 +9,10 @@ from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
 from ..planning import propose
-from ..proposal_request import parse_proposal_request as request_from_json
+from ..proposal_request import parse_proposal_request
 from ..records import MeetingRecord, ProposalRecord
-from ..service_models import AttendanceRecord, MeetingChange, validated
+from ..service_models import AttendanceRecord, MeetingChange
+from ..validation import validated
 from .councils import council_json
 from .member_calendars import CalendarServices
 
@@ -25,7 +26,7 @@ class ProposalServices(CalendarServices):
         """Propose meetings from the stored calendars, and keep the answer. At most
         ``solves_at_once`` proposals are computed at a time; the request's time limit
         bounds the whole computation."""
-        request = request_from_json(options)
+        request = parse_proposal_request(options)
         deadline = time.monotonic() + request.time_limit_s
         with self.reader() as uow:
             record = uow.councils.get(council_id)
