@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .council import Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
-from .validation import Day, PlainText, is_calendar_url, validated
+from .validation import Day, Language, PlainText, is_calendar_url, validated
 from .values import parse_blackout, parse_duration
 
 __all__ = [
@@ -39,6 +39,7 @@ class MemberDocument(_Strict):
     email: Annotated[PlainText, Field(max_length=320)] | None = None
     invited: Annotated[int, Field(strict=True, ge=0)] = 0
     attended: Annotated[int, Field(strict=True, ge=0)] = 0
+    language: Language | None = None
 
 
 class PartyDocument(_Strict):
@@ -77,6 +78,7 @@ class _Council(_Strict):
     name: Annotated[PlainText, Field(min_length=1, max_length=300)]
     timezone: Annotated[PlainText, Field(max_length=100)] = "Europe/Stockholm"
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
+    language: Language = "sv"
     weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []
     parties: Annotated[list[PartyDocument], Field(min_length=1)]
@@ -146,7 +148,8 @@ def _build(document: _Council, base: Path | None) -> Council:
             members.append(Member(member.name, member.role,
                                   _calendar(member.calendar, base,
                                             f"parties[{i}].members[{j}].calendar"),
-                                  member.email, member.invited, member.attended))
+                                  member.email, member.invited, member.attended,
+                                  member.language))
         parties.append(Party(party.id, party.name or party.id, tuple(members),
                              parse_duration(party.travel, f"parties[{i}].travel")))
     for i, past in enumerate(document.history):
@@ -156,6 +159,7 @@ def _build(document: _Council, base: Path | None) -> Council:
     return Council(
         name=document.name, timezone=document.timezone, parties=tuple(parties),
         weights=Weights(**document.weights.model_dump()), venue=document.venue,
+        language=document.language,
         blackouts=tuple(parse_blackout(b, f"blackouts[{i}]")
                         for i, b in enumerate(document.blackouts)),
         history=tuple(PastMeeting(p.date, tuple(p.present)) for p in document.history),

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .validation import NOT_NULL, CalendarUrl, Moment, PlainText, validated
+from .validation import NOT_NULL, CalendarUrl, Language, Moment, PlainText, validated
 
 __all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute",
            "validated"]
@@ -28,10 +28,11 @@ class _Change(BaseModel):
 
 
 class CouncilChange(_Change):
-    """New values for a council's name or venue (a null venue clears it)."""
+    """New values for a council's name, venue (a null venue clears it) or language."""
 
     name: Annotated[_Name | None, *NOT_NULL] = None
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
+    language: Annotated[Language | None, *NOT_NULL] = None
 
 
 class MemberChange(_Change):
@@ -40,6 +41,7 @@ class MemberChange(_Change):
     name: Annotated[_Name | None, *NOT_NULL] = None
     email: _Email | None = None
     calendar: CalendarUrl | None = None
+    language: Language | None = None  # null: the council's
 
 
 class NewSubstitute(BaseModel):
@@ -51,6 +53,7 @@ class NewSubstitute(BaseModel):
     name: _Name
     email: _Email | None = None
     calendar: CalendarUrl | None = None
+    language: Language | None = None
 
 
 class MeetingChange(BaseModel):

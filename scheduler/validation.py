@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError, WithJsonSchema
 
@@ -17,6 +17,7 @@ __all__ = [
     "CALENDAR_URL_PREFIXES",
     "NOT_NULL",
     "CalendarUrl",
+    "Language",
     "PlainText",
     "as_input_error",
     "field_path",
@@ -34,6 +35,9 @@ _PLAIN_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
 _URL_PATTERN = "^([hH][tT][tT][pP][sS]?|[wW][eE][bB][cC][aA][lL][sS]?)://[^\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029]*$"
 
 Model = TypeVar("Model", bound=BaseModel)
+
+Language = Literal["sv", "en"]
+"""What pages, feeds and mail may speak: Swedish or English."""
 
 
 def is_calendar_url(source: str) -> bool:

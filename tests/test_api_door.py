@@ -224,3 +224,52 @@ def test_the_secret_key_file_is_private_from_the_moment_it_exists(tmp_path, monk
     path = tmp_path / "council-scheduler" / "secret-key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert server_key() == first and len(first) >= 32
+
+
+def confirmed_meeting(app, client, council):
+    secretary = bearer(app, "secretary", council["id"])
+    made = client.post(f"/api/councils/{council['id']}/proposals", headers=secretary, json={
+        "from": "2027-01-11", "to": "2027-01-16", "meetings": 1, "min_gap_days": 1}).json
+    assert client.post(f"/api/proposals/{made['id']}/confirm", headers=secretary).status_code == 201
+    return secretary
+
+
+def feed_text(client, secretary, member_id):
+    url = client.get(f"/api/members/{member_id}/feed", headers=secretary).json["url"]
+    return client.get("/" + url.split("://", 1)[1].split("/", 1)[1]).get_data(as_text=True)
+
+
+def test_feeds_speak_swedish_by_default_and_the_language_a_member_or_council_chose(app, client,
+                                                                                council):
+    secretary = confirmed_meeting(app, client, council)
+    erik = member(council, "nora", 1)
+    assert "(ersättare)" in feed_text(client, secretary, erik)
+    assert client.patch(f"/api/members/{erik}", json={"language": "en"},
+                        headers=secretary).status_code == 204
+    assert "(substitute)" in feed_text(client, secretary, erik)
+    assert "(ledamot)" in feed_text(client, secretary, member(council, "nora"))
+    assert client.patch(f"/api/councils/{council['id']}", json={"language": "en"},
+                        headers=secretary).json["language"] == "en"
+    assert "(representative)" in feed_text(client, secretary, member(council, "nora"))
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("council", {"language": "de"}, "language"),
+    ("council", {"language": None}, "language"),
+    ("member", {"language": "fi"}, "language"),
+])
+def test_a_language_other_than_swedish_or_english_is_refused_naming_it(app, client, council,
+                                                                         path, body, field):
+    secretary = bearer(app, "secretary", council["id"])
+    url = (f"/api/councils/{council['id']}" if path == "council"
+           else f"/api/members/{member(council, 'nora')}")
+    answer = client.patch(url, json=body, headers=secretary)
+    assert answer.status_code == 400 and answer.json["invalid-params"][0]["name"] == field
+    assert client.get(f"/api/councils/{council['id']}", headers=secretary).json["language"] == "sv"
+
+
+def test_a_council_file_names_its_language_and_a_bad_one_is_refused(app, client):
+    made = client.post("/api/councils", json={**COUNCIL, "language": "en"}, headers=bearer(app))
+    assert made.status_code == 201 and made.json["language"] == "en"
+    bad = client.post("/api/councils", json={**COUNCIL, "language": "no"}, headers=bearer(app))
+    assert bad.status_code == 400 and bad.json["invalid-params"][0]["name"] == "language"

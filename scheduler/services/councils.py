@@ -85,7 +85,8 @@ class CouncilServices(ServiceBase):
         new = validated(NewSubstitute, body)
         with self.uow() as uow:
             uow.councils.add_substitute(council_id, new.party,
-                                        Member(new.name, "substitute", new.calendar, new.email))
+                                        Member(new.name, "substitute", new.calendar, new.email,
+                                               language=new.language))
             uow.commit()
             return council_json(uow, uow.councils.get(council_id), urls=True)
 
