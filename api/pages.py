@@ -36,6 +36,7 @@ from scheduler.formats import swedish_date
 from scheduler.reports import report_csv
 from scheduler.services import ResourceKind
 from scheduler.tokens import Token
+from scheduler.wording import explain
 
 from .auth import allow, services
 from .links import feed_links
@@ -83,6 +84,14 @@ def local_date(moment: dt.datetime | str, zone: str = "Europe/Stockholm") -> str
 @pages.app_template_filter("when")
 def _when(moment: dt.datetime | str) -> str:
     return local_date(moment)
+
+
+@pages.app_template_filter("explained")
+def _explained(document: Mapping[str, Any]) -> str:
+    """Why a proposal has no dates, in the reader's language."""
+    explanation = document.get("explanation") or {}
+    return explain(explanation.get("key"), explanation.get("values") or {},
+                   document.get("reason"), str(get_locale() or "sv"))
 
 
 @pages.get("/")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.calendar_sources import reset_ingest_cache
+from scheduler.council import PlanningRequest
 from scheduler.council_file import load_council
 from scheduler.demo import write_demo
 from scheduler.planning import propose
@@ -39,7 +40,7 @@ def _process(args: list[str], cache: Path | None = None, cold: bool = False) -> 
                           repeat=5, setup=empty)
 
 
-def _request(meetings: int = 4, step: str = "30m"):
+def _request(meetings: int = 4, step: str = "30m") -> PlanningRequest:
     return parse_proposal_request({"from": f"{YEAR}-01-01", "to": f"{YEAR + 1}-01-01",
                                    "meetings": meetings, "min_gap_days": 42, "step": step,
                                    "time_limit_s": 30})

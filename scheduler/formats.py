@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from calendars.write import OutgoingEvent, write_calendar
 
 from .proposal import PartyView, Proposal
+from .wording import explain
 
 __all__ = ["csv_text", "render", "signed", "spreadsheet_safe", "swedish_date"]
 
@@ -60,7 +61,8 @@ def _why(party: PartyView) -> str:
 def _table(proposal: Proposal) -> str:
     lines = [proposal.council, ""]
     if proposal.status == "infeasible":
-        lines.append(f"Inga möten kan föreslås: {proposal.reason}")
+        lines.append("Inga möten kan föreslås: "
+                     + explain(proposal.reason_key, proposal.reason_values, proposal.reason))
         return "\n".join(lines) + "\n"
     status = "bevisat optimalt" if proposal.status == "optimal" else "bästa funna (tidsgräns)"
     mode = "rättvist (sämst ställda part först)" if proposal.objective == "fair" \

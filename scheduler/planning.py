@@ -114,7 +114,7 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
         return Proposal(council.name, "infeasible", request.objective,
                         reason="no candidate slots: every day of the horizon is a weekend, "
                         "holiday or blackout, or the times leave no room for the meeting",
-                        warnings=tuple(warnings))
+                        warnings=tuple(warnings), reason_key="no_candidate_slots")
     _check_time(deadline, "working out who can attend")
     problem = _problem(council, request, slots, available.presence,
                        min(request.time_limit_s, deadline - time.monotonic()))
@@ -122,7 +122,8 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
     if solution.status == "infeasible":
         return Proposal(council.name, "infeasible", request.objective, reason=solution.reason,
                         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
-                        slots_considered=len(slots))
+                        slots_considered=len(slots), reason_key=solution.reason_key,
+                        reason_values=dict(solution.reason_values))
     quorum = quorum_probability(available.presence, problem.quorum_size)
     expected = available.presence.sum(axis=0)
     days: dict[str, float] = {}

@@ -166,6 +166,8 @@ class Proposal:
     warnings: tuple[str, ...] = ()
     solve_seconds: float = 0.0
     slots_considered: int = 0
+    reason_key: str | None = None  # the reason as a key and values (scheduler.wording)
+    reason_values: dict[str, Any] = field(default_factory=dict)
     days: dict[str, float] = field(default_factory=dict)  # best expected parties per day
 
     @property
@@ -198,6 +200,8 @@ class Proposal:
                                "council": self.council}
         if self.reason:
             doc["reason"] = self.reason
+            if self.reason_key:
+                doc["explanation"] = {"key": self.reason_key, "values": self.reason_values}
         doc["meetings"] = [{
             "start": m.start.isoformat(), "end": m.end.isoformat(),
             "expected_parties": round(m.expected_parties, 4),

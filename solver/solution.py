@@ -45,6 +45,8 @@ class Solution:
     solve_seconds: float = 0.0
     reason: str | None = None
     rule: str | None = None
+    reason_key: str | None = None  # the reason as a key and values, for other languages
+    reason_values: dict[str, Any] = field(default_factory=dict)
     bound: float | None = None
     bound_of: str | None = None
     attendance_optimum: Solution | None = None

@@ -207,6 +207,7 @@ def solve(problem: Problem) -> Solution:
     failure = quick_check(problem, allowed)
     if failure is not None:
         return Solution("infeasible", reason=failure.reason, rule=failure.rule,
+                        reason_key=failure.key, reason_values=failure.values,
                         solve_seconds=time.perf_counter() - started)
     useful = useful_slots(problem, allowed)
 
@@ -237,11 +238,13 @@ def solve(problem: Problem) -> Solution:
     except _Infeasible:
         failure = diagnose(problem, useful, deadline - time.perf_counter())
         return Solution("infeasible", reason=failure.reason, rule=failure.rule,
+                        reason_key=failure.key, reason_values=failure.values,
                         solve_seconds=time.perf_counter() - started)
     except _OutOfTime:
         if run.chosen is None:
             return Solution("infeasible", reason="no plan was found within the time limit",
-                            rule="time_limit_s", solve_seconds=time.perf_counter() - started)
+                            rule="time_limit_s", reason_key="no_plan_in_time",
+                            solve_seconds=time.perf_counter() - started)
         run.proven = False
     chosen = sorted(run.chosen or [], key=lambda s: problem.slots[s].start)
     worst, total, per_party = _values(problem, chosen)

@@ -127,7 +127,7 @@ def test_an_impossible_request_shows_its_reason(site, browser):
     page.get_by_role("button", name="Föreslå", exact=True).click()
     page.wait_for_url("**/proposals/**")
     alert = page.get_by_role("alert")
-    assert "4 meetings 60 days apart do not fit" in alert.inner_text()
+    assert "4 möten med 60 dagars mellanrum ryms inte mellan 1 mars 2027 och" in alert.inner_text()
     shot(page, "secretary-impossible")
     context.close()
 

@@ -1,0 +1,102 @@
+"""Why no meetings can be proposed, said in Swedish or English, from the reason's key and
+values (numbers and ISO dates) that the solver and the planner give."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["explain"]
+
+_SV_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+              "september", "oktober", "november", "december")
+
+
+def _date(value: str, language: str) -> str:
+    day = dt.date.fromisoformat(value)
+    if language == "sv":
+        return f"{day.day} {_SV_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {day:%B %Y}"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _sv(key: str, v: Mapping[str, Any]) -> str | None:
+    def d(name: str) -> str:
+        return _date(v[name], "sv")
+
+    period = (f"perioden {d('period_first')} – {d('period_last')}"
+              if "period_first" in v else "")
+    sentences: dict[str, Callable[[], str]] = {
+        "no_slots": lambda: "det finns inga möjliga mötestider alls",
+        "no_candidate_slots": lambda: (
+            "det finns inga möjliga mötestider: varje dag i perioden är helg, helgdag eller "
+            "spärrad, eller så ryms inte mötet mellan tiderna"),
+        "no_quorum": lambda: (f"ingen tid når den lägsta sannolikheten för beslutsförhet "
+                              f"({v['quorum']:g})"),
+        "too_few_days": lambda: (
+            f"{_count(v['meetings'], 'möte', 'möten')} behövs men bara "
+            f"{_count(v['days'], 'dag', 'dagar')} har möjliga tider"
+            + (" med tillräcklig beslutsförhet" if v.get("quorum") else "")),
+        "gap_does_not_fit": lambda: (
+            f"{_count(v['meetings'], 'möte', 'möten')} med {v['gap']} dagars mellanrum ryms "
+            f"inte mellan {d('first')} och {d('last')}"),
+        "too_many_fixed": lambda: (f"{v['fixed']} möten är redan fastställda, fler än de "
+                                   f"{v['meetings']} som ska planeras"),
+        "fixed_too_close": lambda: (
+            f"de fastställda mötena {d('first')} och {d('last')} ligger {v['apart']} dagar "
+            f"isär, mindre än det minsta mellanrummet på {v['gap']} dagar"),
+        "period_too_many": lambda: (
+            f"{period} kräver {_count(v['period_meetings'], 'möte', 'möten')}, fler än de "
+            f"{v['meetings']} som ska planeras"),
+        "period_too_few_days": lambda: (
+            f"{period} behöver {_count(v['period_meetings'], 'möte', 'möten')} men har möjliga "
+            f"tider bara {_count(v['days'], 'dag', 'dagar')}"),
+        "period_gap": lambda: (
+            f"{_count(v['period_meetings'], 'möte', 'möten')} med {v['gap']} dagars mellanrum "
+            f"ryms inte i {period}"),
+        "no_plan_in_time": lambda: "ingen plan hittades inom tidsgränsen",
+        "cannot_all_hold": lambda: _all_of([_sv_rule(r) for r in v.get("rules", [])], "och")
+        + " går inte att uppfylla samtidigt",
+    }
+    found = sentences.get(key)
+    return found() if found else None
+
+
+def _sv_rule(rule: Mapping[str, Any]) -> str:
+    key = rule.get("key")
+    if key == "meetings":
+        return _count(rule["meetings"], "möte", "möten")
+    if key == "one_a_day":
+        return "ett möte om dagen"
+    if key == "min_gap":
+        return f"minst {rule['gap']} dagar mellan mötena"
+    if key == "max_gap":
+        return f"högst {rule['gap']} dagar mellan mötena"
+    if key == "fixed":
+        return "de fastställda mötena"
+    return (f"{_count(rule['period_meetings'], 'möte', 'möten')} under "
+            f"{_date(rule['period_first'], 'sv')} – {_date(rule['period_last'], 'sv')}")
+
+
+def _all_of(parts: list[str], word: str) -> str:
+    if not parts:
+        return "reglerna"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" {word} " + parts[-1]
+
+
+def explain(key: str | None, values: Mapping[str, Any], english: str | None,
+            language: str = "sv") -> str:
+    """The reason in ``language``: Swedish from the key and values, English as the solver
+    and planner wrote it (or in Swedish words when the key is unknown)."""
+    if language == "sv" and key:
+        try:
+            said = _sv(key, values)
+        except (KeyError, ValueError, TypeError):
+            said = None
+        if said:
+            return said[0].upper() + said[1:]
+    return english or ""
