@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from .errors import CalendarError, CalendarLimitError
 
-__all__ = ["Line", "decode", "unfold"]
+__all__ = ["BOMS", "Line", "decode", "unfold"]
 
-_BOMS = (
+BOMS = (  # byte-order marks and the encodings they select
     (codecs.BOM_UTF32_LE, "utf-32-le"),
     (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
@@ -38,7 +38,7 @@ def decode(data: bytes, *, max_bytes: int) -> tuple[str, str]:
         )
     if not data.strip():
         raise CalendarError("the calendar is empty")
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if data.startswith(bom):
             try:
                 return data[len(bom):].decode(encoding), encoding

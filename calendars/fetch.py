@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import codecs
 import ipaddress
 import os
 import re
@@ -33,7 +32,7 @@ from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from .decode import unfold
+from .decode import BOMS, unfold
 from .errors import CalendarError, CalendarFetchError
 
 __all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar", "redact_url"]
@@ -341,13 +340,6 @@ def _connect_reason(exc: BaseException) -> str:
 
 # answers ------------------------------------------------------------------------------
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 _SNIFF = 4096
 _MEDIA_TYPES = {
     "text/html": "a web page",
@@ -377,7 +369,7 @@ _TOP_LEVEL_TYPES = {
 
 def _starts_like_a_calendar(content: bytes) -> bool:
     """True when the first content line is BEGIN:VCALENDAR, as ingestion reads it."""
-    for bom, encoding in _BOMS:
+    for bom, encoding in BOMS:
         if content.startswith(bom):
             text = content[len(bom):len(bom) + 4 * _SNIFF].decode(encoding, errors="ignore")
             break
