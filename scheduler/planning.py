@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from calendars import BusyInterval, CalendarError, CalendarFetchError
+from calendars import BusyInterval, CalendarError, CalendarFetchError, redact_url
 from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
@@ -20,6 +20,7 @@ from .errors import InputError
 from .proposal import AlternativeView, MeetingView, MemberView, PartyView, Proposal, coverage
 from .proposal_request import check_limits
 from .slots import candidate_slots
+from .validation import is_calendar_url
 
 __all__ = ["BusyMap", "TimeLimitError", "load_busy", "propose"]
 
@@ -46,12 +47,16 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
                 continue
             who = f"{member.name} ({party.id})"
             _check_time(deadline, "reading the calendars")
+            source = redact_url(member.calendar) if is_calendar_url(member.calendar) \
+                else member.calendar
             try:
                 data = loader(member.calendar)
             except CalendarFetchError as exc:
                 warnings.append(f"{who}: calendar not fetched, counted as unknown: {exc}")
                 continue
-            wanted.append(((party.id, i), who, CalendarRequest(data, member.calendar, member.email)))
+            except CalendarError as exc:  # an answer that is not a calendar at all
+                raise InputError(str(exc), source=source) from None
+            wanted.append(((party.id, i), who, CalendarRequest(data, source, member.email)))
     results = read_many([request for _, _, request in wanted], start, end,
                         zone=council.timezone, cache=ingest_cache())
     for (key, who, _), result in zip(wanted, results, strict=True):
@@ -59,7 +64,29 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
             raise InputError(str(result))
         busy[key] = result.intervals
         warnings += [f"{who}: {w}" for w in result.warnings]
-    return busy, warnings
+    return busy, warnings + silent_calendars(council, busy, start, end)
+
+
+_SILENT_AFTER = dt.timedelta(days=14)
+
+
+def silent_calendars(council: Council, busy: BusyMap, start: dt.datetime,
+                     end: dt.datetime) -> list[str]:
+    """Warnings for calendars that say nothing over the end of [start, end): whatever they
+    last show ends more than two weeks before it, so the time after reads as free only
+    because nothing is known of it."""
+    found = []
+    for party in council.parties:
+        for i, member in enumerate(party.members):
+            intervals = busy.get((party.id, i))
+            if intervals is None:
+                continue
+            latest = max((interval.end for interval in intervals), default=None)
+            if latest is None or latest < end - _SILENT_AFTER:
+                after = f"after {latest:%Y-%m-%d}" if latest and latest > start else "in this period"
+                found.append(f"{member.name} ({party.id}): the calendar shows nothing {after}; "
+                             "that time is read as free")
+    return found
 
 
 class TimeLimitError(InputError):
