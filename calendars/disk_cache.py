@@ -18,7 +18,7 @@ from .model import BusyCalendar, BusyInterval, BusyStatus, IngestWarning
 
 __all__ = ["DiskCache"]
 
-_FORMAT = 1  # bump when what is stored, or how calendars are read, changes
+_FORMAT = 2  # bump when what is stored, or how calendars are read, changes
 
 
 class DiskCache(IngestCache):
@@ -41,7 +41,8 @@ class DiskCache(IngestCache):
             raw = json.loads(self._path(key).read_text(encoding="utf-8"))
             found = BusyCalendar(
                 tuple(BusyInterval(dt.datetime.fromisoformat(s), dt.datetime.fromisoformat(e),
-                                   BusyStatus(status), uid) for s, e, status, uid in raw["intervals"]),
+                                   BusyStatus(status), uid, bool(recurring))
+                      for s, e, status, uid, recurring in raw["intervals"]),
                 tuple(IngestWarning(m, u, n) for m, u, n in raw["warnings"]),
                 raw["content_hash"])
         except (OSError, ValueError, KeyError, TypeError):
@@ -54,8 +55,8 @@ class DiskCache(IngestCache):
         super().put(key, value)
         path = self._path(key)
         document = {"content_hash": value.content_hash,
-                    "intervals": [[i.start.isoformat(), i.end.isoformat(), i.status.value, i.uid]
-                                  for i in value.intervals],
+                    "intervals": [[i.start.isoformat(), i.end.isoformat(), i.status.value, i.uid,
+                                   i.recurring] for i in value.intervals],
                     "warnings": [[w.message, w.uid, w.line] for w in value.warnings]}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

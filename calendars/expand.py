@@ -185,6 +185,8 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
     intervals: list[BusyInterval] = []
     query_start, query_end = start - _DAY, end + _DAY
     shared = _shared_status(calendar, email)
+    recurring = {str(event.get("UID", "")) for event in calendar.walk("VEVENT")
+                 if "RRULE" in event or "RDATE" in event}
     for series in _series_of(calendar, warnings):
         budget.check_time()
         uid = str(getattr(series, "uid", ""))
@@ -200,7 +202,8 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                         continue
                     begin, finish = _interval(occurrence.start, occurrence.end, zone)
                     if begin < end and (finish > start or begin >= start):
-                        intervals.append(BusyInterval(begin, finish, status, uid))
+                        intervals.append(BusyInterval(begin, finish, status, uid,
+                                                      uid in recurring))
         except CalendarLimitError:
             raise
         except Exception as exc:

@@ -30,13 +30,16 @@ class BusyInterval:
     """One stretch of time in which a calendar's owner is not free.
 
     ``start`` and ``end`` are timezone-aware; ``end`` may equal ``start`` for an event
-    of zero length. ``uid`` names the event (or free/busy component) it came from.
+    of zero length. ``uid`` names the event (or free/busy component) it came from;
+    ``recurring`` says that it is an occurrence of a recurring series (RRULE or RDATE),
+    which goes on past what a calendar publishes of one-off events.
     """
 
     start: dt.datetime
     end: dt.datetime
     status: BusyStatus
     uid: str
+    recurring: bool = False
 
     def as_json(self) -> dict[str, str]:
         """The interval as the JSON object of the ``scheduler busy`` contract."""

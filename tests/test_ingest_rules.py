@@ -20,12 +20,12 @@ def test_rrule_with_exdate_and_rdate_expands_inside_the_window_only():
     assert rows(found)[1][1] == "2027-01-13T11:00:00+01:00"
 
 
-def test_only_times_status_and_uid_leave_the_ingestion_layer():
+def test_only_times_status_uid_and_recurrence_leave_the_ingestion_layer():
     found = read(FIXTURES / "rrule_exdate_rdate.ics")
     text = repr(found)
     for private in ("Secret title", "Secret description", "Secret place"):
         assert private not in text
-    assert set(type(found.intervals[0]).__slots__) == {"start", "end", "status", "uid"}
+    assert set(type(found.intervals[0]).__slots__) == {"start", "end", "status", "uid", "recurring"}
 
 
 def test_recurrence_id_moves_one_occurrence_and_cancelled_one_is_free():
@@ -176,3 +176,24 @@ def test_broken_events_are_skipped_with_uid_and_line_while_the_rest_is_kept():
 
 def test_status_strength_orders_oof_over_busy_over_tentative():
     assert BusyStatus.OOF.rank > BusyStatus.BUSY.rank > BusyStatus.TENTATIVE.rank
+
+
+def test_occurrences_of_a_series_are_marked_recurring_and_one_off_events_are_not():
+    import datetime as dt
+
+    from calendars import read_busy
+
+    text = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+            "BEGIN:VEVENT\r\nUID:series\r\nDTSTART:20270104T080000Z\r\nDTEND:20270104T090000Z\r\n"
+            "RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:series\r\nRECURRENCE-ID:20270111T080000Z\r\n"
+            "DTSTART:20270112T080000Z\r\nDTEND:20270112T090000Z\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:dates\r\nDTSTART:20270105T080000Z\r\nDTEND:20270105T090000Z\r\n"
+            "RDATE:20270106T080000Z\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:once\r\nDTSTART:20270107T080000Z\r\nDTEND:20270107T090000Z\r\n"
+            "END:VEVENT\r\nEND:VCALENDAR\r\n")
+    found = read_busy(text.encode(), dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+                      dt.datetime(2027, 2, 1, tzinfo=dt.UTC), cache=None).intervals
+    assert sorted((i.uid, i.recurring) for i in found) == [
+        ("dates", True), ("dates", True), ("once", False),
+        ("series", True), ("series", True), ("series", True)]
