@@ -1,4 +1,9 @@
-"""The council file (TOML) to a Council; errors name the file, line or field."""
+"""The council file (TOML) to a Council; errors name the file, line or field.
+
+Besides its parties, a council may name *bodies* (``[[bodies]]``: a municipal council, a
+board, another cooperation council) whose meeting plan is a calendar; a member names the
+bodies they sit in (``bodies = [...]``) and may declare their calendar's ``horizon``.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,15 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from .council import Council, Member, Party, PastMeeting, Weights
+from .council import Body, Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
-from .validation import Day, Language, PlainText, is_calendar_url, validated
+from .validation import Day, Language, PlainText, is_calendar_url, plain_text, validated
 from .values import parse_blackout, parse_duration
 
 __all__ = [
+    "MAX_BODIES",
     "MAX_TRAVEL",
     "CouncilDocument",
     "council_from_mapping",
@@ -26,6 +32,13 @@ __all__ = [
 
 MAX_TRAVEL = dt.timedelta(hours=24)
 """A party's travel to a meeting, each way, is at most a day."""
+
+MAX_BODIES = 200
+"""A council names at most this many bodies, and a member sits in at most as many."""
+
+Id = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$"),
+               AfterValidator(plain_text)]
+"""The id of a party or a body: letters, digits, ``_``, ``.`` and ``-``."""
 
 
 class _Strict(BaseModel):
@@ -40,10 +53,19 @@ class MemberDocument(_Strict):
     invited: Annotated[int, Field(strict=True, ge=0)] = 0
     attended: Annotated[int, Field(strict=True, ge=0)] = 0
     language: Language | None = None
+    horizon: Day | None = None
+    bodies: Annotated[list[Id], Field(max_length=MAX_BODIES)] = []
+
+
+class BodyDocument(_Strict):
+    id: Id
+    name: Annotated[PlainText, Field(min_length=1, max_length=300)] | None = None
+    calendar: Annotated[PlainText, Field(max_length=2000)] | None = None
+    draft: Annotated[bool, Field(strict=True)] = False
 
 
 class PartyDocument(_Strict):
-    id: Annotated[PlainText, Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")]
+    id: Id
     name: Annotated[PlainText, Field(max_length=300)] | None = None
     travel: str = "0m"
     members: Annotated[list[MemberDocument], Field(min_length=1)]
@@ -81,6 +103,7 @@ class _Council(_Strict):
     language: Language = "sv"
     weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []
+    bodies: Annotated[list[BodyDocument], Field(max_length=MAX_BODIES)] = []
     parties: Annotated[list[PartyDocument], Field(min_length=1)]
     history: list[PastMeetingDocument] = []
 
@@ -129,7 +152,30 @@ def council_from_mapping(raw: object, base: Path | None, source: str | None = No
         raise
 
 
+def _bodies(document: _Council, base: Path | None) -> tuple[Body, ...]:
+    bodies: list[Body] = []
+    seen: set[str] = set()
+    for i, body in enumerate(document.bodies):
+        if body.id in seen:
+            raise InputError(f"duplicate body id {body.id!r}", field=f"bodies[{i}].id")
+        seen.add(body.id)
+        bodies.append(Body(body.id, body.name or body.id,
+                           _calendar(body.calendar, base, f"bodies[{i}].calendar"), body.draft))
+    return tuple(bodies)
+
+
+def _member_bodies(names: list[str], known: set[str], field: str) -> tuple[str, ...]:
+    for k, name in enumerate(names):
+        if name not in known:
+            raise InputError(f"unknown body {name!r}", field=f"{field}[{k}]")
+        if name in names[:k]:
+            raise InputError(f"body {name!r} is named twice", field=f"{field}[{k}]")
+    return tuple(names)
+
+
 def _build(document: _Council, base: Path | None) -> Council:
+    bodies = _bodies(document, base)
+    known = {body.id for body in bodies}
     parties: list[Party] = []
     seen: set[str] = set()
     for i, party in enumerate(document.parties):
@@ -149,7 +195,9 @@ def _build(document: _Council, base: Path | None) -> Council:
                                   _calendar(member.calendar, base,
                                             f"parties[{i}].members[{j}].calendar"),
                                   member.email, member.invited, member.attended,
-                                  member.language))
+                                  member.language, member.horizon,
+                                  _member_bodies(member.bodies, known,
+                                                 f"parties[{i}].members[{j}].bodies")))
         parties.append(Party(party.id, party.name or party.id, tuple(members),
                              parse_duration(party.travel, f"parties[{i}].travel")))
     for i, past in enumerate(document.history):
@@ -159,7 +207,7 @@ def _build(document: _Council, base: Path | None) -> Council:
     return Council(
         name=document.name, timezone=document.timezone, parties=tuple(parties),
         weights=Weights(**document.weights.model_dump()), venue=document.venue,
-        language=document.language,
+        language=document.language, bodies=bodies,
         blackouts=tuple(parse_blackout(b, f"blackouts[{i}]")
                         for i, b in enumerate(document.blackouts)),
         history=tuple(PastMeeting(p.date, tuple(p.present)) for p in document.history),
