@@ -7,9 +7,10 @@ whether any interval overlaps it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -17,10 +18,13 @@ import numpy.typing as npt
 from calendars import BusyInterval, BusyStatus
 
 from .council import Council, Member, Weights
+from .horizon import Horizon, calendar_horizon, pattern_q, recurring_only
 
-__all__ = ["STATUSES", "Availability", "member_status", "presence"]
+__all__ = ["BASES", "STATUSES", "Availability", "PlanMap", "member_status", "presence"]
 
 STATUSES = ("free", "tentative", "busy", "oof", "unknown")
+BASES = ("calendar", "pattern", "none", "statement")  # what a status came from
+PlanMap = Mapping[tuple[str, int], Sequence[BusyInterval]]
 _LEVELS = (BusyStatus.TENTATIVE, BusyStatus.BUSY, BusyStatus.OOF)
 
 
@@ -50,19 +54,25 @@ def member_status(intervals: Sequence[BusyInterval], starts: npt.NDArray[np.floa
 
 @dataclass(frozen=True)
 class Availability:
-    """Status and probability per member and slot, and presence per party and slot."""
+    """Status, probability and basis per member and slot, presence per party and slot, and
+    each member's horizon (None for a member without a calendar)."""
 
     status: dict[tuple[str, int], npt.NDArray[np.int8]]  # (party id, member index) -> codes
     probability: dict[tuple[str, int], npt.NDArray[np.float64]]
     presence: npt.NDArray[np.float64]  # parties x slots
+    basis: dict[tuple[str, int], npt.NDArray[np.int8]] = field(default_factory=dict)
+    horizons: dict[tuple[str, int], Horizon | None] = field(default_factory=dict)
 
 
 def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
-             busy: dict[tuple[str, int], Sequence[BusyInterval] | None], *,
-             remote: bool = False) -> Availability:
+             busy: Mapping[tuple[str, int], Sequence[BusyInterval] | None], *,
+             remote: bool = False, plans: PlanMap | None = None) -> Availability:
     """MODEL.md: p = r * q[status] over the travel-widened window; P = 1 - prod(1 - p).
 
     ``busy[(party, i)]`` is None for a member without a calendar (status unknown).
+    ``plans`` adds the meeting plans of the bodies a member sits in, read as they are.
+    After a calendar's horizon a slot that meets no recurring interval (or plan) is
+    unknown, with q learned from the member's habits (``scheduler.horizon``).
     """
     weights: Weights = council.weights
     q = np.array([weights.free, weights.tentative, weights.busy, weights.oof, weights.unknown])
@@ -70,22 +80,62 @@ def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
     ends = _epoch([e for _, e in slots])
     statuses: dict[tuple[str, int], npt.NDArray[np.int8]] = {}
     probabilities: dict[tuple[str, int], npt.NDArray[np.float64]] = {}
+    bases: dict[tuple[str, int], npt.NDArray[np.int8]] = {}
+    horizons: dict[tuple[str, int], Horizon | None] = {}
     matrix = np.empty((len(council.parties), len(slots)))
     for p, party in enumerate(council.parties):
         travel = 0.0 if remote else party.travel.total_seconds()
+        window_starts, window_ends = starts - travel, ends + travel
         absent = np.ones(len(slots))
         for i, member in enumerate(party.members):
-            intervals = busy.get((party.id, i))
-            if intervals is None:
-                codes = np.full(len(slots), 4, dtype=np.int8)
-            else:
-                codes = member_status(intervals, starts - travel, ends + travel)
-            probability = _reliability(member, weights) * q[codes]
-            statuses[(party.id, i)] = codes
-            probabilities[(party.id, i)] = probability
+            key = (party.id, i)
+            plan = [dataclasses.replace(x, recurring=True) for x in (plans or {}).get(key, ())]
+            own = busy.get(key)
+            codes, basis, weight, horizon = _member(
+                member, own, plan, window_starts, window_ends, q, weights, council.timezone)
+            probability = _reliability(member, weights) * weight
+            statuses[key], probabilities[key], bases[key], horizons[key] = \
+                codes, probability, basis, horizon
             absent *= 1 - probability
         matrix[p] = 1 - absent
-    return Availability(statuses, probabilities, matrix)
+    return Availability(statuses, probabilities, matrix, bases, horizons)
+
+
+_CALENDAR, _PATTERN, _NONE = 0, 1, 2
+_UNKNOWN = 4
+
+
+def _member(member: Member, own: Sequence[BusyInterval] | None, plan: list[BusyInterval],
+            starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64],
+            q: npt.NDArray[np.float64], weights: Weights, zone: str,
+            ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.int8], npt.NDArray[np.float64],
+                       Horizon | None]:
+    """One member's status codes, bases and q per window, and their horizon."""
+    if own is None:
+        codes = member_status(plan, starts, ends) if plan else np.zeros(starts.size, np.int8)
+        known = codes > 0
+        codes[~known] = _UNKNOWN
+        basis = np.where(known, _CALENDAR, _NONE).astype(np.int8)
+        return codes, basis, q[codes], None
+    horizon = calendar_horizon(own, member.horizon, zone)
+    everything = [*own, *plan]
+    codes = member_status(everything, starts, ends)
+    basis = np.full(starts.size, _CALENDAR, dtype=np.int8)
+    weight = q[codes]
+    if horizon.until is None:
+        return codes, basis, weight, horizon
+    after = np.flatnonzero(starts >= horizon.until.timestamp())
+    if after.size:
+        lasting = member_status(recurring_only(everything), starts[after], ends[after])
+        guessed = after[lasting == 0]
+        codes[after] = lasting
+        codes[guessed] = _UNKNOWN
+        basis[guessed] = _PATTERN if horizon.learns else _NONE
+        weight = q[codes]
+        windows = [(dt.datetime.fromtimestamp(starts[g], dt.UTC),
+                    dt.datetime.fromtimestamp(ends[g], dt.UTC)) for g in guessed]
+        weight[guessed] = pattern_q(own, horizon, windows, weights, zone)
+    return codes, basis, weight, horizon
 
 
 def _reliability(member: Member, weights: Weights) -> float:

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["Council", "Member", "Party", "PastMeeting", "PlanningRequest", "Role", "Weights"]
+__all__ = ["Body", "Council", "Member", "Party", "PastMeeting", "PlanningRequest", "Role", "Weights"]
 
 Role = Literal["representative", "substitute"]
 
@@ -41,12 +41,25 @@ class Member:
     invited: int = 0
     attended: int = 0
     language: str | None = None  # "sv" or "en"; None: the council's
+    horizon: dt.date | None = None  # declared: the calendar says nothing after this date
+    bodies: tuple[str, ...] = ()  # ids of the council's bodies the member sits in
 
     def reliability(self, weights: Weights) -> float:
         """r: the default, or the Beta(19, 1) posterior mean given attendance history."""
         if self.invited <= 0:
             return weights.reliability
         return (19 + self.attended) / (20 + self.invited)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A body whose meeting plan counts for its members: a municipal council, a board,
+    another cooperation council. A draft plan counts as tentative."""
+
+    id: str
+    name: str
+    calendar: str | None = None  # a file path (absolute) or URL of its meeting plan
+    draft: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ class Council:
     blackouts: tuple[tuple[dt.date, dt.date], ...] = ()
     history: tuple[PastMeeting, ...] = ()
     language: str = "sv"  # what pages, feeds and mail speak unless a member prefers another
+    bodies: tuple[Body, ...] = ()
 
     def party(self, party_id: str) -> Party:
         """The party with this id."""

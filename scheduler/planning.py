@@ -13,11 +13,20 @@ from calendars import BusyInterval, CalendarError, CalendarFetchError, redact_ur
 from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
-from .availability import STATUSES, Availability, presence
+from .availability import BASES, STATUSES, Availability, PlanMap, presence
 from .calendar_sources import calendar_bytes, ingest_cache
 from .council import Council, PlanningRequest
 from .errors import InputError
-from .proposal import AlternativeView, MeetingView, MemberView, PartyView, Proposal, coverage
+from .horizon import habits
+from .proposal import (
+    AlternativeView,
+    CalendarView,
+    MeetingView,
+    MemberView,
+    PartyView,
+    Proposal,
+    coverage,
+)
 from .proposal_request import check_limits
 from .slots import candidate_slots
 from .validation import is_calendar_url
@@ -64,29 +73,7 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
             raise InputError(str(result))
         busy[key] = result.intervals
         warnings += [f"{who}: {w}" for w in result.warnings]
-    return busy, warnings + silent_calendars(council, busy, start, end)
-
-
-_SILENT_AFTER = dt.timedelta(days=14)
-
-
-def silent_calendars(council: Council, busy: BusyMap, start: dt.datetime,
-                     end: dt.datetime) -> list[str]:
-    """Warnings for calendars that say nothing over the end of [start, end): whatever they
-    last show ends more than two weeks before it, so the time after reads as free only
-    because nothing is known of it."""
-    found = []
-    for party in council.parties:
-        for i, member in enumerate(party.members):
-            intervals = busy.get((party.id, i))
-            if intervals is None:
-                continue
-            latest = max((interval.end for interval in intervals), default=None)
-            if latest is None or latest < end - _SILENT_AFTER:
-                after = f"after {latest:%Y-%m-%d}" if latest and latest > start else "in this period"
-                found.append(f"{member.name} ({party.id}): the calendar shows nothing {after}; "
-                             "that time is read as free")
-    return found
+    return busy, warnings
 
 
 class TimeLimitError(InputError):
@@ -115,8 +102,51 @@ def _problem(council: Council, request: PlanningRequest,
         raise InputError(exc.message, field=exc.field) from None
 
 
+def reading_window(council: Council, request: PlanningRequest) -> tuple[dt.datetime, dt.datetime]:
+    """The window calendars are read over for a request: the horizon widened by travel and
+    a day each side, and from half a year before it, so that a calendar that stops
+    speaking has covered weeks to learn its owner's habits from (MODEL.md)."""
+    zone = zoneinfo.ZoneInfo(council.timezone)
+    widest = max((p.travel for p in council.parties), default=dt.timedelta())
+    start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone)
+    return start - _HISTORY - widest, end + widest + dt.timedelta(days=1)
+
+
+_HISTORY = dt.timedelta(weeks=27)
+_QUIET_END = dt.timedelta(days=14)  # a calendar quiet only over the last days is not told of
+
+
+def calendar_views(council: Council, available: Availability, busy: BusyMap,
+                   request: PlanningRequest, zone: zoneinfo.ZoneInfo) -> tuple[CalendarView, ...]:
+    """Members whose calendar stops speaking more than two weeks before the end of the
+    request, or who have none, or whose bodies' plans count: what could and could not be
+    seen."""
+    end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) - _QUIET_END
+    names = {body.id: body.name for body in council.bodies}
+    views = []
+    for party in council.parties:
+        for i, member in enumerate(party.members):
+            horizon = available.horizons.get((party.id, i))
+            bodies = tuple(names.get(b, b) for b in member.bodies)
+            if horizon is None:
+                views.append(CalendarView(party.id, party.name, member.name, member.role, False,
+                                          bodies=bodies))
+            elif horizon.until is not None and horizon.until < end:
+                last = (horizon.until - dt.timedelta(microseconds=1)).astimezone(zone).date()
+                views.append(CalendarView(
+                    party.id, party.name, member.name, member.role, True, last, horizon.declared,
+                    len(horizon.weeks), tuple(habits(busy.get((party.id, i)) or (), horizon,
+                                                     council.timezone)), bodies))
+            elif bodies:
+                views.append(CalendarView(party.id, party.name, member.name, member.role, True,
+                                          bodies=bodies))
+    return tuple(views)
+
+
 def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
-            busy: BusyMap | None = None, deadline: float | None = None) -> Proposal:
+            busy: BusyMap | None = None, deadline: float | None = None,
+            plans: PlanMap | None = None) -> Proposal:
     """The best meetings for the request, explained per meeting, party and member.
 
     ``deadline`` (a ``time.monotonic()`` instant; default: the request's time limit
@@ -131,17 +161,17 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
     slots = candidate_slots(request, council.timezone, council.blackouts)
     warnings: list[str] = []
     if busy is None:
-        widest = max((p.travel for p in council.parties), default=dt.timedelta())
-        start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone) - widest - dt.timedelta(days=1)
-        end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) + widest + dt.timedelta(days=1)
+        start, end = reading_window(council, request)
         busy, warnings = load_busy(council, start, end, loader, deadline)
     _check_time(deadline, "reading the calendars")
-    available = presence(council, slots, busy, remote=request.remote)
+    available = presence(council, slots, busy, remote=request.remote, plans=plans)
+    calendars = calendar_views(council, available, busy, request, zone)
     if not slots:
         return Proposal(council.name, "infeasible", request.objective,
                         reason="no candidate slots: every day of the horizon is a weekend, "
                         "holiday or blackout, or the times leave no room for the meeting",
-                        warnings=tuple(warnings), reason_key="no_candidate_slots")
+                        warnings=tuple(warnings), reason_key="no_candidate_slots",
+                        calendars=calendars)
     _check_time(deadline, "working out who can attend")
     problem = _problem(council, request, slots, available.presence,
                        min(request.time_limit_s, deadline - time.monotonic()))
@@ -150,7 +180,7 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
         return Proposal(council.name, "infeasible", request.objective, reason=solution.reason,
                         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
                         slots_considered=len(slots), reason_key=solution.reason_key,
-                        reason_values=dict(solution.reason_values))
+                        reason_values=dict(solution.reason_values), calendars=calendars)
     quorum = quorum_probability(available.presence, problem.quorum_size)
     expected = available.presence.sum(axis=0)
     days: dict[str, float] = {}
@@ -167,7 +197,7 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
         attendance_worst=other.worst_party_expected if other else None,
         attendance_per_party=dict(other.per_party) if other else {},
         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
-        slots_considered=len(slots), days=days)
+        slots_considered=len(slots), days=days, calendars=calendars)
 
 
 def _meeting(council: Council, problem: Problem, available: Availability, quorum: np.ndarray,
@@ -178,7 +208,8 @@ def _meeting(council: Council, problem: Problem, available: Availability, quorum
     for p, party in enumerate(council.parties):
         members = tuple(MemberView(m.name, m.role,
                                    STATUSES[int(available.status[(party.id, i)][index])],
-                                   float(available.probability[(party.id, i)][index]))
+                                   float(available.probability[(party.id, i)][index]),
+                                   basis=BASES[int(available.basis[(party.id, i)][index])])
                         for i, m in enumerate(party.members))
         covered_by, why = coverage(members)
         parties.append(PartyView(party.id, party.name, float(available.presence[p, index]),

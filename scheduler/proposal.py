@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REASONS", "AlternativeView", "Coverage", "MeetingView", "MemberView", "PartyView",
+from .horizon import Habit
+
+__all__ = ["REASONS", "AlternativeView", "CalendarView", "Coverage", "MeetingView", "MemberView", "PartyView",
            "Proposal", "Reason", "coverage", "explain"]
 
 _COVERED = 0.5  # a member this likely to come covers the party
@@ -25,6 +27,7 @@ class MemberView:
     status: str
     probability: float
     notice: bool = False
+    basis: str = "calendar"  # calendar | pattern | statement | none (what the status came from)
 
     @property
     def covers(self) -> bool:
@@ -149,6 +152,32 @@ class MeetingView:
 
 
 @dataclass(frozen=True)
+class CalendarView:
+    """What one member's calendar could and could not say over the planning period."""
+
+    party: str
+    party_name: str
+    member: str
+    role: str
+    has_calendar: bool
+    horizon: dt.date | None = None  # the last day the calendar speaks of
+    declared: bool = False
+    weeks: int = 0  # covered weeks the habits were learned from
+    habits: tuple[Habit, ...] = ()
+    bodies: tuple[str, ...] = ()  # names of the bodies whose plans count for the member
+
+    def as_json(self) -> dict[str, Any]:
+        """The member's calendar as the proposal document gives it."""
+        return {"party": self.party, "member": self.member, "role": self.role,
+                "has_calendar": self.has_calendar,
+                "horizon": self.horizon.isoformat() if self.horizon else None,
+                "horizon_declared": self.declared, "weeks_learned_from": self.weeks,
+                "habits": [{"weekday": h.weekday, "part": h.part, "busy_weeks": h.busy_weeks,
+                            "weeks": h.weeks} for h in self.habits],
+                "bodies": list(self.bodies)}
+
+
+@dataclass(frozen=True)
 class Proposal:
     """The answer to a planning request."""
 
@@ -168,6 +197,7 @@ class Proposal:
     slots_considered: int = 0
     reason_key: str | None = None  # the reason as a key and values (scheduler.wording)
     reason_values: dict[str, Any] = field(default_factory=dict)
+    calendars: tuple[CalendarView, ...] = ()  # calendars that stop speaking, or are missing
     days: dict[str, float] = field(default_factory=dict)  # best expected parties per day
 
     @property
@@ -212,7 +242,8 @@ class Proposal:
                 **({"why": p.why} if p.why else {}),
                 "reasons": [r.as_json() for r in p.reasons],
                 "members": [{"name": x.name, "role": x.role, "status": x.status,
-                             "probability": round(x.probability, 4)} for x in p.members],
+                             "probability": round(x.probability, 4), "basis": x.basis}
+                            for x in p.members],
             } for p in m.parties],
             "alternatives": [{"start": a.start.isoformat(), "end": a.end.isoformat(),
                               "worst_change": _change(a.worst_change),
@@ -235,6 +266,8 @@ class Proposal:
                 "gainers": self.gainers,
                 "gainer_names": self.gainer_names,
             }
+        if self.calendars:
+            doc["calendars"] = [c.as_json() for c in self.calendars]
         if self.warnings:
             doc["warnings"] = list(self.warnings)
         return doc

@@ -147,7 +147,7 @@ def test_the_json_explains_each_party_with_its_members_by_name():
         {"role": "representative", "name": "Anna Ek", "reason": "busy"},
         {"role": "substitute", "name": "Bo Berg", "reason": "tentative"}]
     assert parties[2]["reasons"] == [] and "why" not in parties[2]
-    assert set(parties[2]["members"][0]) == {"name", "role", "status", "probability"}
+    assert set(parties[2]["members"][0]) == {"name", "role", "status", "probability", "basis"}
 
 
 # --- the CSV cannot carry a formula -----------------------------------------------------------

@@ -114,7 +114,8 @@ def test_the_json_format_follows_the_contract(tmp_path: Path, capsys: pytest.Cap
     assert set(meeting) >= {"start", "end", "expected_parties", "quorum_probability", "parties"}
     assert meeting["start"] == "2027-01-11T09:00:00+01:00"
     assert meeting["parties"][0]["members"][0] == {"name": "Rep", "role": "representative",
-                                                   "status": "free", "probability": 0.95}
+                                                   "status": "free", "probability": 0.95,
+                                                   "basis": "calendar"}
     assert set(doc["summary"]) >= {"total_expected", "worst_party_expected", "per_party"}
 
 

@@ -9,7 +9,7 @@ from calendars.fetch import fetch_calendar
 
 from ..calendar_sources import ingest_cache
 from ..errors import InputError
-from ..planning import BusyMap, silent_calendars
+from ..planning import BusyMap
 from ..ports import UnitOfWork
 from ..records import CalendarState, CouncilRecord
 from .base import ServiceBase
@@ -104,4 +104,4 @@ class CalendarServices(ServiceBase):
                 reach = f" up to {state.window[1]:%Y-%m-%d}" if state.window else ""
                 warnings.append(f"{member.name} ({party_id}): the stored calendar covers only"
                                 f"{reach}; counted as unknown — upload or fetch it again")
-        return busy, warnings + silent_calendars(record.council, busy, start, end)
+        return busy, warnings

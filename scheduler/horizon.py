@@ -1,0 +1,158 @@
+"""Beyond a calendar's horizon (MODEL.md): where a calendar stops speaking, and what the
+member's own weekday × time-of-day habits say after that.
+
+A calendar speaks up to its horizon: a declared date, else the end of its latest one-off
+(non-recurring) busy interval. Recurring series go on and are read as they are. For a
+slot after the horizon that meets no recurring interval, q is learned from the covered
+weeks before the horizon: in how many of them the same weekday and clock-time window
+was taken by a one-off interval (tentative counts a half), smoothed toward 30 % by a
+Beta prior of two pseudo-weeks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from calendars import BusyInterval
+
+from .council import Weights
+
+__all__ = ["Habit", "Horizon", "calendar_horizon", "habits", "pattern_q", "recurring_only"]
+
+MAX_WEEKS = 26
+MIN_WEEKS = 4
+PRIOR_WEEKS = 2.0
+PRIOR_SHARE = 0.3
+_WEEK = dt.timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Where a member's calendar stops speaking, and the weeks its habits are learned from.
+
+    ``until`` is None when the calendar speaks everywhere (no one-off events and nothing
+    declared). ``weeks`` are the Mondays (local) of the covered whole weeks, oldest first.
+    """
+
+    until: dt.datetime | None
+    declared: bool
+    weeks: tuple[dt.date, ...] = ()
+
+    @property
+    def learns(self) -> bool:
+        """True when enough weeks are covered to learn habits from (at least four)."""
+        return len(self.weeks) >= MIN_WEEKS
+
+
+@dataclass(frozen=True)
+class Habit:
+    """How often a weekday's part of the day was taken in the covered weeks."""
+
+    weekday: int  # 0 Monday
+    part: str  # "morning" (08-12) or "afternoon" (13-17)
+    busy_weeks: float  # tentative counts a half
+    weeks: int
+
+
+def _local_midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone)
+
+
+def calendar_horizon(intervals: Sequence[BusyInterval], declared: dt.date | None,
+                     zone: str) -> Horizon:
+    """The member's horizon: the end of the declared day, else the end of the latest
+    one-off busy interval; and the covered whole weeks before it (at most the latest 26,
+    none before the week of the calendar's first interval)."""
+    tz = zoneinfo.ZoneInfo(zone)
+    one_offs = [i for i in intervals if not i.recurring and i.end > i.start]
+    if declared is not None:
+        until = _local_midnight(declared + dt.timedelta(days=1), tz)
+    elif one_offs:
+        until = max(i.end for i in one_offs)
+    else:
+        return Horizon(None, False)
+    if not intervals:
+        return Horizon(until, declared is not None)
+    first = min(i.start for i in intervals).astimezone(tz).date()
+    first_monday = first - dt.timedelta(days=first.weekday())
+    last_day = until.astimezone(tz).date()
+    # whole weeks that end at or before the horizon
+    end_monday = last_day - dt.timedelta(days=last_day.weekday())
+    if _local_midnight(end_monday, tz) + _WEEK > until:
+        end_monday -= dt.timedelta(weeks=1)
+    weeks: list[dt.date] = []
+    monday = end_monday
+    while monday >= first_monday and len(weeks) < MAX_WEEKS:
+        weeks.append(monday)
+        monday -= dt.timedelta(weeks=1)
+    return Horizon(until, declared is not None, tuple(reversed(weeks)))
+
+
+def _taken(one_offs: Sequence[BusyInterval], starts: npt.NDArray[np.float64],
+           ends: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Per window: 1 when a busy or out-of-office one-off overlaps it, 0.5 for only a
+    tentative one, else 0."""
+    from .availability import member_status  # one overlap rule for the whole package
+
+    codes = member_status(one_offs, starts, ends)
+    return np.select([codes >= 2, codes == 1], [1.0, 0.5], 0.0)
+
+
+def pattern_q(intervals: Sequence[BusyInterval], horizon: Horizon,
+              windows: Sequence[tuple[dt.datetime, dt.datetime]], weights: Weights,
+              zone: str) -> npt.NDArray[np.float64]:
+    """MODEL.md's q for windows after the horizon: (1 − b)·q[free] + b·q[busy] with
+    b = (c + 2·0.3) / (|W| + 2), c the covered weeks whose same weekday and clock window
+    met a one-off interval; q[unknown] with fewer than four covered weeks."""
+    q = np.full(len(windows), weights.unknown)
+    if not horizon.learns or not windows:
+        return q
+    tz = zoneinfo.ZoneInfo(zone)
+    one_offs = [i for i in intervals if not i.recurring]
+    shapes: dict[tuple[int, dt.time, dt.timedelta], list[int]] = {}
+    for index, (start, end) in enumerate(windows):
+        local = start.astimezone(tz)
+        shapes.setdefault((local.weekday(), local.time(), end - start), []).append(index)
+    for (weekday, clock, length), indices in shapes.items():
+        starts = [dt.datetime.combine(monday + dt.timedelta(days=weekday), clock, tzinfo=tz)
+                  for monday in horizon.weeks]
+        begin = np.array([s.timestamp() for s in starts])
+        count = float(_taken(one_offs, begin, begin + length.total_seconds()).sum())
+        share = (count + PRIOR_WEEKS * PRIOR_SHARE) / (len(horizon.weeks) + PRIOR_WEEKS)
+        q[indices] = (1 - share) * weights.free + share * weights.busy
+    return q
+
+
+_PARTS = (("morning", dt.time(8), dt.time(12)), ("afternoon", dt.time(13), dt.time(17)))
+
+
+def habits(intervals: Sequence[BusyInterval], horizon: Horizon, zone: str,
+           at_least: float = 0.5) -> list[Habit]:
+    """The weekday mornings and afternoons taken in at least ``at_least`` of the covered
+    weeks, most often taken first (for explanations)."""
+    if not horizon.learns:
+        return []
+    tz = zoneinfo.ZoneInfo(zone)
+    one_offs = [i for i in intervals if not i.recurring]
+    found = []
+    for weekday in range(5):
+        for part, begin, finish in _PARTS:
+            starts = np.array([dt.datetime.combine(m + dt.timedelta(days=weekday), begin,
+                                                   tzinfo=tz).timestamp() for m in horizon.weeks])
+            length = (dt.datetime.combine(dt.date.min, finish)
+                      - dt.datetime.combine(dt.date.min, begin)).total_seconds()
+            count = float(_taken(one_offs, starts, starts + length).sum())
+            if count >= at_least * len(horizon.weeks):
+                found.append(Habit(weekday, part, count, len(horizon.weeks)))
+    return sorted(found, key=lambda h: (-h.busy_weeks, h.weekday, h.part))
+
+
+def recurring_only(intervals: Sequence[BusyInterval]) -> list[BusyInterval]:
+    """The intervals of recurring series (and published plans), read beyond the horizon."""
+    return [i for i in intervals if i.recurring]
