@@ -14,6 +14,7 @@ from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
 from .availability import BASES, STATUSES, Availability, PlanMap, presence
+from .bodies import load_plans
 from .calendar_sources import calendar_bytes, ingest_cache
 from .council import Council, PlanningRequest
 from .errors import InputError
@@ -163,6 +164,9 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
     if busy is None:
         start, end = reading_window(council, request)
         busy, warnings = load_busy(council, start, end, loader, deadline)
+        if plans is None and council.bodies:
+            plans, plan_warnings = load_plans(council, start, end, loader)
+            warnings += plan_warnings
     _check_time(deadline, "reading the calendars")
     available = presence(council, slots, busy, remote=request.remote, plans=plans)
     calendars = calendar_views(council, available, busy, request, zone)

@@ -58,3 +58,22 @@ def test_a_declared_horizon_in_the_council_file_is_used(tmp_path: Path, capsys) 
     assert doc["calendars"][0]["horizon"] == "2027-02-14"
     assert doc["calendars"][0]["horizon_declared"] is True
     assert doc["meetings"][0]["parties"][0]["members"][0]["basis"] == "pattern"
+
+
+def test_a_bodys_meeting_plan_counts_for_its_members_beyond_their_horizon(tmp_path: Path,
+                                                                          capsys) -> None:
+    path = council(tmp_path, [
+        {"id": "nora", "members": [("Anna Ek", "representative", BOARD)]},
+    ])
+    (tmp_path / "kf.ics").write_text(ics(("kf", "20270503T130000", "20270503T170000")))
+    text = path.read_text().replace('role = "representative"',
+                                    'role = "representative"\nbodies = ["kf"]')
+    path.write_text(text + '\n[[bodies]]\nid = "kf"\nname = "Nora kommunfullmäktige"\n'
+                           'calendar = "kf.ics"\n')
+    assert main(["propose", str(path), "--from", "2027-05-03", "--to", "2027-05-08",
+                 "--meetings", "1", "--min-gap", "1d", "--earliest", "13:00", "--latest", "16:00",
+                 "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    chosen = doc["meetings"][0]["start"]
+    assert not chosen.startswith(("2027-05-03", "2027-05-04"))  # the plan's Monday, the habit's Tuesday
+    assert doc["calendars"][0]["bodies"] == ["Nora kommunfullmäktige"]
