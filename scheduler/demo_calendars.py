@@ -3,15 +3,23 @@
 Events are planned as plain values (:class:`Plan`), then written in one of four
 styles: Outlook (Windows zone names, busy statuses, series with moved and deleted
 occurrences), Google (UTC times, X-WR-TIMEZONE, cancelled occurrences), Apple
-(Europe/Stockholm, tentative holds) and a published free/busy file.
+(Europe/Stockholm, tentative holds) and a published free/busy file. A body's meeting
+plan (sammanträdesplan) is written as a municipality's web site publishes it: one event
+per meeting. :func:`published` cuts a plan as Exchange publishes a calendar: one-off
+events only some months ahead, series in full.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-__all__ = ["OUTLOOK_ZONE", "Plan", "Series", "Single", "write_style"]
+__all__ = ["OUTLOOK_ZONE", "STAMP", "Plan", "Series", "Single", "published", "write_meeting_plan",
+           "write_style"]
+
+STAMP = "20261115T080000Z"
+"""When the files say they were written, unless told otherwise."""
 
 _STOCKHOLM = "Europe/Stockholm"
 
@@ -210,9 +218,43 @@ def _freebusy(plan: Plan, stamp: str, zone: dt.tzinfo) -> list[str]:
     return lines
 
 
-def write_style(plan: Plan, style: str, zone: dt.tzinfo) -> bytes:
+def _day_of(moment: dt.datetime | dt.date) -> dt.date:
+    return moment.date() if isinstance(moment, dt.datetime) else moment
+
+
+def published(plan: Plan, until: dt.date, *, series: bool = False) -> Plan:
+    """``plan`` as a calendar that publishes events starting before ``until`` only: one-off
+    events after it are left out; series go on in full unless ``series`` (a published
+    free/busy file expands everything, so it ends there too)."""
+    singles = [e for e in plan.singles if _day_of(e.start) < until]
+    kept = list(plan.series)
+    if series:
+        last = until - dt.timedelta(days=1)
+        kept = [dataclasses.replace(s, until=min(s.until, last),
+                                    deleted=[d for d in s.deleted if d.date() <= last],
+                                    moved={a: b for a, b in s.moved.items() if a.date() <= last})
+                for s in plan.series if s.first.date() <= last]
+    return Plan(plan.owner, singles, kept)
+
+
+def write_meeting_plan(name: str, meetings: list[Single], stamp: str = STAMP) -> bytes:
+    """A body's meeting plan as its web site publishes it: one event per meeting, local
+    times in Europe/Stockholm; an all-day ``oof`` event (a school holiday) says so."""
+    tz = f";TZID={_STOCKHOLM}"
+    out = ["VERSION:2.0", "PRODID:-//Kommunens webbplats//Sammanträdesplan//SV", "METHOD:PUBLISH",
+           "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{name}", f"X-WR-TIMEZONE:{_STOCKHOLM}", _APPLE_ZONE]
+    for e in meetings:
+        if isinstance(e.start, dt.datetime):
+            when = [f"DTSTART{tz}:{_local(e.start)}", f"DTEND{tz}:{_local(e.end)}"]  # type: ignore[arg-type]
+        else:
+            when = [f"DTSTART;VALUE=DATE:{_date(e.start)}", f"DTEND;VALUE=DATE:{_date(e.end)}"]
+        out += ["BEGIN:VEVENT", f"UID:{e.uid}", f"DTSTAMP:{stamp}", f"SUMMARY:{e.title}", *when,
+                f"X-MICROSOFT-CDO-BUSYSTATUS:{_CDO[e.status]}", "END:VEVENT"]
+    return ("\r\n".join(["BEGIN:VCALENDAR", *out, "END:VCALENDAR"]) + "\r\n").encode("utf-8")
+
+
+def write_style(plan: Plan, style: str, zone: dt.tzinfo, stamp: str = STAMP) -> bytes:
     """The plan as an .ics in ``style`` (outlook, google, apple or freebusy)."""
-    stamp = "20261115T080000Z"
     body = {"outlook": lambda: _outlook(plan, stamp), "google": lambda: _google(plan, stamp),
             "apple": lambda: _apple(plan, stamp),
             "freebusy": lambda: _freebusy(plan, stamp, zone)}[style]()
