@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["ingest", "solver", "propose", "service"]
+ALL = ["ingest", "solver", "propose", "service", "horizon"]
 
 for name in sys.argv[1:] or ALL:
     print(f"== {name}")
