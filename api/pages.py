@@ -33,10 +33,11 @@ from flask_babel import gettext as _
 from calendars import CalendarError
 from scheduler.errors import Conflict, InputError
 from scheduler.formats import swedish_date
+from scheduler.proposal import CalendarView
 from scheduler.reports import report_csv
 from scheduler.services import ResourceKind
 from scheduler.tokens import Token
-from scheduler.wording import explain
+from scheduler.wording import calendar_sentence, explain
 
 from .auth import allow, services
 from .links import feed_links
@@ -84,6 +85,14 @@ def local_date(moment: dt.datetime | str, zone: str = "Europe/Stockholm") -> str
 @pages.app_template_filter("when")
 def _when(moment: dt.datetime | str) -> str:
     return local_date(moment)
+
+
+@pages.app_template_filter("shows")
+def _shows(view: CalendarView | dict[str, Any]) -> str:
+    """What a member's calendar shows, in the reader's language."""
+    if isinstance(view, dict):
+        view = CalendarView.from_json(view)
+    return calendar_sentence(view, str(get_locale() or "sv"))
 
 
 @pages.app_template_filter("explained")
@@ -144,7 +153,7 @@ def council(token: Token, council_id: str) -> str:
     overview = services().council_overview(council_id)
     return render_template("council.html", council=overview["council"], token=token,
                            proposals=overview["proposals"], meetings=overview["meetings"],
-                           recorded=overview["recorded"],
+                           recorded=overview["recorded"], calendars=overview["calendars"],
                            today=dt.date.today().isoformat())  # noqa: DTZ011
 
 
@@ -276,6 +285,32 @@ def upload(token: Token, member_id: str) -> ResponseReturnValue:
     except CalendarError as exc:
         flash(_("That file is not a usable calendar: %(why)s", why=str(exc)), "error")
     council_id = services().council_of("member", member_id)
+    return redirect(url_for("pages.council", council_id=council_id))
+
+
+@pages.post("/members/<member_id>/horizon")
+@signed_in("secretary", scope=("member", "member_id"))
+def horizon(token: Token, member_id: str) -> ResponseReturnValue:
+    """Declare up to which date a member's calendar is published (empty: detect it)."""
+    try:
+        services().change_member(member_id, {"horizon": request.form.get("horizon") or None})
+        flash(_("The horizon is saved."), "ok")
+    except InputError as exc:
+        flash(_("Please check %(field)s: %(message)s", field=exc.field or "", message=exc.message),
+              "error")
+    return redirect(url_for("pages.council", council_id=services().council_of("member", member_id)))
+
+
+@pages.post("/councils/<council_id>/bodies/<body_id>/calendar")
+@signed_in("secretary", scope=("council", "council_id"))
+def upload_plan(token: Token, council_id: str, body_id: str) -> ResponseReturnValue:
+    """Upload a body's meeting plan."""
+    file = request.files.get("calendar")
+    try:
+        services().upload_plan(council_id, body_id, file.read() if file else b"")
+        flash(_("The meeting plan is read."), "ok")
+    except CalendarError as exc:
+        flash(_("That file is not a usable calendar: %(why)s", why=str(exc)), "error")
     return redirect(url_for("pages.council", council_id=council_id))
 
 

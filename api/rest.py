@@ -126,6 +126,28 @@ def add_substitute(council_id: str) -> Response:
     return _created(services().add_substitute(council_id, _json_body()))
 
 
+@api.put("/councils/<council_id>/bodies/<body_id>/calendar")
+@documented(body="text/calendar", responses={204: "The meeting plan is kept as busy time"})
+@authorised("secretary", scope=("council", "council_id"))
+def upload_plan(council_id: str, body_id: str) -> Response:
+    """Replace a body's meeting plan (sammanträdesplan) with an uploaded text/calendar body;
+    it counts for every member who sits in the body."""
+    if request.mimetype != "text/calendar":
+        raise Problem(415, "Unsupported Media Type", "the body must be text/calendar")
+    services().upload_plan(council_id, body_id, request.get_data())
+    return no_content()
+
+
+@api.post("/councils/<council_id>/bodies/<body_id>/calendar/refresh")
+@documented(responses={200: "Fetched and kept", 422: "The URL could not be fetched"})
+@authorised("secretary", scope=("council", "council_id"))
+def refresh_plan(council_id: str, body_id: str) -> Response:
+    """Fetch a body's meeting-plan URL again."""
+    state = services().refresh_plan(council_id, body_id)
+    return jsonify({"body_id": body_id, "kept": state.kept,
+                    "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None})
+
+
 # members and calendars ---------------------------------------------------------------------
 @api.patch("/members/<member_id>")
 @documented(body="MemberChange", responses={204: "Changed"})

@@ -78,7 +78,7 @@ def scan(lines: list[Line], warnings: list[IngestWarning]) -> list[CalendarLayou
                 calendars.append(current)
             elif not calendars:
                 raise CalendarError(
-                    f"not a calendar: expected BEGIN:VCALENDAR, found {line.text[:60]!r}",
+                    "not a calendar: it does not begin with BEGIN:VCALENDAR",
                     line=line.number,
                 )
             else:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from calendars.write import OutgoingEvent, write_calendar
 
 from .proposal import CalendarView, PartyView, Proposal
-from .wording import explain
+from .wording import calendar_sentence, explain
 
-__all__ = ["calendar_sentence", "csv_text", "render", "signed", "spreadsheet_safe", "swedish_date"]
+__all__ = ["csv_text", "render", "signed", "spreadsheet_safe", "swedish_date"]
 
 _DAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
 _MONTHS = ("jan", "feb", "mars", "april", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec")
@@ -94,41 +94,13 @@ def _table(proposal: Proposal) -> str:
     return "\n".join(lines) + "\n"
 
 
-_WEEKDAY_STEMS = ("måndags", "tisdags", "onsdags", "torsdags", "fredags")
-_PARTS = {"morning": "förmiddagar", "afternoon": "eftermiddagar"}
-
-
-def calendar_sentence(view: CalendarView) -> str:
-    """What a member's calendar shows and what is read beyond it, in Swedish:
-    ``kalendern visar till 1 mars 2027; därefter: tisdagseftermiddagar upptagen 9 av 12 veckor``."""
-    if not view.has_calendar:
-        said = "ingen kalender; räknas som okänd"
-    elif view.horizon is None:
-        said = "kalendern läses som den är"
-    else:
-        said = (f"kalendern visar till {swedish_date(view.horizon)}"
-                + (" (angivet)" if view.declared else ""))
-        if view.weeks < 4:
-            said += "; därefter okänd (för få veckor att lära av)"
-        elif view.habits:
-            habits = ", ".join(f"{_WEEKDAY_STEMS[h.weekday]}{_PARTS[h.part]} upptagen "
-                               f"{_decimal(h.busy_weeks, 0 if h.busy_weeks.is_integer() else 1)} "
-                               f"av {h.weeks} veckor" for h in view.habits[:2])
-            said += f"; därefter: {habits}"
-        else:
-            said += f"; därefter: inga återkommande vanor under {view.weeks} veckor"
-    if view.bodies:
-        said += "; sammanträdesplaner: " + ", ".join(view.bodies)
-    return said
-
-
 def _calendar_lines(views: Sequence[CalendarView]) -> list[str]:
     if not views:
         return []
     lines = ["", "Vad kalendrarna visar:"]
     for view in views:
         lines.append(f"   {view.member} ({_ROLE[view.role]}, {view.party_name}): "
-                     f"{calendar_sentence(view)}")
+                     f"{calendar_sentence(view, 'sv')}")
     return lines
 
 

@@ -119,29 +119,32 @@ _QUIET_END = dt.timedelta(days=14)  # a calendar quiet only over the last days i
 
 
 def calendar_views(council: Council, available: Availability, busy: BusyMap,
-                   request: PlanningRequest, zone: zoneinfo.ZoneInfo) -> tuple[CalendarView, ...]:
-    """Members whose calendar stops speaking more than two weeks before the end of the
-    request, or who have none, or whose bodies' plans count: what could and could not be
-    seen."""
-    end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) - _QUIET_END
+                   until: dt.datetime, *, every: bool = False) -> tuple[CalendarView, ...]:
+    """What could and could not be seen of each member's calendar: those that stop speaking
+    more than two weeks before ``until``, have none, or count a body's plan (``every``: all
+    members)."""
     names = {body.id: body.name for body in council.bodies}
+    zone = zoneinfo.ZoneInfo(council.timezone)
     views = []
     for party in council.parties:
         for i, member in enumerate(party.members):
             horizon = available.horizons.get((party.id, i))
             bodies = tuple(names.get(b, b) for b in member.bodies)
             if horizon is None:
-                views.append(CalendarView(party.id, party.name, member.name, member.role, False,
-                                          bodies=bodies))
-            elif horizon.until is not None and horizon.until < end:
+                view = CalendarView(party.id, party.name, member.name, member.role, False,
+                                    bodies=bodies)
+            elif horizon.until is not None and (every or horizon.until < until - _QUIET_END):
                 last = (horizon.until - dt.timedelta(microseconds=1)).astimezone(zone).date()
-                views.append(CalendarView(
+                view = CalendarView(
                     party.id, party.name, member.name, member.role, True, last, horizon.declared,
                     len(horizon.weeks), tuple(habits(busy.get((party.id, i)) or (), horizon,
-                                                     council.timezone)), bodies))
-            elif bodies:
-                views.append(CalendarView(party.id, party.name, member.name, member.role, True,
-                                          bodies=bodies))
+                                                     council.timezone)), bodies)
+            elif bodies or every:
+                view = CalendarView(party.id, party.name, member.name, member.role, True,
+                                    bodies=bodies)
+            else:
+                continue
+            views.append(view)
     return tuple(views)
 
 
@@ -169,7 +172,8 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
             warnings += plan_warnings
     _check_time(deadline, "reading the calendars")
     available = presence(council, slots, busy, remote=request.remote, plans=plans)
-    calendars = calendar_views(council, available, busy, request, zone)
+    calendars = calendar_views(council, available, busy,
+                               dt.datetime.combine(request.end, dt.time(), tzinfo=zone))
     if not slots:
         return Proposal(council.name, "infeasible", request.objective,
                         reason="no candidate slots: every day of the horizon is a weekend, "

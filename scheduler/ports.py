@@ -11,11 +11,18 @@ from typing import Any, Protocol
 from calendars import BusyInterval
 
 from .council import Council, Member, Party
-from .records import CalendarState, CouncilRecord, MeetingRecord, ProposalRecord, SessionRecord
+from .records import (
+    CalendarState,
+    CouncilRecord,
+    MeetingRecord,
+    PlanState,
+    ProposalRecord,
+    SessionRecord,
+)
 from .tokens import Token
 
-__all__ = ["AttendanceRepository", "CalendarRepository", "CouncilRepository", "LinkRepository",
-           "PlanRepository", "TokenRepository", "UnitOfWork"]
+__all__ = ["AttendanceRepository", "BodyRepository", "CalendarRepository", "CouncilRepository",
+           "LinkRepository", "PlanRepository", "TokenRepository", "UnitOfWork"]
 
 
 class CouncilRepository(Protocol):
@@ -71,6 +78,16 @@ class AttendanceRepository(Protocol):
     def states(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], str]: ...
 
 
+class BodyRepository(Protocol):
+    """Bodies' meeting plans."""
+
+    def save_plan(self, council_id: str, body_id: str, content_hash: str,
+                  sanitised: str) -> None: ...
+    def record_error(self, council_id: str, body_id: str, error: str) -> None: ...
+    def plans(self, council_id: str) -> dict[str, str]: ...
+    def states(self, council_id: str) -> dict[str, PlanState]: ...
+
+
 class LinkRepository(Protocol):
     """Members' feed and page links."""
 
@@ -106,6 +123,8 @@ class UnitOfWork(Protocol):
     def plans(self) -> PlanRepository: ...
     @property
     def attendance(self) -> AttendanceRepository: ...
+    @property
+    def bodies(self) -> BodyRepository: ...
     @property
     def links(self) -> LinkRepository: ...
     @property

@@ -176,6 +176,18 @@ class CalendarView:
                             "weeks": h.weeks} for h in self.habits],
                 "bodies": list(self.bodies)}
 
+    @classmethod
+    def from_json(cls, document: dict[str, Any], party_name: str = "") -> CalendarView:
+        """A view from its JSON (as kept in a proposal or a report)."""
+        horizon = document.get("horizon")
+        return cls(document["party"], party_name or document["party"], document["member"],
+                   document["role"], bool(document["has_calendar"]),
+                   dt.date.fromisoformat(horizon) if horizon else None,
+                   bool(document.get("horizon_declared")), int(document.get("weeks_learned_from", 0)),
+                   tuple(Habit(h["weekday"], h["part"], float(h["busy_weeks"]), int(h["weeks"]))
+                         for h in document.get("habits", [])),
+                   tuple(document.get("bodies", [])))
+
 
 @dataclass(frozen=True)
 class Proposal:

@@ -9,7 +9,8 @@ from typing import Any
 
 from .council import Council
 
-__all__ = ["CalendarState", "CouncilRecord", "MeetingRecord", "ProposalRecord", "SessionRecord"]
+__all__ = ["CalendarState", "CouncilRecord", "MeetingRecord", "PlanState", "ProposalRecord",
+           "SessionRecord"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,12 @@ class SessionRecord:
     id: str
     token_id: str
     created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PlanState:
+    """What is known of a body's meeting plan."""
+
+    kept: bool
+    fetched_at: dt.datetime | None
+    last_error: str | None

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .availability import STATUSES, presence
+from .availability import STATUSES, PlanMap, presence
 from .council import Council
 from .formats import csv_text
 from .planning import BusyMap
@@ -33,11 +33,12 @@ class ReportMeeting:
 
 
 def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: BusyMap,
-                    now: dt.datetime) -> dict[str, Any]:
+                    now: dt.datetime, plans: PlanMap | None = None) -> dict[str, Any]:
     """The report as JSON: upcoming and proposed meetings with coverage, and per party the
-    expected against the recorded attendance of past meetings."""
+    expected against the recorded attendance of past meetings. ``busy`` should reach half
+    a year before the meetings, so that calendars' horizons and habits are known."""
     live = [m for m in meetings if m.state != "cancelled"]
-    available = presence(council, [(m.start, m.end) for m in live], busy)
+    available = presence(council, [(m.start, m.end) for m in live], busy, plans=plans)
     rows: list[dict[str, Any]] = []
     present = np.empty((len(council.parties), len(live)))  # with notices of absence
     for column, meeting in enumerate(live):

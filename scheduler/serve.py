@@ -22,13 +22,17 @@ def load_demo(services: Services, year: int) -> tuple[str, dict[str, str]]:
     # the calendars are uploaded, not linked: the stored members have none of their own
     unlinked = dataclasses.replace(council, parties=tuple(
         dataclasses.replace(p, members=tuple(dataclasses.replace(m, calendar=None)
-                                             for m in p.members)) for p in council.parties))
+                                             for m in p.members)) for p in council.parties),
+        bodies=tuple(dataclasses.replace(b, calendar=None) for b in council.bodies))
     document = services.add_council(unlinked)
     for party in document["parties"]:
         for index, member in enumerate(party["members"]):
             path = calendars[(party["id"], index)]
             if path:
                 services.upload_calendar(member["id"], Path(path).read_bytes())
+    for body in council.bodies:  # the bodies' meeting plans are uploaded too
+        if body.calendar:
+            services.upload_plan(document["id"], body.id, Path(body.calendar).read_bytes())
     tokens = {role: services.create_token(role, None if role == "admin" else document["id"],
                                           "demo")[1]
               for role in ("admin", "secretary", "chair")}

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .validation import NOT_NULL, CalendarUrl, Language, Moment, PlainText, validated
+from .council_file import MAX_BODIES, Id
+from .validation import NOT_NULL, CalendarUrl, Day, Language, Moment, PlainText, validated
 
 __all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute",
            "validated"]
@@ -42,6 +43,8 @@ class MemberChange(_Change):
     email: _Email | None = None
     calendar: CalendarUrl | None = None
     language: Language | None = None  # null: the council's
+    horizon: Day | None = None  # null: detected from the calendar
+    bodies: Annotated[Annotated[list[Id], Field(max_length=MAX_BODIES)] | None, *NOT_NULL] = None
 
 
 class NewSubstitute(BaseModel):

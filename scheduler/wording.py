@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["explain"]
+if TYPE_CHECKING:
+    from .proposal import CalendarView
+
+__all__ = ["calendar_sentence", "explain"]
 
 _SV_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
               "september", "oktober", "november", "december")
@@ -100,3 +103,49 @@ def explain(key: str | None, values: Mapping[str, Any], english: str | None,
         if said:
             return said[0].upper() + said[1:]
     return english or ""
+
+
+_WEEKDAY_STEMS = ("måndags", "tisdags", "onsdags", "torsdags", "fredags")
+_PARTS_SV = {"morning": "förmiddagar", "afternoon": "eftermiddagar"}
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def _number(value: float, language: str) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if language == "sv" else text
+
+
+def calendar_sentence(view: CalendarView, language: str = "sv") -> str:
+    """What a member's calendar shows and what is read beyond it:
+    ``kalendern visar till 1 mars 2027; därefter: tisdagseftermiddagar upptagen 9 av 12
+    veckor`` (or the same in English)."""
+    sv = language == "sv"
+    if not view.has_calendar:
+        said = "ingen kalender; räknas som okänd" if sv else "no calendar; counted as unknown"
+    elif view.horizon is None:
+        said = "kalendern läses som den är" if sv else "the calendar is read as it is"
+    else:
+        day = _date(view.horizon.isoformat(), language)
+        said = (f"kalendern visar till {day}" if sv else f"calendar published to {day}")
+        if view.declared:
+            said += " (angivet)" if sv else " (declared)"
+        if view.weeks < 4:
+            said += ("; därefter okänd (för få veckor att lära av)" if sv
+                     else "; after that unknown (too few weeks to learn from)")
+        elif view.habits:
+            if sv:
+                habits = ", ".join(f"{_WEEKDAY_STEMS[h.weekday]}{_PARTS_SV[h.part]} upptagen "
+                                   f"{_number(h.busy_weeks, 'sv')} av {h.weeks} veckor"
+                                   for h in view.habits[:2])
+                said += f"; därefter: {habits}"
+            else:
+                habits = ", ".join(f"{_WEEKDAYS_EN[h.weekday]} {h.part}s busy "
+                                   f"{_number(h.busy_weeks, 'en')} of {h.weeks} weeks"
+                                   for h in view.habits[:2])
+                said += f"; after that: {habits}"
+        else:
+            said += (f"; därefter: inga återkommande vanor under {view.weeks} veckor" if sv
+                     else f"; after that: no habits over {view.weeks} weeks")
+    if view.bodies:
+        said += ("; sammanträdesplaner: " if sv else "; meeting plans: ") + ", ".join(view.bodies)
+    return said

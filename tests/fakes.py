@@ -17,12 +17,13 @@ from types import TracebackType
 from typing import Any
 
 from calendars import BusyInterval
-from scheduler.council import Council, Member, Party, Weights
+from scheduler.council import Body, Council, Member, Party, Weights
 from scheduler.errors import InputError, NotFound
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
     MeetingRecord,
+    PlanState,
     ProposalRecord,
     SessionRecord,
 )
@@ -75,6 +76,7 @@ class FakeStore:
     links: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     tokens: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     sessions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    bodies: dict[tuple[str, str], dict[str, Any]] = dataclasses.field(default_factory=dict)
     last_row: int = 0
 
     # what the foreign keys' ON DELETE CASCADE does ------------------------------------------
@@ -104,6 +106,8 @@ class FakeStore:
                 del self.attendance[key]
         for proposal_id in [p for p, v in self.proposals.items() if v.council_id == council_id]:
             del self.proposals[proposal_id]
+        for key in [k for k in self.bodies if k[0] == council_id]:
+            del self.bodies[key]
         del self.councils[council_id]
 
 
@@ -125,6 +129,11 @@ class FakeCouncils(_Repository):
             "weights": dataclasses.asdict(council.weights), "language": council.language,
             "blackouts": _json([[a.isoformat(), b.isoformat()] for a, b in council.blackouts])}
         ids: dict[tuple[str, int], str] = {}
+        for position, body in enumerate(council.bodies):
+            self.s.bodies[(council_id, body.id)] = {
+                "name": body.name, "calendar_url": body.calendar, "draft": body.draft,
+                "position": position, "sanitised": None, "content_hash": None,
+                "fetched_at": None, "last_error": None}
         for position, party in enumerate(council.parties):
             for index, member_id in self._insert_party(council_id, party, position).items():
                 ids[(party.id, index)] = member_id
@@ -145,7 +154,8 @@ class FakeCouncils(_Repository):
     def _member_row(member: Member, party_row: int, position: int) -> dict[str, Any]:
         return {"party_row": party_row, "name": member.name, "role": member.role,
                 "email": member.email, "calendar_url": member.calendar, "invited": member.invited,
-                "attended": member.attended, "position": position, "language": member.language}
+                "attended": member.attended, "position": position, "language": member.language,
+                "horizon": member.horizon, "bodies": _json(list(member.bodies)) or None}
 
     def _team(self, party_row: int) -> list[tuple[str, dict[str, Any]]]:
         return sorted(((m, v) for m, v in self.s.members.items() if v["party_row"] == party_row),
@@ -167,12 +177,17 @@ class FakeCouncils(_Repository):
                 ids[(p["key"], index)] = member_id
             built.append(Party(p["key"], p["name"], tuple(
                 Member(m["name"], m["role"], m["calendar_url"], m["email"], m["invited"],
-                       m["attended"], m["language"]) for _id, m in team),
+                       m["attended"], m["language"], m["horizon"], tuple(m["bodies"] or ()))
+                for _id, m in team),
                 dt.timedelta(minutes=p["travel_minutes"])))
         blackouts = tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b))
                           for a, b in row["blackouts"])
+        bodies = sorted(((k[1], b) for k, b in self.s.bodies.items() if k[0] == council_id),
+                        key=lambda item: item[1]["position"])
         council = Council(row["name"], row["timezone"], tuple(built), Weights(**row["weights"]),
-                          row["venue"], blackouts, language=row["language"] or "sv")
+                          row["venue"], blackouts, language=row["language"] or "sv",
+                          bodies=tuple(Body(key, b["name"], b["calendar_url"], b["draft"])
+                                       for key, b in bodies))
         return CouncilRecord(council_id, council, ids)
 
     def ids(self) -> list[str]:
@@ -483,6 +498,31 @@ class FakeTokens(_Repository):
                 row["ended_at"] = _now()
 
 
+class FakeBodies(_Repository):
+    def _row(self, council_id: str, body_id: str) -> dict[str, Any]:
+        row = self.s.bodies.get((council_id, body_id))
+        if row is None:
+            raise NotFound(f"no body {body_id!r} in council {council_id!r}")
+        return row
+
+    def save_plan(self, council_id: str, body_id: str, content_hash: str, sanitised: str) -> None:
+        self._row(council_id, body_id).update(sanitised=sanitised, content_hash=content_hash,
+                                              fetched_at=_now(), last_error=None)
+
+    def record_error(self, council_id: str, body_id: str, error: str) -> None:
+        self._row(council_id, body_id)["last_error"] = error[:2000]
+
+    def plans(self, council_id: str) -> dict[str, str]:
+        return {k[1]: b["sanitised"] for k, b in self.s.bodies.items()
+                if k[0] == council_id and b["sanitised"] is not None}
+
+    def states(self, council_id: str) -> dict[str, PlanState]:
+        rows = sorted(((k[1], b) for k, b in self.s.bodies.items() if k[0] == council_id),
+                      key=lambda item: item[1]["position"])
+        return {key: PlanState(b["content_hash"] is not None, b["fetched_at"], b["last_error"])
+                for key, b in rows}
+
+
 class FakeUnitOfWork:
     """A transaction over a ``FakeStore``: the repositories work on a copy taken on enter,
     and ``commit`` makes the copy the store's state; leaving without it keeps nothing."""
@@ -500,6 +540,7 @@ class FakeUnitOfWork:
         self.calendars = FakeCalendars(work)
         self.plans = FakePlans(work)
         self.attendance = FakeAttendance(work)
+        self.bodies = FakeBodies(work)
         self.links = FakeLinks(work)
         self.tokens = FakeTokens(work)
         return self

@@ -22,7 +22,7 @@ def test_parallel_reading_matches_reading_one_by_one_and_fills_the_cache():
         assert result == read_busy(request.data, LO, HI, cache=None)
     error = found[-1]
     assert isinstance(error, CalendarError)
-    assert str(error) == ("broken.ics: line 1: not a calendar: expected BEGIN:VCALENDAR, "
-                          "found '<html>nope</html>'")
+    assert str(error) == "broken.ics: line 1: not a calendar: it does not begin with BEGIN:VCALENDAR"
+    assert "nope" not in str(error)  # what a file holds is never quoted
     again = read_many(requests[:-1], LO, HI, zone="Europe/Stockholm", cache=cache, workers=2)
     assert all(a is b for a, b in zip(again, found[:-1], strict=True))  # answered from the cache

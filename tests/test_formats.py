@@ -21,12 +21,14 @@ from jinja2 import Environment, FileSystemLoader
 from scheduler.formats import render, signed
 from scheduler.proposal import (
     AlternativeView,
+    CalendarView,
     MeetingView,
     MemberView,
     PartyView,
     Proposal,
     coverage,
 )
+from scheduler.wording import calendar_sentence
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "api" / "templates"
@@ -48,6 +50,8 @@ def page_text(template: str, language: str, **context: Any) -> str:
         translations = Translations(compiled)
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["when"] = lambda moment: str(moment)[:16]
+    environment.filters["shows"] = lambda view: calendar_sentence(
+        CalendarView.from_json(view) if isinstance(view, dict) else view, language)
     environment.globals.update(url_for=lambda *_, **__: "/", csrf_token=lambda: "t",
                                get_flashed_messages=lambda **_: [], lang=language, token=None)
     page = environment.get_template(template).render(**context)

@@ -213,3 +213,31 @@ def test_keyboard_users_can_skip_to_the_content_and_reach_the_form(site, browser
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "token"
     context.close()
+
+
+def test_the_council_page_tells_what_each_calendar_shows_and_takes_a_declared_horizon(site, browser):
+    base, tokens = site
+    context, page = page_for(browser)
+    sign_in(page, base, tokens["secretary"])
+    members = page.locator("section[aria-labelledby=members]")
+    assert members.get_by_text("kalendern visar till").count() > 0
+    assert members.get_by_text("ingen kalender; räknas som okänd").count() == 2
+    bodies = page.locator("section[aria-labelledby=bodies]")
+    assert bodies.get_by_text("Lindesbergs kommunfullmäktige", exact=True).count() == 1
+    assert bodies.get_by_text("Ingen sammanträdesplan").count() == 0  # every plan is kept
+    page.get_by_label("Kalendern publicerad till").first.fill("2027-02-01")
+    page.get_by_role("button", name="Spara horisonten för").first.click()
+    assert page.get_by_text("Horisonten är sparad.").count() == 1
+    assert page.get_by_text("kalendern visar till 1 februari 2027 (angivet)").count() == 1
+    shot(page, "secretary-council-horizons")
+    context.close()
+
+
+def test_the_chairs_report_tells_what_each_calendar_shows(site, browser):
+    base, tokens = site
+    context, page = page_for(browser)
+    sign_in(page, base, tokens["chair"])
+    page.get_by_role("link", name="Konfliktrapport").click()
+    assert page.get_by_role("heading", name="Vad kalendrarna visar").count() == 1
+    assert page.get_by_text("sammanträdesplaner: Lindesbergs kommunfullmäktige").count() >= 1
+    context.close()

@@ -13,17 +13,19 @@ from .conftest import bearer
 from .council_helpers import ics
 
 A = {"name": "Kulturrådet", "timezone": "Europe/Stockholm",
+     "bodies": [{"id": "kf", "name": "Nora kommunfullmäktige"}],
      "parties": [{"id": "nora", "members": [{"name": "Anna Ek", "role": "representative"},
                                             {"name": "Erik Ek", "role": "substitute"}]},
                  {"id": "kumla", "members": [{"name": "Karin Berg", "role": "representative"}]}]}
 B = {"name": "Miljörådet Hemlig", "timezone": "Europe/Stockholm",
+     "bodies": [{"id": "kf", "name": "Lekebergs kommunfullmäktige"}],
      "parties": [{"id": "lekeberg", "members": [{"name": "Lena Lind", "role": "representative"},
                                                 {"name": "Lars Lind", "role": "substitute"}]},
                  {"id": "laxa", "members": [{"name": "Lisa Lax", "role": "representative"}]}]}
 OPTIONS = {"from": "2027-01-11", "to": "2027-01-16", "meetings": 1, "min_gap_days": 1}
 
 # the path parameters this file knows how to fill, and which of them name a council's resource
-FILLED = ("council_id", "member_id", "proposal_id", "meeting_id", "party_id")
+FILLED = ("council_id", "member_id", "proposal_id", "meeting_id", "party_id", "body_id")
 SCOPING = {"council_id", "member_id", "proposal_id", "meeting_id"}
 # routes with no council resource in the path, and why there is nothing to scope
 UNSCOPED = {
@@ -70,7 +72,7 @@ def ids(app):
         first = council["parties"][0]
         found[name] = {"council_id": council["id"], "member_id": first["members"][1]["id"],
                        "proposal_id": proposal.id, "meeting_id": meetings[0].id,
-                       "party_id": first["id"]}
+                       "party_id": first["id"], "body_id": "kf"}
     return found
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..bodies import PlanMap
 from ..planning import BusyMap
 from ..reports import ReportMeeting, conflict_report
 from .links import holds_of
 from .member_calendars import CalendarServices
 
 __all__ = ["ReportServices"]
+
+_HISTORY = dt.timedelta(weeks=27)  # calendars are read from half a year before: habits
 
 
 class ReportServices(CalendarServices):
@@ -36,10 +39,15 @@ class ReportServices(CalendarServices):
             items += [ReportMeeting(h.id, h.start, h.end, "proposed")
                       for h in holds_of(uow, council_id)]
             busy: BusyMap = {key: None for key in record.member_ids}
+            plans: PlanMap = {}
             if items:
-                start = min(m.start for m in items) - dt.timedelta(days=1)
+                start = min(m.start for m in items) - _HISTORY
                 end = max(m.end for m in items) + dt.timedelta(days=1)
                 busy, _warnings = self.busy_map(uow, record, start, end)
+                plans, _plan_warnings = self.plan_map(uow, record, start, end)
             council = self.with_history(uow, record)
-        report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC))
+            views = self.calendar_views(uow, record)
+        report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC), plans)
+        report["calendars"] = [{"member_id": member_id, **view.as_json()}
+                               for member_id, view in views.items()]
         return {"council_id": council_id, **report}

@@ -6,11 +6,11 @@ from typing import Any
 
 from calendars.fetch import redact_url
 
-from ..council import Council, Member
+from ..council import Body, Council, Member
 from ..council_file import council_from_mapping
 from ..errors import InputError
 from ..ports import UnitOfWork
-from ..records import CalendarState, CouncilRecord
+from ..records import CalendarState, CouncilRecord, PlanState
 from ..service_models import CouncilChange, MemberChange, NewSubstitute
 from ..validation import validated
 from .base import ServiceBase
@@ -64,7 +64,9 @@ class CouncilServices(ServiceBase):
         """Add a party (as in the council file: id, name, travel, members)."""
         with self.uow() as uow:
             existing = uow.councils.get(council_id).council
-            document = {"name": existing.name, "timezone": existing.timezone, "parties": [body]}
+            document = {"name": existing.name, "timezone": existing.timezone, "parties": [body],
+                        "bodies": [{"id": b.id, "name": b.name, "draft": b.draft}
+                                   for b in existing.bodies]}
             try:
                 party = council_from_mapping(document, base=None).parties[0]
             except InputError as exc:  # name the field in the party body, not in a council
@@ -99,6 +101,14 @@ class CouncilServices(ServiceBase):
         if "calendar" in values:
             values["calendar_url"] = values.pop("calendar")
         with self.uow() as uow:
+            if "bodies" in values:
+                record, _party, _member = uow.councils.member(member_id)
+                known = {body.id for body in record.council.bodies}
+                for k, body_id in enumerate(values["bodies"]):
+                    if body_id not in known:
+                        raise InputError(f"no body {body_id!r} in this council",
+                                         field=f"bodies[{k}]")
+                values["bodies"] = list(dict.fromkeys(values["bodies"])) or None
             uow.councils.update_member(member_id, values)
             uow.commit()
 
@@ -114,9 +124,11 @@ def council_json(uow: UnitOfWork, record: CouncilRecord, *, urls: bool) -> dict[
     members' calendar URLs, redacted."""
     council = record.council
     states = uow.calendars.states(list(record.member_ids.values()))
+    plans = uow.bodies.states(record.id)
     return {
         "id": record.id, "name": council.name, "timezone": council.timezone,
         "venue": council.venue, "language": council.language,
+        "bodies": [_body_document(body, plans.get(body.id), urls=urls) for body in council.bodies],
         "parties": [{
             "id": party.id, "name": party.name,
             "travel_minutes": int(party.travel.total_seconds() // 60),
@@ -138,4 +150,16 @@ def _member_document(member_id: str, member: Member, state: CalendarState, *,
     if urls:
         calendar["url"] = redact_url(member.calendar) if member.calendar else None
     return {"id": member_id, "name": member.name, "role": member.role, "email": member.email,
-            "language": member.language, "calendar": calendar}
+            "language": member.language, "calendar": calendar,
+            "horizon": member.horizon.isoformat() if member.horizon else None,
+            "bodies": list(member.bodies)}
+
+
+def _body_document(body: Body, state: PlanState | None, *, urls: bool) -> dict[str, Any]:
+    plan: dict[str, Any] = {
+        "linked": body.calendar is not None, "kept": bool(state and state.kept),
+        "fetched_at": state.fetched_at.isoformat() if state and state.fetched_at else None,
+        "last_error": state.last_error if state else None}
+    if urls:
+        plan["url"] = redact_url(body.calendar) if body.calendar else None
+    return {"id": body.id, "name": body.name, "draft": body.draft, "plan": plan}

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 
-from calendars import CalendarError, busy_time_calendar, read_busy
+from calendars import BusyInterval, CalendarError, busy_time_calendar, read_busy
 from calendars.fetch import fetch_calendar
 
+from ..availability import presence
+from ..bodies import PlanMap, plans_for_members
 from ..calendar_sources import ingest_cache
-from ..errors import InputError
-from ..planning import BusyMap
+from ..council import Body
+from ..errors import InputError, NotFound
+from ..planning import BusyMap, calendar_views
 from ..ports import UnitOfWork
-from ..records import CalendarState, CouncilRecord
+from ..proposal import CalendarView
+from ..records import CalendarState, CouncilRecord, PlanState
 from .base import ServiceBase
 
 __all__ = ["CalendarServices"]
 
 _PAST = dt.timedelta(days=31)
+_HISTORY = dt.timedelta(weeks=27)
+_YEAR = dt.timedelta(days=365)
 _FUTURE = dt.timedelta(days=2 * 366)
 
 
@@ -79,6 +85,73 @@ class CalendarServices(ServiceBase):
             uow.calendars.forget(member_id)
             uow.commit()
 
+    def calendar_views(self, uow: UnitOfWork, record: CouncilRecord
+                       ) -> dict[str, CalendarView]:
+        """Member id -> what their calendar shows over the coming year, and what is read
+        beyond its horizon (for the council page and the chair's report)."""
+        start = self.today_start(record.council.timezone)
+        end = start + _YEAR
+        busy, _warnings = self.busy_map(uow, record, start - _HISTORY, end)
+        plans, _plan_warnings = self.plan_map(uow, record, start - _HISTORY, end)
+        available = presence(record.council, [], busy, plans=plans)
+        views = calendar_views(record.council, available, busy, end, every=True)
+        members = [record.member_ids[(party.id, i)] for party in record.council.parties
+                   for i in range(len(party.members))]
+        return dict(zip(members, views, strict=True))
+
+    # bodies' meeting plans --------------------------------------------------------------
+    def upload_plan(self, council_id: str, body_id: str, data: bytes) -> PlanState:
+        """Keep a body's meeting plan as busy time only; a file that is not a calendar
+        raises CalendarError and changes nothing."""
+        with self.reader() as uow:
+            record = uow.councils.get(council_id)
+        body = _body(record, body_id)
+        zone = record.council.timezone
+        start = self.today_start(zone) - _PAST
+        result = read_busy(data, start, start + _PAST + _FUTURE, zone=zone, source=body.name)
+        kept = busy_time_calendar(data, zone=zone)
+        with self.uow() as uow:
+            uow.bodies.save_plan(council_id, body_id, result.content_hash, kept)
+            uow.commit()
+            return uow.bodies.states(council_id)[body_id]
+
+    def refresh_plan(self, council_id: str, body_id: str) -> PlanState:
+        """Fetch a body's meeting-plan URL again; a failure is recorded and raised."""
+        with self.reader() as uow:
+            body = _body(uow.councils.get(council_id), body_id)
+        if not body.calendar:
+            raise InputError("this body has no calendar URL", field="calendar")
+        try:
+            fetched = fetch_calendar(body.calendar, policy=self.fetch_policy,
+                                     cache=self.fetch_cache)
+            return self.upload_plan(council_id, body_id, fetched.content)
+        except ValueError as exc:
+            with self.uow() as uow:
+                uow.bodies.record_error(council_id, body_id, str(exc))
+                uow.commit()
+            raise
+
+    @staticmethod
+    def plan_map(uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,
+                 end: dt.datetime) -> tuple[PlanMap, list[str]]:
+        """Every member's intervals from the kept plans of the bodies they sit in, over
+        [start, end); a body some member sits in without a kept plan is warned of."""
+        council = record.council
+        kept = uow.bodies.plans(record.id)
+        seated = {b for party in council.parties for m in party.members for b in m.bodies}
+        read: dict[str, list[BusyInterval]] = {}
+        warnings = []
+        for body in council.bodies:
+            if body.id not in seated:
+                continue
+            if body.id not in kept:
+                warnings.append(f"{body.name}: no meeting plan is kept; its members are "
+                                "counted without it")
+                continue
+            read[body.id] = list(read_busy(kept[body.id].encode("utf-8"), start, end,
+                                           zone=council.timezone, cache=ingest_cache()).intervals)
+        return plans_for_members(council, read), warnings
+
     @staticmethod
     def busy_map(uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,
                  end: dt.datetime) -> tuple[BusyMap, list[str]]:
@@ -105,3 +178,10 @@ class CalendarServices(ServiceBase):
                 warnings.append(f"{member.name} ({party_id}): the stored calendar covers only"
                                 f"{reach}; counted as unknown — upload or fetch it again")
         return busy, warnings
+
+
+def _body(record: CouncilRecord, body_id: str) -> Body:
+    for body in record.council.bodies:
+        if body.id == body_id:
+            return body
+    raise NotFound(f"no body {body_id!r} in council {record.id!r}")

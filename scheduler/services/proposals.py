@@ -8,7 +8,7 @@ import zoneinfo
 from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
-from ..planning import propose
+from ..planning import propose, reading_window
 from ..proposal_request import parse_proposal_request
 from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange
@@ -31,23 +31,19 @@ class ProposalServices(CalendarServices):
         with self.reader() as uow:
             record = uow.councils.get(council_id)
             council = self.with_history(uow, record)
-            zone = zoneinfo.ZoneInfo(council.timezone)
-            widest = max((p.travel for p in council.parties), default=dt.timedelta())
-            start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone) - widest \
-                - dt.timedelta(days=1)
-            end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone) + widest \
-                + dt.timedelta(days=1)
+            start, end = reading_window(council, request)
             busy, warnings = self.busy_map(uow, record, start, end)
+            plans, plan_warnings = self.plan_map(uow, record, start, end)
         if not self.solves.acquire(timeout=self.solve_wait_s):
             raise Busy(f"{self.solves_at_once} proposals are being computed already; "
                        "try again in a moment", retry_after=10)
         try:
-            proposal = propose(council, request, busy=busy, deadline=deadline)
+            proposal = propose(council, request, busy=busy, deadline=deadline, plans=plans)
         finally:
             self.solves.release()
         document = proposal.as_json()
-        if warnings:
-            document["warnings"] = [*warnings, *document.get("warnings", [])]
+        if warnings or plan_warnings:
+            document["warnings"] = [*warnings, *plan_warnings, *document.get("warnings", [])]
         with self.uow() as uow:
             stored = uow.plans.add_proposal(council_id, dict(options), document)
             uow.commit()
@@ -136,4 +132,5 @@ class ProposalServices(CalendarServices):
             meetings = uow.plans.meetings(council_id)
             return {"council": council_json(uow, record, urls=True),
                     "proposals": uow.plans.proposals(council_id), "meetings": meetings,
-                    "recorded": uow.attendance.states([m.id for m in meetings])}
+                    "recorded": uow.attendance.states([m.id for m in meetings]),
+                    "calendars": self.calendar_views(uow, record)}

@@ -32,7 +32,8 @@ class CalendarRepository:
         if intervals:
             self.db.execute(busy_intervals.insert(), [
                 {"member_id": member_id, "starts_at": i.start.astimezone(dt.UTC),
-                 "ends_at": i.end.astimezone(dt.UTC), "status": i.status.value, "uid": i.uid}
+                 "ends_at": i.end.astimezone(dt.UTC), "status": i.status.value, "uid": i.uid,
+                 "recurring": i.recurring}
                 for i in intervals])
         self._upsert(member_id, {"content_hash": content_hash, "window_start": window[0],
                                  "window_end": window[1], "fetched_at": now(), "last_error": None,
@@ -55,8 +56,8 @@ class CalendarRepository:
                  .where(busy_intervals.c.starts_at < end.astimezone(dt.UTC))
                  .where(busy_intervals.c.ends_at >= start.astimezone(dt.UTC))
                  .order_by(busy_intervals.c.starts_at, busy_intervals.c.id))
-        return [BusyInterval(aware(r.starts_at), aware(r.ends_at), BusyStatus(r.status), r.uid)
-                for r in self.db.execute(query)]
+        return [BusyInterval(aware(r.starts_at), aware(r.ends_at), BusyStatus(r.status), r.uid,
+                             bool(r.recurring)) for r in self.db.execute(query)]
 
     def sanitised(self, member_id: str) -> str | None:
         """The member's calendar reduced to busy time, when it is kept."""

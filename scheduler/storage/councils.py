@@ -9,11 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..council import Council, Member, Party, Weights
+from ..council import Body, Council, Member, Party, Weights
 from ..errors import InputError, NotFound
 from ..records import CouncilRecord
 from .rows import now
-from .tables import api_tokens, busy_intervals, calendars, councils, members, parties
+from .tables import api_tokens, bodies, busy_intervals, calendars, councils, members, parties
 
 __all__ = ["CouncilRepository"]
 
@@ -21,7 +21,8 @@ __all__ = ["CouncilRepository"]
 def _member_row(member: Member, member_id: str, party_row: int, position: int) -> dict[str, Any]:
     return {"id": member_id, "party_id": party_row, "name": member.name, "role": member.role,
             "email": member.email, "calendar_url": member.calendar, "invited": member.invited,
-            "attended": member.attended, "position": position, "language": member.language}
+            "attended": member.attended, "position": position, "language": member.language,
+            "horizon": member.horizon, "bodies": list(member.bodies) or None}
 
 
 class CouncilRepository:
@@ -39,6 +40,10 @@ class CouncilRepository:
             weights=asdict(council.weights), language=council.language,
             blackouts=[[a.isoformat(), b.isoformat()] for a, b in council.blackouts],
             created_at=now()))
+        for position, body in enumerate(council.bodies):
+            self.db.execute(bodies.insert().values(
+                council_id=council_id, key=body.id, name=body.name, calendar_url=body.calendar,
+                draft=body.draft, position=position))
         for position, party in enumerate(council.parties):
             for index, member_id in self._insert_party(council_id, party, position).items():
                 ids[(party.id, index)] = member_id
@@ -77,12 +82,17 @@ class CouncilRepository:
             for index, m in enumerate(team):
                 ids[(p.key, index)] = m.id
             built.append(Party(p.key, p.name, tuple(
-                Member(m.name, m.role, m.calendar_url, m.email, m.invited, m.attended, m.language)
+                Member(m.name, m.role, m.calendar_url, m.email, m.invited, m.attended, m.language,
+                       m.horizon, tuple(m.bodies or ()))
                 for m in team), dt.timedelta(minutes=p.travel_minutes)))
+        body_rows = self.db.execute(sa.select(bodies).where(bodies.c.council_id == council_id)
+                                    .order_by(bodies.c.position)).all()
         blackouts = tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b))
                           for a, b in row.blackouts)
         council = Council(row.name, row.timezone, tuple(built), Weights(**row.weights), row.venue,
-                          blackouts, language=row.language or "sv")
+                          blackouts, language=row.language or "sv",
+                          bodies=tuple(Body(b.key, b.name, b.calendar_url, b.draft)
+                                       for b in body_rows))
         return CouncilRecord(row.id, council, ids)
 
     def ids(self) -> list[str]:
@@ -182,6 +192,7 @@ class CouncilRepository:
             self.db.execute(table.delete().where(table.c.member_id.in_(member_ids)))
         self.db.execute(members.delete().where(members.c.party_id.in_(party_ids)))
         self.db.execute(parties.delete().where(parties.c.council_id == council_id))
+        self.db.execute(bodies.delete().where(bodies.c.council_id == council_id))
         self.db.execute(api_tokens.delete().where(api_tokens.c.council_id == council_id))
         if self.db.execute(councils.delete().where(councils.c.id == council_id)).rowcount == 0:
             raise NotFound(f"no council {council_id!r}")

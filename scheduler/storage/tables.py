@@ -50,6 +50,8 @@ members = sa.Table(
     sa.Column("attended", sa.Integer, nullable=False, default=0),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("language", sa.String(8)),
+    sa.Column("horizon", sa.Date),  # declared: the calendar says nothing after this date
+    sa.Column("bodies", sa.JSON),  # ids of the council's bodies the member sits in
     sa.CheckConstraint("role in ('representative', 'substitute')", name="ck_members_role"),
 )
 
@@ -78,6 +80,7 @@ busy_intervals = sa.Table(
     sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("uid", sa.String(1000), nullable=False),
+    sa.Column("recurring", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Index("ix_busy_member_start", "member_id", "starts_at"),
 )
 
@@ -129,6 +132,24 @@ feed_tokens = sa.Table(
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
     sa.Column("purpose", sa.String(8), nullable=False, server_default="feed"),  # feed | page
     sa.Column("salt", sa.String(64)),  # the link is derived from it with the server's key
+)
+
+bodies = sa.Table(
+    "bodies", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("key", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("calendar_url", sa.String(2000)),
+    sa.Column("draft", sa.Boolean, nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    # the meeting plan reduced to busy time, read for any window
+    sa.Column("sanitised", sa.Text),
+    sa.Column("content_hash", sa.String(64)),
+    sa.Column("fetched_at", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("council_id", "key", name="uq_bodies_council_key"),
 )
 
 sessions = sa.Table(

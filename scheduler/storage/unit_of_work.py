@@ -8,6 +8,7 @@ from types import TracebackType
 import sqlalchemy as sa
 
 from .attendance import AttendanceRepository
+from .bodies import BodyRepository
 from .calendars import CalendarRepository
 from .councils import CouncilRepository
 from .links import LinkRepository
@@ -28,6 +29,7 @@ class SqlUnitOfWork:
     calendars: CalendarRepository
     plans: PlanRepository
     attendance: AttendanceRepository
+    bodies: BodyRepository
     links: LinkRepository
     tokens: TokenRepository
 
@@ -46,6 +48,7 @@ class SqlUnitOfWork:
         self.calendars = CalendarRepository(connection)
         self.plans = PlanRepository(connection)
         self.attendance = AttendanceRepository(connection)
+        self.bodies = BodyRepository(connection)
         self.links = LinkRepository(connection)
         self.tokens = TokenRepository(connection)
         return self
