@@ -40,7 +40,7 @@ def test_a_calendar_that_stops_speaking_is_planned_from_its_habits_and_says_so(
     assert main(["propose", *args]) == 0
     table = capsys.readouterr().out
     assert "Vad kalendrarna visar:" in table
-    assert ("Anna Ek (ledamot, nora): kalendern visar till tis 30 mars 2027; därefter: "
+    assert ("Anna Ek (ledamot, nora): kalendern visar till 30 mars 2027; därefter: "
             "tisdagseftermiddagar upptagen 12 av 12 veckor") in table
     assert "Karin Berg (ledamot, kumla): ingen kalender; räknas som okänd" in table
 
