@@ -148,6 +148,15 @@ def calendar_views(council: Council, available: Availability, busy: BusyMap,
     return tuple(views)
 
 
+def early_horizons(council: Council, request: PlanningRequest) -> list[str]:
+    """Warnings for declared horizons that end before the planning period starts: every
+    date of such a calendar is read from its owner's habits."""
+    return [f"{member.name} ({party.id}): the declared horizon {member.horizon:%Y-%m-%d} is "
+            "before the planning period; every date is read from the member's habits"
+            for party in council.parties for member in party.members
+            if member.horizon is not None and member.horizon < request.start]
+
+
 def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
             busy: BusyMap | None = None, deadline: float | None = None,
             plans: PlanMap | None = None) -> Proposal:
@@ -174,6 +183,7 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
     available = presence(council, slots, busy, remote=request.remote, plans=plans)
     calendars = calendar_views(council, available, busy,
                                dt.datetime.combine(request.end, dt.time(), tzinfo=zone))
+    warnings += early_horizons(council, request)
     if not slots:
         return Proposal(council.name, "infeasible", request.objective,
                         reason="no candidate slots: every day of the horizon is a weekend, "

@@ -77,3 +77,17 @@ def test_a_bodys_meeting_plan_counts_for_its_members_beyond_their_horizon(tmp_pa
     chosen = doc["meetings"][0]["start"]
     assert not chosen.startswith(("2027-05-03", "2027-05-04"))  # the plan's Monday, the habit's Tuesday
     assert doc["calendars"][0]["bodies"] == ["Nora kommunfullmäktige"]
+
+
+def test_a_declared_horizon_before_the_planning_period_is_warned_of(tmp_path: Path,
+                                                                    capsys) -> None:
+    path = council(tmp_path, [
+        {"id": "nora", "members": [("Anna Ek", "representative", BOARD)]},
+    ])
+    path.write_text(path.read_text().replace('role = "representative"',
+                                             'role = "representative"\nhorizon = 2027-02-14'))
+    assert main(["propose", str(path), "--from", "2027-05-03", "--to", "2027-05-08",
+                 "--meetings", "1", "--min-gap", "1d", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["warnings"] == ["Anna Ek (nora): the declared horizon 2027-02-14 is before the "
+                               "planning period; every date is read from the member's habits"]
