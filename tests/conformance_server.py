@@ -21,9 +21,11 @@ SCHEDULER = str(Path(sys.executable).with_name("scheduler"))
 
 COUNCIL = {
     "name": "Kulturrådet", "timezone": "Europe/Stockholm",
+    "bodies": [{"id": "kf", "name": "Nora kommunfullmäktige"}],
     "parties": [
         {"id": "nora", "name": "Nora kommun", "travel": "30m",
-         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.invalid"},
+         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.invalid",
+                      "bodies": ["kf"]},
                      {"name": "Erik Ek", "role": "substitute"}]},
         {"id": "kumla", "members": [{"name": "Karin Berg", "role": "representative"}]},
     ],

@@ -40,6 +40,9 @@ SEMANTIC_400 = (
     "PUT /api/members/{member_id}/calendar",  # the body must be an iCalendar file
     "POST /api/councils/{council_id}/proposals",  # dates in order, durations, a feasible plan
     "PATCH /api/meetings/{meeting_id}",  # start and end in order
+    "PATCH /api/members/{member_id}",  # the bodies named must be the council's
+    "PUT /api/councils/{council_id}/bodies/{body_id}/calendar",  # an iCalendar file
+    "POST /api/councils/{council_id}/bodies/{body_id}/calendar/refresh",  # a plan URL
 )
 
 
@@ -53,7 +56,8 @@ def _config(seeded: Seeded) -> schemathesis.Config:
         "request-timeout": 60,
         "parameters": {"path.council_id": seeded.council_id, "path.party_id": seeded.party_id,
                        "path.member_id": seeded.member_id, "path.proposal_id": seeded.proposal_id,
-                       "path.meeting_id": seeded.meeting_id, "path.secret": seeded.feed_secret},
+                       "path.meeting_id": seeded.meeting_id, "path.secret": seeded.feed_secret,
+                       "path.body_id": "kf"},
         "operations": [
             # removals take resources of their own, so the others keep theirs
             {"include-name": "DELETE /api/councils/{council_id}",
