@@ -47,6 +47,10 @@ def test_published_view_keeps_series_and_three_months_of_one_offs() -> None:
             [i for i in view if i.recurring and i.end.date() > scenario.as_of]
         if key not in scenario.full_year:
             assert max(i.start for i in view if not i.recurring) < limit
+    for plan in scenario.plans.values():  # boards and councils known a year ahead
+        assert all(i.recurring and i.start.date() >= scenario.as_of for i in plan)
+        assert any(i.start.year == YEAR and i.start.month > 6 for i in plan) or not plan
+    assert any(scenario.plans.values())
     everything = published(scenario.truth[("p00", 0)] or [], scenario.as_of, full_year=True)
     assert max(i.start for i in everything).year == YEAR
 
@@ -62,6 +66,7 @@ def test_three_plans_scored_on_the_truth() -> None:
     if case["truth"]["status"] == "optimal":  # the truth's own plan is the best on the truth
         assert case["truth"]["total"] >= max(case[w]["total"] for w in PLANS) - 0.01
         assert case["share_total"] is None or case["share_total"] <= 1.01
+    assert set(case) >= {"share_total", "share_worst", "share_total_bodies", "share_worst_bodies"}
     assert "attendance/2" in result["summary"]
 
 
