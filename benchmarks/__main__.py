@@ -1,4 +1,6 @@
-"""Run the named benchmarks (all when none is named); each writes benchmarks/results/NAME.json."""
+"""Run the named benchmarks (all when none is named); each writes benchmarks/results/NAME.json.
+
+Options (``--quick``) are read by the benchmarks themselves, not taken for names."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import sys
 
 ALL = ["ingest", "solver", "propose", "service", "horizon"]
 
-for name in sys.argv[1:] or ALL:
+names = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
+for name in names or ALL:
     print(f"== {name}")
     importlib.import_module(f"benchmarks.{name}").main()
