@@ -241,3 +241,45 @@ def test_the_chairs_report_tells_what_each_calendar_shows(site, browser):
     assert page.get_by_role("heading", name="Vad kalendrarna visar").count() == 1
     assert page.get_by_text("sammanträdesplaner: Lindesbergs kommunfullmäktige").count() >= 1
     context.close()
+
+
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def violations(page) -> list[str]:
+    """axe-core's WCAG A/AA violations on the page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => (await axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})).violations
+        .map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')')""")
+    return list(found)
+
+
+def test_every_page_has_no_accessibility_violations(site, browser):
+    if not AXE.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("axe-core is required in CI: scripts/test installs it with npm")
+        pytest.skip("axe-core is not installed (npm ci in tests/js)")
+    base, tokens = site
+    context = browser.new_context(locale="sv-SE", bypass_csp=True)  # to inject axe-core
+    page = context.new_page()
+    page.goto(f"{base}/sign-in")
+    found = {"sign-in": violations(page)}
+    sign_in(page, base, tokens["secretary"])
+    found["council"] = violations(page)
+    page.get_by_label("Från").fill("2027-03-01")
+    page.get_by_label("Till (inte med)").fill("2027-06-01")
+    page.get_by_label("Antal möten").fill("2")
+    page.get_by_role("button", name="Föreslå", exact=True).click()
+    page.wait_for_url("**/proposals/**")
+    found["proposal"] = violations(page)
+    page.goto(base + "/")
+    page.get_by_role("button", name="Ledamotssida för").first.click()
+    page.wait_for_url("**/my/**")
+    found["member"] = violations(page)
+    chair = context.new_page()
+    sign_in(chair, base, tokens["chair"])
+    chair.get_by_role("link", name="Konfliktrapport").click()
+    found["report"] = violations(chair)
+    assert found == {name: [] for name in found}
+    context.close()
