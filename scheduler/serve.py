@@ -51,6 +51,8 @@ def serve(host: str, port: int, demo_year: int | None, threads: int = 8) -> None
         print(f"demo council {council_id} loaded; tokens (shown once):")
         for role, secret in tokens.items():
             print(f"  {role:<9} {secret}")
+    server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                    ident="council-scheduler")  # bound from here on
     print(f"serving on http://{host}:{port}/ (API documentation at /api/docs)", flush=True)
     sys.stdout.flush()
-    waitress.serve(app, host=host, port=port, threads=threads, ident="council-scheduler")
+    server.run()

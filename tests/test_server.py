@@ -114,3 +114,22 @@ def test_refresh_fetches_every_calendar_url_and_records_failures(tmp_path, monke
     assert ok["busy_intervals"] == 1 and ok["last_error"] is None
     assert failed["fetched_at"] is None and "HTTP 404" in (failed["last_error"] or "")
     app.extensions["council_engine"].dispose()
+
+
+def test_serving_on_is_printed_only_once_the_port_accepts_connections(tmp_path):
+    port = free_port()
+    env = {**os.environ, "SCHEDULER_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    process = subprocess.Popen([SCHEDULER, "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    try:
+        line = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not line.startswith("serving on"):
+            line = process.stdout.readline()
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            pass  # no retry: the port is open the moment the line is printed
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
