@@ -13,18 +13,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from calendars import BusyInterval
 from calendars.write import OutgoingEvent, write_calendar
 
-from .availability import member_status
-from .council import Member, Party, Weights
+from .council import Member
 
-__all__ = ["FeedMeeting", "member_feed", "representative_probability"]
+__all__ = ["FeedMeeting", "member_feed"]
 
 _STANDBY_BELOW = 0.5
-_QUALITY = ("free", "tentative", "busy", "oof")
 _KEEP_CANCELLED = dt.timedelta(days=90)
 
 
@@ -40,18 +35,6 @@ class FeedMeeting:
     updated_at: dt.datetime
     representative_probability: float
     representative_absent: bool
-
-
-def representative_probability(party: Party, intervals: Sequence[BusyInterval] | None,
-                               weights: Weights, start: dt.datetime, end: dt.datetime) -> float:
-    """MODEL.md's probability that the party's representative comes to [start, end)."""
-    member: Member = party.representative
-    if intervals is None:
-        return member.reliability(weights) * weights.unknown
-    travel = party.travel.total_seconds()
-    code = member_status(intervals, np.array([start.timestamp() - travel]),
-                         np.array([end.timestamp() + travel]))[0]
-    return member.reliability(weights) * weights.q(_QUALITY[int(code)])
 
 
 @dataclass(frozen=True)

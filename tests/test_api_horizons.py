@@ -106,3 +106,20 @@ def test_the_chairs_report_shows_what_each_calendar_shows(app, client, council):
     assert report["calendars"][0]["member"] == "Anna Ek"
     assert report["calendars"][0]["has_calendar"] is False
     assert report["calendars"][0]["bodies"] == ["Nora kommunfullmäktige"]
+
+
+def test_a_substitute_is_on_standby_where_the_representatives_habits_say_busy(app, client):
+    document = {**COUNCIL, "parties": [{"id": "nora", "name": "Nora kommun", "members": [
+        {"name": "Anna Ek", "role": "representative"}, {"name": "Erik Ek", "role": "substitute"}]}]}
+    council = client.post("/api/councils", json=document, headers=bearer(app)).json
+    secretary = bearer(app, "secretary", council["id"])
+    anna, erik = (m["id"] for m in council["parties"][0]["members"])
+    client.put(f"/api/members/{anna}/calendar", data=TUESDAYS, content_type="text/calendar",
+               headers=secretary)
+    proposal = client.post(f"/api/councils/{council['id']}/proposals", headers=secretary, json={
+        **MAY, "from": "2027-05-04", "to": "2027-05-05"}).json  # the habitual Tuesday only
+    assert proposal["meetings"][0]["start"].startswith("2027-05-04")
+    client.post(f"/api/proposals/{proposal['id']}/confirm", headers=secretary)
+    url = client.get(f"/api/members/{erik}/feed", headers=secretary).json["url"]
+    feed = client.get("/" + url.split("://", 1)[1].split("/", 1)[1]).get_data(as_text=True)
+    assert "Beredskap:" in feed and "TRANSP:OPAQUE" in feed

@@ -9,25 +9,29 @@ link can be shown again; rotating makes a new salt and revokes the old links.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
 import secrets
 from typing import Any
 
+from ..availability import presence
 from ..errors import NotFound
-from ..feeds import FeedMeeting, member_feed, representative_probability
+from ..feeds import FeedMeeting, member_feed
 from ..ports import UnitOfWork
+from ..records import CouncilRecord, MeetingRecord
 from ..tokens import secret_hash
-from .base import ServiceBase
+from .member_calendars import CalendarServices
 
 __all__ = ["LinkServices"]
 
 _FEEDS_KEPT = 2048
+_HISTORY = dt.timedelta(weeks=27)  # calendars are read from half a year before: habits
 FEED, PAGE = "feed", "page"
 
 
-class LinkServices(ServiceBase):
+class LinkServices(CalendarServices):
     """Members' feeds and pages."""
 
     def _secret(self, purpose: str, salt: str) -> str:
@@ -94,21 +98,34 @@ class LinkServices(ServiceBase):
         rep_id = record.member_ids[(party_id, party.members.index(party.representative))]
         found = uow.plans.meetings(record.id)
         states = uow.attendance.states([m.id for m in found])
-        rep_known = uow.calendars.state(rep_id).known
-        items = []
-        for meeting in found:
-            busy = uow.calendars.busy(rep_id, meeting.start - dt.timedelta(days=1),
-                                      meeting.end + dt.timedelta(days=1)) if rep_known else None
-            items.append(FeedMeeting(
-                meeting.id, meeting.start, meeting.end, meeting.status, meeting.sequence,
-                meeting.updated_at,
-                representative_probability(party, busy, council.weights, meeting.start,
-                                           meeting.end),
-                states.get((meeting.id, rep_id)) in ("absent_notice", "absent")))
+        likely = self._representative_probabilities(uow, record, party_id, found)
+        items = [FeedMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
+                             meeting.sequence, meeting.updated_at, probability,
+                             states.get((meeting.id, rep_id)) in ("absent_notice", "absent"))
+                 for meeting, probability in zip(found, likely, strict=True)]
         if holds:
             items += holds_of(uow, record.id)
         return member_feed(member, council.name, council.venue, items, dt.datetime.now(dt.UTC),
                            language=member.language or council.language)
+
+    def _representative_probabilities(self, uow: UnitOfWork, record: CouncilRecord,
+                                      party_id: str, meetings: list[MeetingRecord]) -> list[float]:
+        """MODEL.md's probability that the party's representative comes to each meeting:
+        their calendar, its horizon and habits, the bodies' plans, their history."""
+        if not meetings:
+            return []
+        council = self.with_history(uow, record)
+        party = council.party(party_id)
+        own = dataclasses.replace(council, parties=(party,))
+        team = CouncilRecord(record.id, own, {key: member_id for key, member_id
+                                              in record.member_ids.items() if key[0] == party_id})
+        start = min(m.start for m in meetings) - _HISTORY
+        end = max(m.end for m in meetings) + dt.timedelta(days=1)
+        busy, _warnings = self.busy_map(uow, team, start, end)
+        plans, _plan_warnings = self.plan_map(uow, team, start, end)
+        found = presence(own, [(m.start, m.end) for m in meetings], busy, plans=plans)
+        key = (party_id, party.members.index(party.representative))
+        return [float(p) for p in found.probability[key]]
 
     def member_page(self, secret: str) -> dict[str, Any] | None:
         """What a member's own page shows, or None for an unknown or revoked page link."""

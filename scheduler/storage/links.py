@@ -12,7 +12,17 @@ import sqlalchemy as sa
 from ..errors import NotFound
 from ..tokens import same_hash
 from .rows import now
-from .tables import attendance, calendars, councils, feed_tokens, meetings, members, parties, proposals
+from .tables import (
+    attendance,
+    bodies,
+    calendars,
+    councils,
+    feed_tokens,
+    meetings,
+    members,
+    parties,
+    proposals,
+)
 
 __all__ = ["LinkRepository"]
 
@@ -66,8 +76,12 @@ class LinkRepository:
         parts: list[object] = [
             tuple(member), tuple(party), tuple(council), language,
             self.db.execute(sa.select(members.c.id, members.c.role, members.c.invited,
-                                      members.c.attended).where(members.c.party_id == party.id)
+                                      members.c.attended, members.c.horizon, members.c.bodies)
+                            .where(members.c.party_id == party.id)
                             .order_by(members.c.id)).all(),
+            self.db.execute(sa.select(bodies.c.key, bodies.c.draft, bodies.c.content_hash)
+                            .where(bodies.c.council_id == party.council_id)
+                            .order_by(bodies.c.key)).all(),
             self.db.execute(sa.select(calendars.c.member_id, calendars.c.content_hash)
                             .where(calendars.c.member_id.in_(team))
                             .order_by(calendars.c.member_id)).all(),
