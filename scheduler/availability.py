@@ -20,7 +20,7 @@ from calendars import BusyInterval, BusyStatus
 from .council import Council, Member, Weights
 from .horizon import Horizon, calendar_horizon, pattern_q, recurring_only
 
-__all__ = ["BASES", "STATUSES", "Availability", "PlanMap", "member_status", "presence"]
+__all__ = ["BASES", "STATUSES", "Availability", "Overlaps", "PlanMap", "member_status", "presence"]
 
 STATUSES = ("free", "tentative", "busy", "oof", "unknown")
 BASES = ("calendar", "pattern", "none", "statement")  # what a status came from
@@ -32,24 +32,41 @@ def _epoch(moments: Sequence[dt.datetime]) -> npt.NDArray[np.float64]:
     return np.array([m.timestamp() for m in moments], dtype=np.float64)
 
 
+class Overlaps:
+    """Intervals prepared for overlap queries: per status, starts sorted with a running
+    maximum of ends, so each query window costs one binary search."""
+
+    def __init__(self, intervals: Sequence[BusyInterval]):
+        buckets: dict[BusyStatus, list[tuple[float, float]]] = {name: [] for name in _LEVELS}
+        for interval in intervals:
+            if interval.end > interval.start:  # zero-length events never count
+                buckets[interval.status].append((interval.start.timestamp(),
+                                                 interval.end.timestamp()))
+        self.levels: list[tuple[int, npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
+        for level, name in enumerate(_LEVELS, 1):
+            if buckets[name]:
+                pairs = np.array(sorted(buckets[name]))
+                self.levels.append((level, pairs[:, 0], np.maximum.accumulate(pairs[:, 1])))
+
+    def status(self, starts: npt.NDArray[np.float64],
+               ends: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
+        """Per window [start, end): 0 free, 1 tentative, 2 busy, 3 oof (the strongest
+        overlap; overlap needs a positive-length intersection)."""
+        status = np.zeros(starts.size, dtype=np.int8)
+        for level, begins, reach in self.levels:
+            before = np.searchsorted(begins, ends, side="left")  # intervals starting before end
+            hit = (before > 0) & (reach[np.maximum(before - 1, 0)] > starts)
+            status[hit] = level
+        return status
+
+
 def member_status(intervals: Sequence[BusyInterval], starts: npt.NDArray[np.float64],
                   ends: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
     """Per window [start, end): 0 free, 1 tentative, 2 busy, 3 oof (the strongest overlap).
 
     Overlap needs a positive-length intersection; zero-length events never count.
     """
-    status = np.zeros(starts.size, dtype=np.int8)
-    for level, name in enumerate(_LEVELS, 1):
-        chosen = [(i.start.timestamp(), i.end.timestamp()) for i in intervals
-                  if i.status == name and i.end > i.start]
-        if not chosen:
-            continue
-        pairs = np.array(sorted(chosen))
-        reach = np.maximum.accumulate(pairs[:, 1])
-        before = np.searchsorted(pairs[:, 0], ends, side="left")  # intervals starting before end
-        hit = (before > 0) & (reach[np.maximum(before - 1, 0)] > starts)
-        status[hit] = level
-    return status
+    return Overlaps(intervals).status(starts, ends)
 
 
 @dataclass(frozen=True)
@@ -112,29 +129,27 @@ def _member(member: Member, own: Sequence[BusyInterval] | None, plan: list[BusyI
                        Horizon | None]:
     """One member's status codes, bases and q per window, and their horizon."""
     if own is None:
-        codes = member_status(plan, starts, ends) if plan else np.zeros(starts.size, np.int8)
+        codes = Overlaps(plan).status(starts, ends) if plan else np.zeros(starts.size, np.int8)
         known = codes > 0
         codes[~known] = _UNKNOWN
         basis = np.where(known, _CALENDAR, _NONE).astype(np.int8)
         return codes, basis, q[codes], None
     horizon = calendar_horizon(own, member.horizon, zone)
     everything = [*own, *plan]
-    codes = member_status(everything, starts, ends)
+    codes = Overlaps(everything).status(starts, ends)
     basis = np.full(starts.size, _CALENDAR, dtype=np.int8)
     weight = q[codes]
     if horizon.until is None:
         return codes, basis, weight, horizon
     after = np.flatnonzero(starts >= horizon.until.timestamp())
     if after.size:
-        lasting = member_status(recurring_only(everything), starts[after], ends[after])
+        lasting = Overlaps(recurring_only(everything)).status(starts[after], ends[after])
         guessed = after[lasting == 0]
         codes[after] = lasting
         codes[guessed] = _UNKNOWN
         basis[guessed] = _PATTERN if horizon.learns else _NONE
         weight = q[codes]
-        windows = [(dt.datetime.fromtimestamp(starts[g], dt.UTC),
-                    dt.datetime.fromtimestamp(ends[g], dt.UTC)) for g in guessed]
-        weight[guessed] = pattern_q(own, horizon, windows, weights, zone)
+        weight[guessed] = pattern_q(own, horizon, starts[guessed], ends[guessed], weights, zone)
     return codes, basis, weight, horizon
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -22,6 +23,9 @@ import numpy.typing as npt
 from calendars import BusyInterval
 
 from .council import Weights
+
+if TYPE_CHECKING:
+    from .availability import Overlaps
 
 __all__ = ["Habit", "Horizon", "calendar_horizon", "habits", "pattern_q", "recurring_only"]
 
@@ -94,37 +98,62 @@ def calendar_horizon(intervals: Sequence[BusyInterval], declared: dt.date | None
     return Horizon(until, declared is not None, tuple(reversed(weeks)))
 
 
-def _taken(one_offs: Sequence[BusyInterval], starts: npt.NDArray[np.float64],
+def _taken(one_offs: Overlaps, starts: npt.NDArray[np.float64],
            ends: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Per window: 1 when a busy or out-of-office one-off overlaps it, 0.5 for only a
     tentative one, else 0."""
-    from .availability import member_status  # one overlap rule for the whole package
-
-    codes = member_status(one_offs, starts, ends)
+    codes = one_offs.status(starts, ends)
     return np.select([codes >= 2, codes == 1], [1.0, 0.5], 0.0)
 
 
+def _one_offs(intervals: Sequence[BusyInterval]) -> Overlaps:
+    from .availability import Overlaps  # one overlap rule for the whole package
+
+    return Overlaps([i for i in intervals if not i.recurring])
+
+
+def _local_weekday_and_clock(starts: npt.NDArray[np.float64], tz: zoneinfo.ZoneInfo
+                             ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Weekday (0 Monday) and seconds after local midnight of each instant (seconds since
+    the epoch); the zone's offset is taken once a day, at noon (meetings are daytime)."""
+    days = np.floor(starts / 86400)
+    unique, which = np.unique(days, return_inverse=True)
+    noon = dt.datetime(1970, 1, 1, 12, tzinfo=tz)
+    offsets = np.array([((noon + dt.timedelta(days=float(d))).utcoffset() or dt.timedelta())
+                        .total_seconds() for d in unique.tolist()])
+    local = starts + offsets[which.ravel()]
+    return (np.floor(local / 86400) + 3) % 7, np.round(local % 86400)  # 1 Jan 1970: Thursday
+
+
 def pattern_q(intervals: Sequence[BusyInterval], horizon: Horizon,
-              windows: Sequence[tuple[dt.datetime, dt.datetime]], weights: Weights,
+              starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], weights: Weights,
               zone: str) -> npt.NDArray[np.float64]:
     """MODEL.md's q for windows after the horizon: (1 − b)·q[free] + b·q[busy] with
     b = (c + 2·0.3) / (|W| + 2), c the covered weeks whose same weekday and clock window
-    met a one-off interval; q[unknown] with fewer than four covered weeks."""
-    q = np.full(len(windows), weights.unknown)
-    if not horizon.learns or not windows:
+    met a one-off interval; q[unknown] with fewer than four covered weeks. ``starts`` and
+    ``ends`` are the windows in seconds since the epoch."""
+    q = np.full(starts.size, weights.unknown)
+    if not horizon.learns or not starts.size:
         return q
     tz = zoneinfo.ZoneInfo(zone)
-    one_offs = [i for i in intervals if not i.recurring]
+    one_offs = _one_offs(intervals)
+    weekdays, clocks = _local_weekday_and_clock(starts, tz)
+    rows = np.stack([weekdays, clocks, ends - starts], axis=1)
+    unique, which = np.unique(rows, axis=0, return_inverse=True)
     shapes: dict[tuple[int, dt.time, dt.timedelta], list[int]] = {}
-    for index, (start, end) in enumerate(windows):
-        local = start.astimezone(tz)
-        shapes.setdefault((local.weekday(), local.time(), end - start), []).append(index)
-    for (weekday, clock, length), indices in shapes.items():
-        starts = [dt.datetime.combine(monday + dt.timedelta(days=weekday), clock, tzinfo=tz)
-                  for monday in horizon.weeks]
-        begin = np.array([s.timestamp() for s in starts])
-        count = float(_taken(one_offs, begin, begin + length.total_seconds()).sum())
-        share = (count + PRIOR_WEEKS * PRIOR_SHARE) / (len(horizon.weeks) + PRIOR_WEEKS)
+    for number, (weekday, clock, length) in enumerate(unique.tolist()):
+        second = int(clock)
+        key = (int(weekday), dt.time(second // 3600, second % 3600 // 60, second % 60),
+               dt.timedelta(seconds=length))
+        shapes[key] = np.flatnonzero(which.ravel() == number).tolist()
+    # every shape in every covered week, checked against the one-offs at once
+    begins = np.array([dt.datetime.combine(monday + dt.timedelta(days=weekday), clock,
+                                           tzinfo=tz).timestamp()
+                       for weekday, clock, _length in shapes for monday in horizon.weeks])
+    lengths = np.repeat([length.total_seconds() for _w, _c, length in shapes], len(horizon.weeks))
+    counts = _taken(one_offs, begins, begins + lengths).reshape(len(shapes), -1).sum(axis=1)
+    shares = (counts + PRIOR_WEEKS * PRIOR_SHARE) / (len(horizon.weeks) + PRIOR_WEEKS)
+    for indices, share in zip(shapes.values(), shares.tolist(), strict=True):
         q[indices] = (1 - share) * weights.free + share * weights.busy
     return q
 
@@ -139,7 +168,7 @@ def habits(intervals: Sequence[BusyInterval], horizon: Horizon, zone: str,
     if not horizon.learns:
         return []
     tz = zoneinfo.ZoneInfo(zone)
-    one_offs = [i for i in intervals if not i.recurring]
+    one_offs = _one_offs(intervals)
     found = []
     for weekday in range(5):
         for part, begin, finish in _PARTS:
