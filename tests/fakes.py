@@ -411,7 +411,7 @@ class FakeLinks(_Repository):
                 return str(link["member_id"])
         return None
 
-    def feed_version(self, member_id: str, holds: bool, language: str) -> str:
+    def feed_version(self, member_id: str, holds: bool) -> str:
         member = self._require_member(member_id)
         party = self.s.parties[member["party_row"]]
         council_id = party["council_id"]
@@ -419,9 +419,12 @@ class FakeLinks(_Repository):
         meetings = [m for m in self.s.meetings.values() if m.council_id == council_id]
         recorded = [at for (_mt, m), (_s, at) in self.s.attendance.items() if m in team]
         parts: list[object] = [
-            member, party, self.s.councils[council_id], language,
+            member, party, self.s.councils[council_id],
             [(m, self.s.members[m]["role"], self.s.members[m]["invited"],
-              self.s.members[m]["attended"]) for m in team],
+              self.s.members[m]["attended"], self.s.members[m]["horizon"],
+              self.s.members[m]["bodies"]) for m in team],
+            sorted((k[1], b["draft"], b["content_hash"]) for k, b in self.s.bodies.items()
+                   if k[0] == council_id),
             [(m, self.s.calendars[m]["content_hash"]) for m in team if m in self.s.calendars],
             (len(meetings), max((m.updated_at for m in meetings), default=None)),
             (len(recorded), max(recorded, default=None)),

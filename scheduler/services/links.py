@@ -68,9 +68,7 @@ class LinkServices(CalendarServices):
             member_id = self._member_of(uow, secret, FEED)
             if member_id is None:
                 return None
-            record, _party, member = uow.councils.member(member_id)
-            return uow.links.feed_version(member_id, holds,
-                                          member.language or record.council.language)
+            return uow.links.feed_version(member_id, holds)
 
     def feed(self, secret: str, *, holds: bool = False) -> tuple[bytes, str] | None:
         """The feed behind a secret and its version, or None for an unknown or revoked one.
@@ -79,9 +77,7 @@ class LinkServices(CalendarServices):
             member_id = self._member_of(uow, secret, FEED)
             if member_id is None:
                 return None
-            record, _party, member = uow.councils.member(member_id)
-            version = uow.links.feed_version(member_id, holds,
-                                             member.language or record.council.language)
+            version = uow.links.feed_version(member_id, holds)
             body = self.feed_cache.get(version)
             if body is None:
                 body = self._build_feed(uow, member_id, holds)

@@ -64,9 +64,10 @@ class LinkRepository:
             return None
         return str(row.member_id)
 
-    def feed_version(self, member_id: str, holds: bool, language: str) -> str:
-        """A short fingerprint of everything a member's feed is made from: it changes
-        whenever the feed would, so an unchanged feed is answered without building it."""
+    def feed_version(self, member_id: str, holds: bool) -> str:
+        """A short fingerprint of everything a member's feed is made from (languages
+        included, in the member's and the council's rows): it changes whenever the feed
+        would, so an unchanged feed is answered without building it."""
         member = self.db.execute(sa.select(members).where(members.c.id == member_id)).first()
         if member is None:
             raise NotFound(f"no member {member_id!r}")
@@ -74,7 +75,7 @@ class LinkRepository:
         council = self.db.execute(sa.select(councils).where(councils.c.id == party.council_id)).one()
         team = sa.select(members.c.id).where(members.c.party_id == member.party_id)
         parts: list[object] = [
-            tuple(member), tuple(party), tuple(council), language,
+            tuple(member), tuple(party), tuple(council),
             self.db.execute(sa.select(members.c.id, members.c.role, members.c.invited,
                                       members.c.attended, members.c.horizon, members.c.bodies)
                             .where(members.c.party_id == party.id)
