@@ -6,9 +6,9 @@ nothing else: titles, descriptions, locations and attendees never leave this pac
 """
 
 from .errors import CalendarError, CalendarFetchError, CalendarLimitError
-from .fetch import redact_url
 from .ingest import IngestCache, Limits, busy_time_calendar, read_busy
 from .model import BusyCalendar, BusyInterval, BusyStatus, IngestWarning
+from .redact import redact_url
 
 __all__ = [
     "BusyCalendar",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import socket
 import ssl
 import threading
@@ -28,19 +27,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from .addresses import refusal
 from .decode import BOMS, unfold
 from .errors import CalendarError, CalendarFetchError
+from .redact import redact_url
 
-__all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar", "redact_url"]
+__all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar"]
 
 Resolver = Callable[[str, int], list[str]]
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_HIDDEN = "…"
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
@@ -48,136 +47,9 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-# URLs in messages ---------------------------------------------------------------------
-
-_EXTENSION = re.compile(r"\.[A-Za-z]{2,5}$")
-
-
-def _secret_looking(segment: str, *, name: bool = False) -> bool:
-    """True for a path segment (or, with ``name``, a query parameter's name) that may be
-    a secret or a person's address."""
-    text = unquote(segment)
-    stem = _EXTENSION.sub("", text)
-    if "@" in text or ":" in text:
-        return True
-    if not name and text.lower().startswith(("private-", "private_", "secret", "token")):
-        return True
-    return len(stem) >= 24 or (len(stem) >= 12 and any(c.isdigit() for c in stem))
-
-
-def _redact_path(path: str) -> str:
-    shown: list[str] = []
-    for segment in path.split("/"):
-        if not _secret_looking(segment):
-            shown.append(segment)
-        elif not shown or shown[-1] != _HIDDEN:
-            shown.append(_HIDDEN)
-    return "/".join(shown)
-
-
-def _redact_query(query: str) -> str:
-    shown: list[str] = []
-    for part in query.split("&"):
-        key, sep, _value = part.partition("=")
-        if sep:
-            shown.append(f"{_HIDDEN if _secret_looking(key, name=True) else key}={_HIDDEN}")
-        else:
-            shown.append(_HIDDEN if _secret_looking(key) else key)
-    return "&".join(shown)
-
-
-def redact_url(url: str) -> str:
-    """``url`` fit to show or store: without user name and password, fragment, query
-    values and secret-looking path segments (private tokens, e-mail addresses), but with
-    its scheme, host, port and enough of the path to recognise it."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        scheme, sep, rest = url.strip().partition("://")
-        host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
-        return f"{scheme}{sep}{host}/{_HIDDEN}" if sep else _HIDDEN
-    netloc = parts.netloc.rpartition("@")[2]
-    query = _redact_query(parts.query) if parts.query else ""
-    return urlunsplit((parts.scheme, netloc, _redact_path(parts.path), query, ""))
-
-
 def _failure(message: str, url: str) -> CalendarFetchError:
     """A fetch error on one line, naming ``url`` without its secrets."""
     return CalendarFetchError(" ".join(message.split()), source=redact_url(url))
-
-
-# addresses ----------------------------------------------------------------------------
-
-_UNSPECIFIED_V4 = ipaddress.IPv4Network("0.0.0.0/8")
-_SHARED_V4 = ipaddress.IPv4Network("100.64.0.0/10")
-_PRIVATE_V4 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-_BROADCAST_V4 = ipaddress.IPv4Address("255.255.255.255")
-_TRANSLATED_V6 = ipaddress.IPv6Network("::ffff:0:0:0/96")
-_COMPATIBLE_V6 = ipaddress.IPv6Network("::/96")
-_NAT64_V6 = ipaddress.IPv6Network("64:ff9b::/96")
-_LOCAL_NAT64_V6 = ipaddress.IPv6Network("64:ff9b:1::/48")
-_UNIQUE_LOCAL_V6 = ipaddress.IPv6Network("fc00::/7")
-
-
-def _ipv4_refusal(ip: ipaddress.IPv4Address) -> str | None:
-    if ip in _UNSPECIFIED_V4:
-        return "an unspecified address"
-    if ip.is_loopback:
-        return "a loopback address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip in _SHARED_V4:
-        return "a shared (carrier-grade NAT) address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip.is_reserved or ip == _BROADCAST_V4:
-        return "a reserved address"
-    if any(ip in network for network in _PRIVATE_V4):
-        return "a private address"
-    return None if ip.is_global else "a non-public address"
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[tuple[ipaddress.IPv4Address, str]]:
-    """The IPv4 addresses an IPv6 address carries, each with the name of its form."""
-    low = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-    if ip.ipv4_mapped is not None:
-        return [(ip.ipv4_mapped, "IPv4-mapped")]
-    if ip in _TRANSLATED_V6:
-        return [(low, "IPv4-translated")]
-    if ip in _COMPATIBLE_V6:
-        return [(low, "IPv4-compatible")]
-    if ip in _NAT64_V6:
-        return [(low, "NAT64")]
-    if ip.sixtofour is not None:
-        return [(ip.sixtofour, "6to4")]
-    if ip.teredo is not None:
-        server, client = ip.teredo
-        return [(client, "Teredo"), (server, "Teredo")]
-    return []
-
-
-def _refusal(ip: Address) -> str | None:
-    """Why ``ip`` is not contacted unless allow-listed (``a loopback address``), or None."""
-    if isinstance(ip, ipaddress.IPv4Address):
-        return _ipv4_refusal(ip)
-    if ip.is_unspecified:
-        return "an unspecified address"
-    if ip.is_loopback:
-        return "a loopback address"
-    for carried, form in _embedded_ipv4(ip):
-        if (refusal := _ipv4_refusal(carried)) is not None:
-            return f"{refusal} ({carried} in {form} form)"
-    if ip in _LOCAL_NAT64_V6:
-        return "a local-use NAT64 address"
-    if ip.is_site_local:
-        return "a site-local address"
-    if ip.is_link_local:
-        return "a link-local address"
-    if ip.is_multicast:
-        return "a multicast address"
-    if ip in _UNIQUE_LOCAL_V6:
-        return "a private (unique local) address"
-    return None if ip.is_global else "a non-public address"
 
 
 @dataclass(frozen=True)
@@ -202,7 +74,7 @@ class FetchPolicy:
         """True when ``address`` (of ``host``) may be contacted: a public address, or one
         whose host or network is allow-listed."""
         ip = ipaddress.ip_address(address)
-        if _refusal(ip) is None:
+        if refusal(ip) is None:
             return True
         for entry in self.allow:
             if entry.lower() == host.lower():
@@ -291,7 +163,7 @@ def _pinned(url: str, hop: int, original: str, policy: FetchPolicy,
     for address in addresses:
         if not policy.allows(host, address):
             ip = ipaddress.ip_address(address)
-            raise _failure(f"refused: {where} {ip}, {_refusal(ip)}; "
+            raise _failure(f"refused: {where} {ip}, {refusal(ip)}; "
                            "allow it with SCHEDULER_FETCH_ALLOW", original)
     address = addresses[0]
     literal = f"[{address}]" if ":" in address else address

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from calendars.fetch import redact_url
+from calendars import redact_url
 
 from ..council import Body, Council, Member
 from ..council_file import council_from_mapping
