@@ -123,3 +123,9 @@ def test_a_substitute_is_on_standby_where_the_representatives_habits_say_busy(ap
     url = client.get(f"/api/members/{erik}/feed", headers=secretary).json["url"]
     feed = client.get("/" + url.split("://", 1)[1].split("/", 1)[1]).get_data(as_text=True)
     assert "Beredskap:" in feed and "TRANSP:OPAQUE" in feed
+
+
+def test_fetching_a_plan_of_a_body_without_a_url_is_refused_naming_it(app, client, council):
+    answer = client.post(f"/api/councils/{council['id']}/bodies/kf/calendar/refresh",
+                         headers=bearer(app, "secretary", council["id"]))
+    assert answer.status_code == 400 and answer.json["invalid-params"][0]["name"] == "calendar"
