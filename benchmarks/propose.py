@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -69,7 +70,7 @@ def _scaled(folder: Path, parties: int, members: int, events: int) -> dict[str, 
     council = load_council(folder / "council.toml")
     _private_cache(folder / "cache")
     started = time.perf_counter()
-    found = propose(council, _request(step="15m"))
+    found = propose(council, _request(step="15m"), deadline=math.inf)  # as the command line
     return {"parties": parties, "members": parties * members, "events_per_member": events,
             "status": found.status, "seconds": round(time.perf_counter() - started, 1),
             "solve_seconds": round(found.solve_seconds, 1), "slots": found.slots_considered,

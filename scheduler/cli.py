@@ -67,6 +67,8 @@ _CLI_NAMES = {"from": "--from", "to": "--to", "meetings": "--meetings", "duratio
 
 
 def _propose(args: argparse.Namespace) -> int:
+    import math
+
     from .council_file import load_council
     from .formats import render
     from .planning import propose
@@ -82,8 +84,8 @@ def _propose(args: argparse.Namespace) -> int:
     request = parse_proposal_request({k: v for k, v in given.items() if v is not None},
                                      names=_CLI_NAMES)
     council = load_council(args.council)
-    try:
-        proposal = propose(council, request)
+    try:  # on the command line the time limit is the solver's: reading calendars is not cut
+        proposal = propose(council, request, deadline=math.inf)
     except InputError as exc:
         exc.field = _CLI_NAMES.get(exc.field or "", exc.field)
         raise

@@ -239,3 +239,19 @@ def test_a_long_request_returns_within_its_time_limit(tmp_path: Path) -> None:
     elapsed = time.monotonic() - started
     assert found.status in ("optimal", "feasible") and len(found.meetings) == 52
     assert elapsed < 3 + 1.5
+
+
+def test_on_the_command_line_the_time_limit_is_the_solvers_alone(tmp_path: Path, monkeypatch,
+                                                                  capsys) -> None:
+    path = council(tmp_path, [{"id": "a", "members": [("A", "representative", ics(
+        ("x", "20270111T080000", "20270111T170000")))]}])
+    slow = planning.load_busy
+
+    def reading_slowly(*args, **kwargs):
+        time.sleep(1.2)  # longer than the time limit below
+        return slow(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "load_busy", reading_slowly)
+    assert main(["propose", str(path), "--from", "2027-01-11", "--to", "2027-01-16",
+                 "--meetings", "1", "--min-gap", "1d", "--time-limit", "1"]) == 0
+    assert "Förslag" in capsys.readouterr().out
