@@ -63,7 +63,8 @@ _CLI_NAMES = {"from": "--from", "to": "--to", "meetings": "--meetings", "duratio
               "weekdays": "--weekdays", "blackouts": "--blackout", "objective": "--objective",
               "min_gap_days": "--min-gap", "max_gap_days": "--max-gap",
               "alternatives": "--alternatives", "remote": "--remote",
-              "time_limit_s": "--time-limit", "body": "options"}
+              "time_limit_s": "--time-limit", "fairness_tolerance": "--fairness-tolerance",
+              "body": "options"}
 
 
 def _propose(args: argparse.Namespace) -> int:
@@ -80,7 +81,7 @@ def _propose(args: argparse.Namespace) -> int:
              "objective": args.objective, "min_gap_days": gap_days(args.min_gap, "--min-gap"),
              "max_gap_days": gap_days(args.max_gap, "--max-gap"),
              "alternatives": args.alternatives, "remote": args.remote or None,
-             "time_limit_s": args.time_limit}
+             "time_limit_s": args.time_limit, "fairness_tolerance": args.fairness_tolerance}
     request = parse_proposal_request({k: v for k, v in given.items() if v is not None},
                                      names=_CLI_NAMES)
     council = load_council(args.council)
@@ -185,7 +186,10 @@ def _add_request_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--alternatives", type=int, metavar="N", help="default 3, at most 20")
     command.add_argument("--remote", action="store_true", help="no travel time (remote meeting)")
     command.add_argument("--time-limit", type=float, metavar="SECONDS",
-                         help="for the whole proposal (default 10, at most 120)")
+                         help="for the solver (default 10, at most 120)")
+    command.add_argument("--fairness-tolerance", type=float, metavar="MEETINGS",
+                         help="fair: expected meetings the worst-off party may give up for a "
+                              "higher total (default 0.02; 0: strictly worst-off first)")
 
 
 def build_parser() -> argparse.ArgumentParser:

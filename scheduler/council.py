@@ -124,3 +124,4 @@ class PlanningRequest:
     remote: bool = False
     time_limit_s: float = 10.0
     min_quorum_probability: float | None = None
+    fairness_tolerance: float = 0.02  # fair: expected meetings the worst-off may give up

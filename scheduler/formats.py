@@ -81,9 +81,13 @@ def _table(proposal: Proposal) -> str:
             lines.append(f"   alternativ: {swedish_date(alt.start)} {alt.start:%H:%M}"
                          f" (sämsta part {signed(alt.worst_change)}, totalt {signed(alt.total_change)})")
     lines.append("")
+    held = ""
+    if proposal.worst_optimum is not None and proposal.fairness_tolerance is not None:
+        held = (f" (bästa möjliga {_decimal(proposal.worst_optimum, 2)}, tolerans "
+                f"{_decimal(proposal.fairness_tolerance, 2)})")
     lines.append(f"Förväntad närvaro totalt {_decimal(proposal.total_expected, 2)} partmöten; "
                  f"sämst ställda part {_decimal(proposal.worst_party_expected, 2)} av "
-                 f"{len(proposal.meetings)} möten.")
+                 f"{len(proposal.meetings)} möten{held}.")
     if proposal.price_of_fairness is not None:
         gainers = ", ".join(proposal.gainer_names) or "ingen"
         lines.append(f"Rättvisans pris: {_decimal(proposal.price_of_fairness, 2)} partmöten totalt; "

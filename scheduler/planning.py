@@ -98,7 +98,8 @@ def _problem(council: Council, request: PlanningRequest,
             meetings=request.meetings, objective=request.objective,
             min_gap_days=request.min_gap_days, max_gap_days=request.max_gap_days,
             min_quorum_probability=request.min_quorum_probability,
-            time_limit_s=time_limit_s, alternatives=request.alternatives)
+            time_limit_s=time_limit_s, alternatives=request.alternatives,
+            fairness_tolerance=request.fairness_tolerance)
     except ProblemError as exc:
         raise InputError(exc.message, field=exc.field) from None
 
@@ -215,7 +216,8 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
         attendance_worst=other.worst_party_expected if other else None,
         attendance_per_party=dict(other.per_party) if other else {},
         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
-        slots_considered=len(slots), days=days, calendars=calendars)
+        slots_considered=len(slots), days=days, calendars=calendars,
+        worst_optimum=solution.worst_optimum, fairness_tolerance=solution.fairness_tolerance)
 
 
 def _meeting(council: Council, problem: Problem, available: Availability, quorum: np.ndarray,

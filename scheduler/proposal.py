@@ -210,6 +210,8 @@ class Proposal:
     reason_key: str | None = None  # the reason as a key and values (scheduler.wording)
     reason_values: dict[str, Any] = field(default_factory=dict)
     calendars: tuple[CalendarView, ...] = ()  # calendars that stop speaking, or are missing
+    worst_optimum: float | None = None  # fair: T*, the best the worst-off party could have
+    fairness_tolerance: float | None = None  # fair: τ
     days: dict[str, float] = field(default_factory=dict)  # best expected parties per day
 
     @property
@@ -265,6 +267,9 @@ class Proposal:
         doc["summary"] = {
             "total_expected": round(self.total_expected, 4),
             "worst_party_expected": round(self.worst_party_expected, 4),
+            **({"worst_party_optimum": round(self.worst_optimum, 4),
+                "fairness_tolerance": self.fairness_tolerance}
+               if self.worst_optimum is not None else {}),
             "per_party": {p: round(v, 4) for p, v in self.per_party.items()},
             "slots_considered": self.slots_considered,
             "days": {day: round(value, 3) for day, value in self.days.items()},

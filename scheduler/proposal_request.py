@@ -141,6 +141,7 @@ class ProposalOptions(BaseModel):
     alternatives: Annotated[int, Field(strict=True, ge=0, le=20)] = 3
     remote: Annotated[bool, Field(strict=True)] = False
     time_limit_s: Annotated[float, Field(strict=True, gt=0, le=120)] = 10.0
+    fairness_tolerance: Annotated[float, Field(ge=0, le=52)] = 0.02
 
     def request(self) -> PlanningRequest:
         """The planning request these options ask for (limits not yet checked)."""
@@ -149,7 +150,8 @@ class ProposalOptions(BaseModel):
             step=self.step, earliest=self.earliest, latest=self.latest, weekdays=self.weekdays,
             blackouts=self.blackouts, objective=self.objective,
             min_gap_days=self.min_gap_days, max_gap_days=self.max_gap_days,
-            alternatives=self.alternatives, remote=self.remote, time_limit_s=self.time_limit_s)
+            alternatives=self.alternatives, remote=self.remote, time_limit_s=self.time_limit_s,
+            fairness_tolerance=self.fairness_tolerance)
 
 
 def _count_weekdays(start: dt.date, end: dt.date, weekdays: tuple[int, ...]) -> int:

@@ -79,6 +79,12 @@ class Problem:
     time_limit_s: float = 10.0
     alternatives: int = 3
     workers: int = 2
+    fairness_tolerance: float = 0.02  # fair: the total is maximised with T >= T* - this
+
+    @property
+    def tolerance_scaled(self) -> int:
+        """The fairness tolerance in the solver's integers (0 outside ``fair``)."""
+        return round(self.fairness_tolerance * SCALE) if self.objective == "fair" else 0
 
     def __post_init__(self) -> None:
         check_problem(self)
@@ -122,6 +128,9 @@ def check_problem(problem: Problem) -> None:
         raise ProblemError("must be at least 1 and at least min_gap_days", field="max_gap_days")
     if problem.time_limit_s <= 0:
         raise ProblemError("must be positive", field="time_limit_s")
+    if not 0 <= problem.fairness_tolerance <= problem.meetings:
+        raise ProblemError("must lie between 0 and the number of meetings",
+                           field="fairness_tolerance")
     if len(set(problem.parties)) != n_parties:
         raise ProblemError("party ids must be unique", field="parties")
     seen: set[str] = set()

@@ -57,6 +57,7 @@ class _Document(_Strict):
     min_quorum_probability: Annotated[float, Field(ge=0, le=1)] | None = None
     quorum: Annotated[int, Field(ge=1)] | None = None
     alternatives: Annotated[int, Field(ge=0, le=50)] = 3
+    fairness_tolerance: Annotated[float, Field(ge=0, le=52)] = 0.02
 
 
 def _where(location: tuple[int | str, ...]) -> str:
@@ -102,4 +103,5 @@ def parse_problem(text: str | bytes) -> Problem:
         quorum=document.quorum,
         time_limit_s=document.time_limit_s,
         alternatives=document.alternatives,
+        fairness_tolerance=document.fairness_tolerance,
     )

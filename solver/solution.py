@@ -47,6 +47,8 @@ class Solution:
     rule: str | None = None
     reason_key: str | None = None  # the reason as a key and values, for other languages
     reason_values: dict[str, Any] = field(default_factory=dict)
+    worst_optimum: float | None = None  # fair: T*, the best the worst-off party could have
+    fairness_tolerance: float | None = None  # fair: τ, how far below T* the plan may go
     bound: float | None = None
     bound_of: str | None = None
     attendance_optimum: Solution | None = None
@@ -67,6 +69,9 @@ class Solution:
             "solve_seconds": round(self.solve_seconds, 3),
             "per_party": {p: round(v, 4) for p, v in self.per_party.items()},
         })
+        if self.worst_optimum is not None:
+            doc["worst_party_optimum"] = round(self.worst_optimum, 4)
+            doc["fairness_tolerance"] = self.fairness_tolerance
         if self.bound is not None:
             doc["bound"] = {"of": self.bound_of, "value": round(self.bound, 4)}
         if self.attendance_optimum is not None:

@@ -61,6 +61,7 @@ class _Run:
     proven: bool = True
     bound: float | None = None
     bound_of: str | None = None
+    worst_optimum: int | None = None  # T*, scaled, once the max-min stage is solved
 
     def add_rows(self, parties: Sequence[int]) -> None:
         """Bound the worst-off variable by these parties' expected meetings."""
@@ -168,7 +169,9 @@ def _optimise(run: _Run, lower: int | None, relaxed: Relaxation | None) -> None:
         best_alone = int(np.sort(scaled, axis=1)[:, -k:].sum(axis=1).min()) if scaled.size else 0
         if relaxed is not None:
             best_alone = min(best_alone, relaxed.upper)
-        run.worst = plan.model.new_int_var(min(lower or 0, best_alone), best_alone, "worst party")
+        tolerance = problem.tolerance_scaled
+        run.worst = plan.model.new_int_var(max(0, min(lower or 0, best_alone) - tolerance),
+                                           best_alone, "worst party")
         if relaxed is not None:  # all parties at once, weighted: a valid and tight cut
             plan.model.add(run.worst <= cp_model.LinearExpr.weighted_sum(
                 plan.x, relaxed.row[plan.slots].tolist()))
@@ -177,7 +180,9 @@ def _optimise(run: _Run, lower: int | None, relaxed: Relaxation | None) -> None:
         if relaxed is not None:  # the parties the relaxation found binding
             start += [int(p) for p in np.argsort(-relaxed.weights, kind="stable")[:_FIRST_ROWS]]
         run.add_rows(start)
-        threshold = run.solve_stage("worst_party_expected", run.worst, SCALE, ceiling=best_alone)
+        run.worst_optimum = run.solve_stage("worst_party_expected", run.worst, SCALE,
+                                            ceiling=best_alone)
+        threshold = run.worst_optimum - tolerance  # the worst-off party within τ of its best
         plan.model.add(run.worst >= threshold)
     elif lower is not None:
         plan.model.add(total >= lower)
@@ -228,7 +233,7 @@ def solve(problem: Problem) -> Solution:
         rows = problem.scaled
     lower = None
     if start_plan is not None:
-        lower = key(start_plan)[0]
+        lower = key(start_plan)[0] - problem.tolerance_scaled  # a plan within τ must survive
         fixed = {problem.index[f] for f in problem.fixed}
         useful = bound_prune(rows, problem.days, useful, problem.meetings, problem.min_gap_days,
                              lower, fixed)
@@ -258,6 +263,8 @@ def solve(problem: Problem) -> Solution:
         "optimal" if run.proven else "feasible",
         tuple(problem.slots[s].id for s in chosen), worst, total, per_party,
         bound=run.bound, bound_of=run.bound_of,
+        worst_optimum=(run.worst_optimum / SCALE if run.worst_optimum is not None else None),
+        fairness_tolerance=problem.fairness_tolerance if comparing else None,
         alternatives=alternatives(problem, chosen, allowed, valid_in_time, problem.alternatives),
     )
     if comparing:

@@ -30,25 +30,39 @@ def problem(slots: Sequence[Slot], presence: Sequence[Sequence[float]], meetings
     return Problem(tuple(slots[i] for i in order), parties, matrix, meetings, **rules)  # type: ignore[arg-type]
 
 
+def worst_of(problem: Problem, chosen: Sequence[str]) -> int:
+    """The worst-off party's expected meetings in a plan, in the solver's integers."""
+    per_party = problem.scaled[:, [problem.index[c] for c in chosen]].sum(axis=1)
+    return int(per_party.min()) if per_party.size else 0
+
+
 def key(problem: Problem, chosen: Sequence[str]) -> tuple[int, ...]:
-    """The lexicographic objective of a plan, in the solver's integers."""
+    """What a plan is ranked by once the worst-off party is held (MODEL.md, fairness with a
+    tolerance): the total, then preferred slots, then earlier ones, in the solver's integers."""
     positions = [problem.index[c] for c in chosen]
-    per_party = problem.scaled[:, positions].sum(axis=1)
-    worst = int(per_party.min()) if per_party.size else 0
-    total = int(per_party.sum())
-    tail = (sum(problem.slots[p].preference for p in positions), -sum(positions))
-    return (worst, total, *tail) if problem.objective == "fair" else (total, *tail)
+    total = int(problem.scaled[:, positions].sum())
+    return (total, sum(problem.slots[p].preference for p in positions), -sum(positions))
 
 
 def brute_force(problem: Problem) -> tuple[int, ...] | None:
-    """The best objective over every valid plan, or None when there is no valid plan."""
+    """The best objective over every valid plan, or None when there is no valid plan:
+    in ``fair`` mode, the best ``key`` among the plans whose worst-off party is within the
+    tolerance of the best any plan gives it (T* − τ)."""
     allowed = eligible(problem)
-    best: tuple[int, ...] | None = None
     ids = [s.id for s in problem.slots]
-    for combo in itertools.combinations(ids, problem.meetings):
-        if violations(problem, combo, allowed=allowed):
-            continue
-        score = key(problem, combo)
-        if best is None or score > best:
-            best = score
-    return best
+    valid = [combo for combo in itertools.combinations(ids, problem.meetings)
+             if not violations(problem, combo, allowed=allowed)]
+    if not valid:
+        return None
+    if problem.objective == "fair":
+        floor = max(worst_of(problem, combo) for combo in valid) - problem.tolerance_scaled
+        valid = [combo for combo in valid if worst_of(problem, combo) >= floor]
+    return max(key(problem, combo) for combo in valid)
+
+
+def floor_of(problem: Problem) -> int:
+    """T* − τ: what the worst-off party must reach (fair mode), by brute force."""
+    allowed = eligible(problem)
+    ids = [s.id for s in problem.slots]
+    return max(worst_of(problem, combo) for combo in itertools.combinations(ids, problem.meetings)
+               if not violations(problem, combo, allowed=allowed)) - problem.tolerance_scaled

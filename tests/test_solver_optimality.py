@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 
 from solver import Period, solve, violations
 
-from .solver_helpers import DAY0, brute_force, key, problem, slot
+from .solver_helpers import DAY0, brute_force, floor_of, key, problem, slot, worst_of
 
 PROBABILITIES = st.sampled_from([0.0, 0.05, 0.3, 0.475, 0.5, 0.7, 0.95, 0.9975, 1.0])
+TOLERANCES = st.sampled_from([0.0, 0.02, 0.1, 0.5])
 
 
 @st.composite
@@ -30,6 +31,7 @@ def instances(draw: st.DrawFn):
         "objective": draw(st.sampled_from(["fair", "attendance"])),
         "min_gap_days": draw(st.integers(0, 6)),
         "alternatives": 0,
+        "fairness_tolerance": draw(TOLERANCES),
     }
     if draw(st.booleans()):
         rules["max_gap_days"] = draw(st.integers(max(1, int(rules["min_gap_days"])), 14))  # type: ignore[call-overload]
@@ -58,6 +60,8 @@ def test_solver_matches_brute_force_on_small_instances(case):
     assert found.status == "optimal"
     assert violations(case, found.chosen) == []
     assert key(case, found.chosen) == best
+    if case.objective == "fair":
+        assert worst_of(case, found.chosen) >= floor_of(case)
 
 
 @st.composite
@@ -70,7 +74,8 @@ def wider_instances(draw: st.DrawFn):
     presence = [[draw(PROBABILITIES) for _ in slots] for _ in range(n_parties)]
     return problem(slots, presence, draw(st.integers(2, 4)),
                    objective=draw(st.sampled_from(["fair", "attendance"])),
-                   min_gap_days=draw(st.integers(0, 10)), alternatives=0)
+                   min_gap_days=draw(st.integers(0, 10)), alternatives=0,
+                   fairness_tolerance=draw(TOLERANCES))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -81,6 +86,8 @@ def test_solver_matches_brute_force_on_wider_instances(case):
     assert (found.status == "infeasible") == (best is None)
     if best is not None:
         assert key(case, found.chosen) == best
+        if case.objective == "fair":
+            assert worst_of(case, found.chosen) >= floor_of(case)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -92,4 +99,5 @@ def test_fair_mode_reports_the_attendance_optimum_it_gave_up(case):
     other = found.attendance_optimum
     assert other is not None and other.status == "optimal"
     assert other.total_expected >= found.total_expected - 1e-9
-    assert found.worst_party_expected >= other.worst_party_expected - 1e-9
+    # the worst-off party keeps within the tolerance of what the attendance plan gives it
+    assert found.worst_party_expected >= other.worst_party_expected - case.fairness_tolerance - 1e-9
