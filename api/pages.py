@@ -184,6 +184,12 @@ def proposal_form(form: Mapping[str, str]) -> dict[str, Any]:
             options[key] = int(value) if value.isdigit() else value
     if "meetings" not in options:
         options["meetings"] = ""
+    tolerance = (form.get("fairness_tolerance") or "").strip()
+    if tolerance:
+        try:
+            options["fairness_tolerance"] = float(tolerance)
+        except ValueError:
+            options["fairness_tolerance"] = tolerance  # named by the validation
     blackouts = [b.strip() for b in form.get("blackouts", "").splitlines() if b.strip()]
     if blackouts:
         options["blackouts"] = blackouts

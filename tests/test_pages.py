@@ -95,9 +95,11 @@ def test_a_secretary_signs_in_proposes_and_confirms(site, browser):
     page.get_by_label("Till (inte med)").fill("2027-12-01")
     page.get_by_label("Antal möten").fill("2")
     page.get_by_label("Minst så många dagar emellan").fill("28")
+    page.get_by_label("Rättvist: förväntade möten som den sämst ställda parten får avstå").fill("0.1")
     page.get_by_role("button", name="Föreslå", exact=True).click()
     page.wait_for_url("**/proposals/**")
     assert "Bevisat bästa datum" in page.content()
+    assert "tolerans 0,10" in page.content() and "bästa möjliga" in page.content()
     grid = page.locator("table.grid-table")
     assert grid.locator("tbody tr").count() == 13
     assert grid.locator("thead th").count() == 3  # the party column and two meetings
