@@ -123,7 +123,7 @@ def calendar_sentence(view: CalendarView, language: str = "sv") -> str:
     if not view.has_calendar:
         said = "ingen kalender; räknas som okänd" if sv else "no calendar; counted as unknown"
     elif view.horizon is None:
-        said = "kalendern läses som den är" if sv else "the calendar is read as it is"
+        said = "kalendern täcker hela perioden" if sv else "the calendar covers the whole period"
     else:
         day = _date(view.horizon.isoformat(), language)
         said = (f"kalendern visar till {day}" if sv else f"calendar published to {day}")

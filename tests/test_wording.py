@@ -73,3 +73,45 @@ def test_every_key_the_solver_and_planner_give_has_swedish_words():
     assert given <= set(EVERY_KEY), sorted(given - set(EVERY_KEY))
     for key, values in EVERY_KEY.items():
         assert explain(key, values, "ENGLISH", "sv") != "ENGLISH", key
+
+
+def view(**given):
+    from scheduler.proposal import CalendarView
+
+    return CalendarView(**{"party": "nora", "party_name": "Nora kommun", "member": "Anna Ek",
+                           "role": "representative", "has_calendar": True, **given})
+
+
+@pytest.mark.parametrize(("given", "swedish", "english"), [
+    ({"has_calendar": False}, "ingen kalender; räknas som okänd", "no calendar; counted as unknown"),
+    ({}, "kalendern täcker hela perioden", "the calendar covers the whole period"),
+    ({"horizon": dt.date(2027, 3, 1), "declared": True, "weeks": 3},
+     "kalendern visar till 1 mars 2027 (angivet); därefter okänd (för få veckor att lära av)",
+     "calendar published to 1 March 2027 (declared); after that unknown (too few weeks to learn "
+     "from)"),
+    ({"horizon": dt.date(2027, 3, 1), "weeks": 12},
+     "kalendern visar till 1 mars 2027; därefter: inga återkommande vanor under 12 veckor",
+     "calendar published to 1 March 2027; after that: no habits over 12 weeks"),
+    ({"bodies": ("Nora kommunfullmäktige",)},
+     "kalendern täcker hela perioden; sammanträdesplaner: Nora kommunfullmäktige",
+     "the calendar covers the whole period; meeting plans: Nora kommunfullmäktige"),
+])
+def test_what_a_calendar_shows_is_said_in_swedish_and_english(given, swedish, english):
+    from scheduler.wording import calendar_sentence
+
+    assert calendar_sentence(view(**given), "sv") == swedish
+    assert calendar_sentence(view(**given), "en") == english
+
+
+def test_habits_are_named_by_weekday_and_part_of_the_day():
+    from scheduler.horizon import Habit
+    from scheduler.wording import calendar_sentence
+
+    habits = (Habit(1, "afternoon", 9.0, 12), Habit(3, "morning", 6.5, 12))
+    shown = view(horizon=dt.date(2027, 3, 1), weeks=12, habits=habits)
+    assert calendar_sentence(shown, "sv") == (
+        "kalendern visar till 1 mars 2027; därefter: tisdagseftermiddagar upptagen 9 av 12 "
+        "veckor, torsdagsförmiddagar upptagen 6,5 av 12 veckor")
+    assert calendar_sentence(shown, "en") == (
+        "calendar published to 1 March 2027; after that: Tuesday afternoons busy 9 of 12 weeks, "
+        "Thursday mornings busy 6.5 of 12 weeks")
