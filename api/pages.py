@@ -165,10 +165,41 @@ def propose(token: Token, council_id: str) -> Any:
     try:
         proposal = services().create_proposal(council_id, options)
     except InputError as exc:
-        flash(_("Please check %(field)s: %(message)s", field=exc.field or "", message=exc.message),
-              "error")
+        flash(_("Please check %(field)s: %(message)s", field=_form_label(exc.field),
+                message=_in_words(exc)), "error")
         return redirect(url_for("pages.council", council_id=council_id))
     return redirect(url_for("pages.proposal", proposal_id=proposal.id))
+
+
+def _form_label(field: str | None) -> str:
+    """The proposal form's label of a request field, in the reader's language."""
+    labels: dict[str, str] = {
+        "from": _("From"), "to": _("Up to (not including)"),
+        "meetings": _("Number of meetings"), "duration": _("Length"),
+        "min_gap_days": _("At least this many days apart"),
+        "max_gap_days": _("At most this many days apart (optional)"),
+        "blackouts": _("Blackout periods, one per line (2027-06-21:2027-08-13)"),
+        "objective": _("Aim"),
+        "fairness_tolerance": _("Fair: expected meetings the worst-off party may give up "
+                                "for a higher total")}
+    name = (field or "").split(".", 1)[0].split("[", 1)[0]
+    return str(labels.get(name, field or ""))
+
+
+def _in_words(error: InputError) -> str:
+    """What is wrong with a value, in the reader's language where the kind is known."""
+    context = error.context
+    said = {"missing": lambda: _("is required"),
+            "greater_than_equal": lambda: _("must be at least %(n)s", n=context.get("ge", "")),
+            "greater_than": lambda: _("must be more than %(n)s", n=context.get("gt", "")),
+            "less_than_equal": lambda: _("may be at most %(n)s", n=context.get("le", "")),
+            "less_than": lambda: _("must be less than %(n)s", n=context.get("lt", "")),
+            "int_parsing": lambda: _("a whole number is needed"),
+            "int_type": lambda: _("a whole number is needed"),
+            "int_from_float": lambda: _("a whole number is needed"),
+            "float_parsing": lambda: _("a number is needed"),
+            "float_type": lambda: _("a number is needed")}.get(error.kind or "")
+    return str(said()) if said else error.message
 
 
 def proposal_form(form: Mapping[str, str]) -> dict[str, Any]:

@@ -9,12 +9,15 @@ class InputError(ValueError):
     """Input that cannot be used: names the file, line or field at fault."""
 
     def __init__(self, message: str, *, field: str | None = None, source: str | None = None,
-                 line: int | None = None):
+                 line: int | None = None, kind: str | None = None,
+                 context: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
         self.source = source
         self.line = line
+        self.kind = kind  # what went wrong, as a code (pydantic's error types), for wording
+        self.context = context or {}  # its values (``{"ge": "1"}``)
 
     def __str__(self) -> str:
         where = [p for p in (self.source, f"line {self.line}" if self.line else None,

@@ -147,7 +147,9 @@ def as_input_error(error: ValidationError, *, names: Mapping[str, str] | None = 
         message = "is required"
     elif first["type"] == "extra_forbidden":
         message = "is not a known field"
-    return InputError(message, field=field_path(tuple(first["loc"]), names), source=source)
+    context = {key: str(value) for key, value in (first.get("ctx") or {}).items()}
+    return InputError(message, field=field_path(tuple(first["loc"]), names), source=source,
+                      kind=str(first["type"]), context=context)
 
 
 def validated(model: type[Model], raw: Any, *, names: Mapping[str, str] | None = None,

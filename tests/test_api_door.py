@@ -273,3 +273,16 @@ def test_a_council_file_names_its_language_and_a_bad_one_is_refused(app, client)
     assert made.status_code == 201 and made.json["language"] == "en"
     bad = client.post("/api/councils", json={**COUNCIL, "language": "no"}, headers=bearer(app))
     assert bad.status_code == 400 and bad.json["invalid-params"][0]["name"] == "language"
+
+
+@pytest.mark.parametrize(("form", "said"), [
+    ({"meetings": "0"}, "Kontrollera Antal möten: måste vara minst 1"),
+    ({"meetings": "2", "min_gap_days": "400"}, "Kontrollera Minst så många dagar emellan: får vara högst 366"),
+])
+def test_the_proposal_form_names_a_bad_field_by_its_label_in_swedish(pages_app, council, form,
+                                                                     said):
+    client = pages_app.test_client()
+    sign_in(client, pages_app, council["id"])
+    answer = client.post(f"/councils/{council['id']}/proposals", follow_redirects=True,
+                         data={"from": "2027-01-11", "to": "2027-01-16", **form})
+    assert said in answer.get_data(as_text=True)
