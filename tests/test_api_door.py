@@ -277,7 +277,8 @@ def test_a_council_file_names_its_language_and_a_bad_one_is_refused(app, client)
 
 @pytest.mark.parametrize(("form", "said"), [
     ({"meetings": "0"}, "Kontrollera Antal möten: måste vara minst 1"),
-    ({"meetings": "2", "min_gap_days": "400"}, "Kontrollera Minst så många dagar emellan: får vara högst 366"),
+    ({"meetings": "2", "min_gap_days": "400"},
+     "Kontrollera Minst så många dagar emellan: får vara högst 366"),
 ])
 def test_the_proposal_form_names_a_bad_field_by_its_label_in_swedish(pages_app, council, form,
                                                                      said):
