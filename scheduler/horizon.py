@@ -27,13 +27,16 @@ from .council import Weights
 if TYPE_CHECKING:
     from .availability import Overlaps
 
-__all__ = ["Habit", "Horizon", "calendar_horizon", "habits", "pattern_q", "recurring_only"]
+__all__ = ["HISTORY", "Habit", "Horizon", "calendar_horizon", "habits", "pattern_q", "recurring_only"]
 
 MAX_WEEKS = 26
 MIN_WEEKS = 4
 PRIOR_WEEKS = 2.0
 PRIOR_SHARE = 0.3
 _WEEK = dt.timedelta(weeks=1)
+HISTORY = dt.timedelta(weeks=MAX_WEEKS + 1)
+"""How long before a period calendars are read, so that one that stops speaking in it has
+its covered weeks to learn habits from."""
 
 
 @dataclass(frozen=True)

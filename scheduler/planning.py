@@ -18,7 +18,7 @@ from .bodies import load_plans
 from .calendar_sources import calendar_bytes, ingest_cache
 from .council import Council, PlanningRequest
 from .errors import InputError
-from .horizon import habits
+from .horizon import HISTORY, habits
 from .proposal import (
     AlternativeView,
     CalendarView,
@@ -104,18 +104,22 @@ def _problem(council: Council, request: PlanningRequest,
         raise InputError(exc.message, field=exc.field) from None
 
 
-def reading_window(council: Council, request: PlanningRequest) -> tuple[dt.datetime, dt.datetime]:
-    """The window calendars are read over for a request: the horizon widened by travel and
-    a day each side, and from half a year before it, so that a calendar that stops
-    speaking has covered weeks to learn its owner's habits from (MODEL.md)."""
+def period_window(council: Council, request: PlanningRequest) -> tuple[dt.datetime, dt.datetime]:
+    """A request's horizon widened by the longest travel and a day at the end."""
     zone = zoneinfo.ZoneInfo(council.timezone)
     widest = max((p.travel for p in council.parties), default=dt.timedelta())
     start = dt.datetime.combine(request.start, dt.time(), tzinfo=zone)
     end = dt.datetime.combine(request.end, dt.time(), tzinfo=zone)
-    return start - _HISTORY - widest, end + widest + dt.timedelta(days=1)
+    return start - widest, end + widest + dt.timedelta(days=1)
 
 
-_HISTORY = dt.timedelta(weeks=27)
+def reading_window(council: Council, request: PlanningRequest) -> tuple[dt.datetime, dt.datetime]:
+    """The window calendars are read over for a request: its period, from half a year
+    before, so that a calendar that stops speaking has covered weeks to learn its owner's
+    habits from (MODEL.md)."""
+    start, end = period_window(council, request)
+    return start - HISTORY, end
+
 _QUIET_END = dt.timedelta(days=14)  # a calendar quiet only over the last days is not told of
 
 

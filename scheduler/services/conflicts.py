@@ -13,7 +13,6 @@ from .member_calendars import CalendarServices
 
 __all__ = ["ReportServices"]
 
-_HISTORY = dt.timedelta(weeks=27)  # calendars are read from half a year before: habits
 
 
 class ReportServices(CalendarServices):
@@ -41,10 +40,9 @@ class ReportServices(CalendarServices):
             busy: BusyMap = {key: None for key in record.member_ids}
             plans: PlanMap = {}
             if items:
-                start = min(m.start for m in items) - _HISTORY
+                start = min(m.start for m in items) - dt.timedelta(days=1)
                 end = max(m.end for m in items) + dt.timedelta(days=1)
-                busy, _warnings = self.busy_map(uow, record, start, end)
-                plans, _plan_warnings = self.plan_map(uow, record, start, end)
+                busy, plans, _warnings = self.known_time(uow, record, start, end)
             council = self.with_history(uow, record)
             views = self.calendar_views(uow, record)
         report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC), plans)

@@ -27,7 +27,6 @@ from .member_calendars import CalendarServices
 __all__ = ["LinkServices"]
 
 _FEEDS_KEPT = 2048
-_HISTORY = dt.timedelta(weeks=27)  # calendars are read from half a year before: habits
 FEED, PAGE = "feed", "page"
 
 
@@ -115,10 +114,9 @@ class LinkServices(CalendarServices):
         own = dataclasses.replace(council, parties=(party,))
         team = CouncilRecord(record.id, own, {key: member_id for key, member_id
                                               in record.member_ids.items() if key[0] == party_id})
-        start = min(m.start for m in meetings) - _HISTORY
+        start = min(m.start for m in meetings) - dt.timedelta(days=1)
         end = max(m.end for m in meetings) + dt.timedelta(days=1)
-        busy, _warnings = self.busy_map(uow, team, start, end)
-        plans, _plan_warnings = self.plan_map(uow, team, start, end)
+        busy, plans, _warnings = self.known_time(uow, team, start, end)
         found = presence(own, [(m.start, m.end) for m in meetings], busy, plans=plans)
         key = (party_id, party.members.index(party.representative))
         return [float(p) for p in found.probability[key]]

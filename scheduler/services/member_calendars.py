@@ -12,6 +12,7 @@ from ..bodies import PlanMap, plans_for_members
 from ..calendar_sources import ingest_cache
 from ..council import Body
 from ..errors import InputError, NotFound
+from ..horizon import HISTORY
 from ..planning import BusyMap, calendar_views
 from ..ports import UnitOfWork
 from ..proposal import CalendarView
@@ -21,7 +22,6 @@ from .base import ServiceBase
 __all__ = ["CalendarServices"]
 
 _PAST = dt.timedelta(days=31)
-_HISTORY = dt.timedelta(weeks=27)
 _YEAR = dt.timedelta(days=365)
 _FUTURE = dt.timedelta(days=2 * 366)
 
@@ -91,13 +91,20 @@ class CalendarServices(ServiceBase):
         beyond its horizon (for the council page and the chair's report)."""
         start = self.today_start(record.council.timezone)
         end = start + _YEAR
-        busy, _warnings = self.busy_map(uow, record, start - _HISTORY, end)
-        plans, _plan_warnings = self.plan_map(uow, record, start - _HISTORY, end)
+        busy, plans, _warnings = self.known_time(uow, record, start, end)
         available = presence(record.council, [], busy, plans=plans)
         views = calendar_views(record.council, available, busy, end, every=True)
         members = [record.member_ids[(party.id, i)] for party in record.council.parties
                    for i in range(len(party.members))]
         return dict(zip(members, views, strict=True))
+
+    def known_time(self, uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,
+                   end: dt.datetime) -> tuple[BusyMap, PlanMap, list[str]]:
+        """Every member's busy intervals and bodies' plans for the period [start, end), read
+        from half a year before it (their habits are learned there), with warnings."""
+        busy, warnings = self.busy_map(uow, record, start - HISTORY, end)
+        plans, plan_warnings = self.plan_map(uow, record, start - HISTORY, end)
+        return busy, plans, warnings + plan_warnings
 
     # bodies' meeting plans --------------------------------------------------------------
     def upload_plan(self, council_id: str, body_id: str, data: bytes) -> PlanState:

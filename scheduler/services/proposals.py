@@ -8,7 +8,7 @@ import zoneinfo
 from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
-from ..planning import propose, reading_window
+from ..planning import period_window, propose
 from ..proposal_request import parse_proposal_request
 from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange
@@ -31,9 +31,8 @@ class ProposalServices(CalendarServices):
         with self.reader() as uow:
             record = uow.councils.get(council_id)
             council = self.with_history(uow, record)
-            start, end = reading_window(council, request)
-            busy, warnings = self.busy_map(uow, record, start, end)
-            plans, plan_warnings = self.plan_map(uow, record, start, end)
+            busy, plans, warnings = self.known_time(uow, record,
+                                                    *period_window(council, request))
         if not self.solves.acquire(timeout=self.solve_wait_s):
             raise Busy(f"{self.solves_at_once} proposals are being computed already; "
                        "try again in a moment", retry_after=10)
@@ -42,8 +41,8 @@ class ProposalServices(CalendarServices):
         finally:
             self.solves.release()
         document = proposal.as_json()
-        if warnings or plan_warnings:
-            document["warnings"] = [*warnings, *plan_warnings, *document.get("warnings", [])]
+        if warnings:
+            document["warnings"] = [*warnings, *document.get("warnings", [])]
         with self.uow() as uow:
             stored = uow.plans.add_proposal(council_id, dict(options), document)
             uow.commit()
