@@ -7,10 +7,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .council_file import MAX_BODIES, Id
-from .validation import NOT_NULL, CalendarUrl, Day, Language, Moment, PlainText, validated
+from .validation import NOT_NULL, CalendarUrl, Day, Language, Moment, PlainText
 
-__all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute",
-           "validated"]
+__all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute"]
 
 _Name = Annotated[PlainText, Field(min_length=1, max_length=300)]
 _Email = Annotated[PlainText, Field(max_length=320)]
