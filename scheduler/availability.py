@@ -19,12 +19,14 @@ from calendars import BusyInterval, BusyStatus
 
 from .council import Council, Member, Weights
 from .horizon import Horizon, calendar_horizon, pattern_q, recurring_only
+from .statements import Statement, apply_statements
 
 __all__ = ["BASES", "STATUSES", "Availability", "Overlaps", "PlanMap", "member_status", "presence"]
 
 STATUSES = ("free", "tentative", "busy", "oof", "unknown")
 BASES = ("calendar", "pattern", "none", "statement")  # what a status came from
 PlanMap = Mapping[tuple[str, int], Sequence[BusyInterval]]
+StatementMap = Mapping[tuple[str, int], Sequence[Statement]]
 _LEVELS = (BusyStatus.TENTATIVE, BusyStatus.BUSY, BusyStatus.OOF)
 
 
@@ -83,13 +85,16 @@ class Availability:
 
 def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
              busy: Mapping[tuple[str, int], Sequence[BusyInterval] | None], *,
-             remote: bool = False, plans: PlanMap | None = None) -> Availability:
+             remote: bool = False, plans: PlanMap | None = None,
+             statements: StatementMap | None = None) -> Availability:
     """MODEL.md: p = r * q[status] over the travel-widened window; P = 1 - prod(1 - p).
 
     ``busy[(party, i)]`` is None for a member without a calendar (status unknown).
     ``plans`` adds the meeting plans of the bodies a member sits in, read as they are.
     After a calendar's horizon a slot that meets no recurring interval (or plan) is
     unknown, with q learned from the member's habits (``scheduler.horizon``).
+    ``statements`` are what members said themselves: the newest one overlapping a slot
+    decides its status (``scheduler.statements``).
     """
     weights: Weights = council.weights
     q = np.array([weights.free, weights.tentative, weights.busy, weights.oof, weights.unknown])
@@ -110,6 +115,10 @@ def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
             own = busy.get(key)
             codes, basis, weight, horizon = _member(
                 member, own, plan, window_starts, window_ends, q, weights, council.timezone)
+            said = (statements or {}).get(key)
+            if said:
+                stated, hit = apply_statements(said, starts, ends)
+                codes[hit], basis[hit], weight[hit] = stated[hit], _STATEMENT, q[stated[hit]]
             probability = _reliability(member, weights) * weight
             statuses[key], probabilities[key], bases[key], horizons[key] = \
                 codes, probability, basis, horizon
@@ -118,7 +127,7 @@ def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
     return Availability(statuses, probabilities, matrix, bases, horizons)
 
 
-_CALENDAR, _PATTERN, _NONE = 0, 1, 2
+_CALENDAR, _PATTERN, _NONE, _STATEMENT = 0, 1, 2, 3
 _UNKNOWN = 4
 
 

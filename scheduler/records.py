@@ -9,8 +9,8 @@ from typing import Any
 
 from .council import Council
 
-__all__ = ["CalendarState", "CouncilRecord", "MeetingRecord", "PlanState", "ProposalRecord",
-           "SessionRecord"]
+__all__ = ["CalendarState", "CouncilRecord", "MailRecord", "MeetingRecord", "OutgoingMail",
+           "PlanState", "PollRecord", "ProposalRecord", "SessionRecord"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,44 @@ class PlanState:
     kept: bool
     fetched_at: dt.datetime | None
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A message to put in the outbox: the whole RFC 5322 text and what it is about.
+    ``dedupe_key``: a message with a key already in the outbox is not added again."""
+
+    recipient: str
+    subject: str
+    kind: str
+    message: str
+    dedupe_key: str | None = None
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """A message in the outbox and how its delivery went."""
+
+    id: str
+    created_at: dt.datetime
+    recipient: str
+    subject: str
+    kind: str
+    message: str
+    state: str  # pending | sent | dead
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    sent_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """A poll of a council's members over candidate slots, open through its deadline day."""
+
+    id: str
+    council_id: str
+    proposal_id: str | None
+    deadline: dt.date
+    slots: tuple[tuple[dt.datetime, dt.datetime], ...]
+    created_at: dt.datetime

@@ -23,6 +23,8 @@ councils = sa.Table(
     sa.Column("blackouts", sa.JSON, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("language", sa.String(8), nullable=False, server_default="sv"),
+    sa.Column("secretary_email", sa.String(320)),  # told of call-ins and uncovered parties
+    sa.Column("answer_days", sa.Integer),  # answers close this many working days before
 )
 
 parties = sa.Table(
@@ -171,4 +173,92 @@ attendance = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("state in ('absent_notice', 'present', 'absent')", name="ck_attendance_state"),
+)
+
+# what members say themselves (MODEL.md): absences, poll answers and meeting answers
+absences = sa.Table(
+    "absences", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),  # inclusive
+    sa.Column("stated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+polls = sa.Table(
+    "polls", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("proposal_id", sa.String(32), sa.ForeignKey("proposals.id", ondelete="SET NULL")),
+    sa.Column("deadline", sa.Date, nullable=False),  # answers are taken through this day
+    sa.Column("slots", sa.JSON, nullable=False),  # [{"start", "end"}] in ISO 8601
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+poll_answers = sa.Table(
+    "poll_answers", metadata,
+    sa.Column("poll_id", sa.String(32), sa.ForeignKey("polls.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("slot_start", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("slot_end", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("answer", sa.String(16), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("answer in ('yes', 'if_need_be', 'no')", name="ck_poll_answers_answer"),
+)
+
+meeting_answers = sa.Table(
+    "meeting_answers", metadata,
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("answer", sa.String(16), nullable=False),
+    sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("answer in ('coming', 'absent')", name="ck_meeting_answers_answer"),
+)
+
+# a substitute called in to a meeting for an absent representative
+call_ins = sa.Table(
+    "call_ins", metadata,
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("changes", sa.Integer, nullable=False),  # added to the feed's SEQUENCE
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# a party left without anyone at a meeting, once told to the secretary
+uncovered = sa.Table(
+    "uncovered", metadata,
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("party_key", sa.String(64), primary_key=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# mail not yet delivered, and mail delivered (kept for the outbox listing)
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("subject", sa.String(1000), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),  # the whole RFC 5322 message
+    sa.Column("dedupe_key", sa.String(200), unique=True),
+    sa.Column("state", sa.String(8), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("claimed_until", sa.DateTime(timezone=True)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("state in ('pending', 'sent', 'dead')", name="ck_outbox_state"),
+    sa.Index("ix_outbox_due", "state", "next_attempt_at"),
 )

@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from .attendance import AttendanceRepository
 from .bodies import BodyRepository
 from .calendars import CalendarRepository
+from .call_ins import CallInRepository
 from .councils import CouncilRepository
 from .links import LinkRepository
+from .outbox import OutboxRepository
 from .plans import PlanRepository
+from .statements import PollRepository, StatementRepository
 from .tokens import TokenRepository
 
 __all__ = ["SqlUnitOfWork"]
@@ -32,6 +35,10 @@ class SqlUnitOfWork:
     bodies: BodyRepository
     links: LinkRepository
     tokens: TokenRepository
+    statements: StatementRepository
+    polls: PollRepository
+    call_ins: CallInRepository
+    outbox: OutboxRepository
 
     def __init__(self, engine: sa.Engine, *, write: bool = True):
         self.engine = engine
@@ -51,6 +58,10 @@ class SqlUnitOfWork:
         self.bodies = BodyRepository(connection)
         self.links = LinkRepository(connection)
         self.tokens = TokenRepository(connection)
+        self.statements = StatementRepository(connection)
+        self.polls = PollRepository(connection)
+        self.call_ins = CallInRepository(connection)
+        self.outbox = OutboxRepository(connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

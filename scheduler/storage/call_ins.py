@@ -1,0 +1,67 @@
+"""Substitutes called in for absent representatives, and parties left uncovered, in the
+database: the service compares what should be with what was told, and tells the change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+
+from .rows import now
+from .tables import call_ins, uncovered
+
+__all__ = ["CallInRepository"]
+
+
+class CallInRepository:
+    """Call-ins and uncovered parties over one connection."""
+
+    def __init__(self, db: sa.Connection):
+        self.db = db
+
+    def call_ins(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], tuple[bool, int]]:
+        """(meeting id, substitute's member id) -> (called in now, times changed)."""
+        if not meeting_ids:
+            return {}
+        rows = self.db.execute(sa.select(call_ins).where(call_ins.c.meeting_id.in_(meeting_ids)))
+        return {(r.meeting_id, r.member_id): (bool(r.active), int(r.changes)) for r in rows}
+
+    def set_call_in(self, meeting_id: str, member_id: str, active: bool) -> bool:
+        """Call a substitute in (or release them); True when that is a change."""
+        key = (call_ins.c.meeting_id == meeting_id) & (call_ins.c.member_id == member_id)
+        row = self.db.execute(sa.select(call_ins).where(key)).first()
+        if row is None:
+            if not active:
+                return False
+            self.db.execute(call_ins.insert().values(meeting_id=meeting_id, member_id=member_id,
+                                                     active=True, changes=1, changed_at=now()))
+            return True
+        if bool(row.active) == active:
+            return False
+        self.db.execute(call_ins.update().where(key).values(
+            active=active, changes=row.changes + 1, changed_at=now()))
+        return True
+
+    def uncovered(self, meeting_ids: Sequence[str]) -> set[tuple[str, str]]:
+        """(meeting id, party id) of the parties without anyone at those meetings."""
+        if not meeting_ids:
+            return set()
+        rows = self.db.execute(sa.select(uncovered.c.meeting_id, uncovered.c.party_key)
+                               .where(uncovered.c.meeting_id.in_(meeting_ids))
+                               .where(uncovered.c.active))
+        return {(r.meeting_id, r.party_key) for r in rows}
+
+    def set_uncovered(self, meeting_id: str, party_key: str, active: bool) -> bool:
+        """Mark a party uncovered at a meeting (or covered again); True when a change."""
+        key = (uncovered.c.meeting_id == meeting_id) & (uncovered.c.party_key == party_key)
+        row = self.db.execute(sa.select(uncovered).where(key)).first()
+        if row is None:
+            if not active:
+                return False
+            self.db.execute(uncovered.insert().values(meeting_id=meeting_id, party_key=party_key,
+                                                      active=True, changed_at=now()))
+            return True
+        if bool(row.active) == active:
+            return False
+        self.db.execute(uncovered.update().where(key).values(active=active, changed_at=now()))
+        return True
