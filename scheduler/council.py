@@ -98,6 +98,8 @@ class Council:
     history: tuple[PastMeeting, ...] = ()
     language: str = "sv"  # what pages, feeds and mail speak unless a member prefers another
     bodies: tuple[Body, ...] = ()
+    secretary_email: str | None = None  # told of call-ins and of parties left uncovered
+    answer_days: int | None = None  # members answer up to this many working days before
 
     def party(self, party_id: str) -> Party:
         """The party with this id."""

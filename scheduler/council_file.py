@@ -101,6 +101,8 @@ class _Council(_Strict):
     timezone: Annotated[PlainText, Field(max_length=100)] = "Europe/Stockholm"
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Language = "sv"
+    secretary_email: Annotated[PlainText, Field(max_length=320)] | None = None
+    answer_days: Annotated[int, Field(ge=0, le=30)] | None = None
     weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []
     bodies: Annotated[list[BodyDocument], Field(max_length=MAX_BODIES)] = []
@@ -208,6 +210,7 @@ def _build(document: _Council, base: Path | None) -> Council:
         name=document.name, timezone=document.timezone, parties=tuple(parties),
         weights=Weights(**document.weights.model_dump()), venue=document.venue,
         language=document.language, bodies=bodies,
+        secretary_email=document.secretary_email, answer_days=document.answer_days,
         blackouts=tuple(parse_blackout(b, f"blackouts[{i}]")
                         for i, b in enumerate(document.blackouts)),
         history=tuple(PastMeeting(p.date, tuple(p.present)) for p in document.history),

@@ -28,11 +28,14 @@ class _Change(BaseModel):
 
 
 class CouncilChange(_Change):
-    """New values for a council's name, venue (a null venue clears it) or language."""
+    """New values for a council: name, venue (a null venue clears it), language, the
+    secretary's e-mail and the answer deadline in working days (null: none)."""
 
     name: Annotated[_Name | None, *NOT_NULL] = None
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Annotated[Language | None, *NOT_NULL] = None
+    secretary_email: _Email | None = None
+    answer_days: Annotated[int, Field(ge=0, le=30)] | None = None
 
 
 class MemberChange(_Change):

@@ -22,12 +22,16 @@ from scheduler.errors import InputError, NotFound
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
+    MailRecord,
     MeetingRecord,
+    OutgoingMail,
     PlanState,
+    PollRecord,
     ProposalRecord,
     SessionRecord,
 )
 from scheduler.services import Services
+from scheduler.statements import Statement, absence_span
 from scheduler.tokens import ROLES, Token, new_secret, secret_hash
 
 __all__ = ["FakeStore", "FakeUnitOfWork", "Refused", "fake_services"]
@@ -77,6 +81,17 @@ class FakeStore:
     tokens: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
     sessions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     bodies: dict[tuple[str, str], dict[str, Any]] = dataclasses.field(default_factory=dict)
+    absences: dict[str, list[tuple[dt.date, dt.date, dt.datetime]]] = dataclasses.field(
+        default_factory=dict)
+    meeting_answers: dict[tuple[str, str], tuple[str, dt.datetime]] = dataclasses.field(
+        default_factory=dict)
+    polls: dict[str, PollRecord] = dataclasses.field(default_factory=dict)
+    poll_answers: dict[tuple[str, str, dt.datetime], tuple[dt.datetime, str, dt.datetime]] = \
+        dataclasses.field(default_factory=dict)
+    call_ins: dict[tuple[str, str], tuple[bool, int]] = dataclasses.field(default_factory=dict)
+    uncovered: dict[tuple[str, str], bool] = dataclasses.field(default_factory=dict)
+    outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
+    outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     last_row: int = 0
 
     # what the foreign keys' ON DELETE CASCADE does ------------------------------------------
@@ -127,6 +142,7 @@ class FakeCouncils(_Repository):
         self.s.councils[council_id] = {
             "name": council.name, "timezone": council.timezone, "venue": council.venue,
             "weights": dataclasses.asdict(council.weights), "language": council.language,
+            "secretary_email": council.secretary_email, "answer_days": council.answer_days,
             "blackouts": _json([[a.isoformat(), b.isoformat()] for a, b in council.blackouts])}
         ids: dict[tuple[str, int], str] = {}
         for position, body in enumerate(council.bodies):
@@ -186,6 +202,8 @@ class FakeCouncils(_Repository):
                         key=lambda item: item[1]["position"])
         council = Council(row["name"], row["timezone"], tuple(built), Weights(**row["weights"]),
                           row["venue"], blackouts, language=row["language"] or "sv",
+                          secretary_email=row.get("secretary_email"),
+                          answer_days=row.get("answer_days"),
                           bodies=tuple(Body(key, b["name"], b["calendar_url"], b["draft"])
                                        for key, b in bodies))
         return CouncilRecord(council_id, council, ids)
@@ -526,6 +544,133 @@ class FakeBodies(_Repository):
                 for key, b in rows}
 
 
+class FakeStatements(_Repository):
+    def absences(self, member_id: str) -> list[tuple[dt.date, dt.date, dt.datetime]]:
+        return sorted(self.s.absences.get(member_id, []))
+
+    def set_absences(self, member_id: str, spans: Sequence[tuple[dt.date, dt.date]]) -> bool:
+        self._require_member(member_id)
+        kept = {(a, b): at for a, b, at in self.s.absences.get(member_id, [])}
+        moment = _now()
+        self.s.absences[member_id] = [(a, b, kept.get((a, b), moment)) for a, b in set(spans)]
+        return set(kept) != set(spans)
+
+    def answer_meeting(self, meeting_id: str, member_id: str, answer: str) -> bool:
+        before = self.s.meeting_answers.get((meeting_id, member_id))
+        if before and before[0] == answer:
+            return False
+        self.s.meeting_answers[(meeting_id, member_id)] = (answer, _now())
+        return True
+
+    def meeting_answers(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        return {k: v[0] for k, v in self.s.meeting_answers.items() if k[0] in meeting_ids}
+
+    def answer_poll(self, poll_id: str, member_id: str,
+                    answers: Sequence[tuple[dt.datetime, dt.datetime, str]]) -> None:
+        for start, end, answer in answers:
+            before = self.s.poll_answers.get((poll_id, member_id, start))
+            if not before or before[1] != answer:
+                self.s.poll_answers[(poll_id, member_id, start)] = (end, answer, _now())
+
+    def poll_answers(self, poll_id: str) -> dict[tuple[str, dt.datetime], str]:
+        return {(k[1], k[2]): v[1] for k, v in self.s.poll_answers.items() if k[0] == poll_id}
+
+    def statements(self, member_ids: Sequence[str], zone: str) -> dict[str, list[Statement]]:
+        found: dict[str, list[Statement]] = {m: [] for m in member_ids}
+        for member_id in member_ids:
+            for a, b, at in self.s.absences.get(member_id, []):
+                found[member_id].append(Statement(*absence_span(a, b, zone), "absence", at))
+        for (meeting_id, member_id), (answer, at) in self.s.meeting_answers.items():
+            meeting = self.s.meetings.get(meeting_id)
+            if member_id in found and meeting and meeting.status != "cancelled":
+                found[member_id].append(Statement(meeting.start, meeting.end, answer, at))
+        for (_poll, member_id, start), (end, answer, at) in self.s.poll_answers.items():
+            if member_id in found:
+                found[member_id].append(Statement(start, end, answer, at))
+        return found
+
+
+class FakePolls(_Repository):
+    def add(self, council_id: str, proposal_id: str | None, deadline: dt.date,
+            slots: Sequence[tuple[dt.datetime, dt.datetime]]) -> PollRecord:
+        record = PollRecord(secrets.token_hex(8), council_id, proposal_id, deadline,
+                            tuple(slots), _now())
+        self.s.polls[record.id] = record
+        return record
+
+    def get(self, poll_id: str) -> PollRecord:
+        if poll_id not in self.s.polls:
+            raise NotFound(f"no poll {poll_id!r}")
+        return self.s.polls[poll_id]
+
+    def of_council(self, council_id: str) -> list[PollRecord]:
+        return sorted((p for p in self.s.polls.values() if p.council_id == council_id),
+                      key=lambda p: p.created_at, reverse=True)
+
+
+class FakeCallIns(_Repository):
+    def call_ins(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], tuple[bool, int]]:
+        return {k: v for k, v in self.s.call_ins.items() if k[0] in meeting_ids}
+
+    def set_call_in(self, meeting_id: str, member_id: str, active: bool) -> bool:
+        before = self.s.call_ins.get((meeting_id, member_id))
+        if (before is None and not active) or (before is not None and before[0] == active):
+            return False
+        self.s.call_ins[(meeting_id, member_id)] = (active, (before[1] if before else 0) + 1)
+        return True
+
+    def uncovered(self, meeting_ids: Sequence[str]) -> set[tuple[str, str]]:
+        return {k for k, active in self.s.uncovered.items() if active and k[0] in meeting_ids}
+
+    def set_uncovered(self, meeting_id: str, party_key: str, active: bool) -> bool:
+        if self.s.uncovered.get((meeting_id, party_key), False) == active:
+            return False
+        self.s.uncovered[(meeting_id, party_key)] = active
+        return True
+
+
+class FakeOutbox(_Repository):
+    def add(self, mail: OutgoingMail) -> str | None:
+        if mail.dedupe_key is not None and mail.dedupe_key in self.s.outbox_keys:
+            return None
+        moment = _now()
+        record = MailRecord(secrets.token_hex(8), moment, mail.recipient, mail.subject, mail.kind,
+                            mail.message, "pending", 0, moment, None, None)
+        self.s.outbox[record.id] = record
+        if mail.dedupe_key is not None:
+            self.s.outbox_keys[mail.dedupe_key] = record.id
+        return record.id
+
+    def claim(self, at: dt.datetime, lease: dt.timedelta) -> MailRecord | None:
+        for record in sorted(self.s.outbox.values(), key=lambda r: r.next_attempt_at):
+            if record.state == "pending" and record.next_attempt_at <= at:
+                claimed = dataclasses.replace(record, attempts=record.attempts + 1,
+                                              next_attempt_at=at + lease)
+                self.s.outbox[record.id] = claimed
+                return claimed
+        return None
+
+    def sent(self, mail_id: str, at: dt.datetime) -> None:
+        self.s.outbox[mail_id] = dataclasses.replace(self.s.outbox[mail_id], state="sent",
+                                                     sent_at=at, last_error=None)
+
+    def failed(self, mail_id: str, error: str, retry_at: dt.datetime | None) -> None:
+        record = self.s.outbox[mail_id]
+        self.s.outbox[mail_id] = dataclasses.replace(
+            record, last_error=error, state="dead" if retry_at is None else "pending",
+            next_attempt_at=retry_at or record.next_attempt_at)
+
+    def listing(self, states: Sequence[str] | None = None, limit: int = 200) -> list[MailRecord]:
+        found = [r for r in self.s.outbox.values() if not states or r.state in states]
+        return sorted(found, key=lambda r: r.created_at, reverse=True)[:limit]
+
+    def counts(self) -> dict[str, int]:
+        found = {"pending": 0, "sent": 0, "dead": 0}
+        for record in self.s.outbox.values():
+            found[record.state] += 1
+        return found
+
+
 class FakeUnitOfWork:
     """A transaction over a ``FakeStore``: the repositories work on a copy taken on enter,
     and ``commit`` makes the copy the store's state; leaving without it keeps nothing."""
@@ -546,6 +691,10 @@ class FakeUnitOfWork:
         self.bodies = FakeBodies(work)
         self.links = FakeLinks(work)
         self.tokens = FakeTokens(work)
+        self.statements = FakeStatements(work)
+        self.polls = FakePolls(work)
+        self.call_ins = FakeCallIns(work)
+        self.outbox = FakeOutbox(work)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

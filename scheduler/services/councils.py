@@ -128,6 +128,7 @@ def council_json(uow: UnitOfWork, record: CouncilRecord, *, urls: bool) -> dict[
     return {
         "id": record.id, "name": council.name, "timezone": council.timezone,
         "venue": council.venue, "language": council.language,
+        "secretary_email": council.secretary_email, "answer_days": council.answer_days,
         "bodies": [_body_document(body, plans.get(body.id), urls=urls) for body in council.bodies],
         "parties": [{
             "id": party.id, "name": party.name,

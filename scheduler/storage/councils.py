@@ -38,6 +38,7 @@ class CouncilRepository:
         self.db.execute(councils.insert().values(
             id=council_id, name=council.name, timezone=council.timezone, venue=council.venue,
             weights=asdict(council.weights), language=council.language,
+            secretary_email=council.secretary_email, answer_days=council.answer_days,
             blackouts=[[a.isoformat(), b.isoformat()] for a, b in council.blackouts],
             created_at=now()))
         for position, body in enumerate(council.bodies):
@@ -91,6 +92,7 @@ class CouncilRepository:
                           for a, b in row.blackouts)
         council = Council(row.name, row.timezone, tuple(built), Weights(**row.weights), row.venue,
                           blackouts, language=row.language or "sv",
+                          secretary_email=row.secretary_email, answer_days=row.answer_days,
                           bodies=tuple(Body(b.key, b.name, b.calendar_url, b.draft)
                                        for b in body_rows))
         return CouncilRecord(row.id, council, ids)
