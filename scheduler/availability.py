@@ -21,7 +21,8 @@ from .council import Council, Member, Weights
 from .horizon import Horizon, calendar_horizon, pattern_q, recurring_only
 from .statements import Statement, apply_statements
 
-__all__ = ["BASES", "STATUSES", "Availability", "Overlaps", "PlanMap", "member_status", "presence"]
+__all__ = ["BASES", "STATUSES", "Availability", "Overlaps", "PlanMap", "StatementMap", "member_status",
+           "presence"]
 
 STATUSES = ("free", "tentative", "busy", "oof", "unknown")
 BASES = ("calendar", "pattern", "none", "statement")  # what a status came from

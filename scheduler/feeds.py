@@ -3,8 +3,10 @@
 A representative sees the council's meetings as busy. A substitute sees a meeting as
 *standby* (busy) when the representative is likely unavailable – predicted probability
 under one half, or a notice of absence recorded – and otherwise as information only
-(free). Cancelled meetings stay in the feed for 90 days, marked cancelled, so subscribed
-clients remove them. The feed speaks Swedish, or English when asked.
+(free). A substitute *called in* (the representative said they cannot come) sees the
+meeting as theirs, and each call-in or release raises the event's SEQUENCE. Cancelled
+meetings stay in the feed for 90 days, marked cancelled, so subscribed clients remove them.
+The feed speaks Swedish, or English when asked.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from calendars.write import OutgoingEvent, write_calendar
 
 from .council import Member
 
-__all__ = ["FeedMeeting", "member_feed"]
+__all__ = ["FeedMeeting", "feed_event", "member_feed"]
 
 _STANDBY_BELOW = 0.5
 _KEEP_CANCELLED = dt.timedelta(days=90)
@@ -35,6 +37,7 @@ class FeedMeeting:
     updated_at: dt.datetime
     representative_probability: float
     representative_absent: bool
+    called_in: bool | None = None  # None: no one was called in; else: this member is (not)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class _Words:
     standby: str  # {council}
     information: str  # {council}
     cancelled: str  # {summary}
+    called_in: str  # {council}
 
 
 _LANGUAGES = {
@@ -57,14 +61,16 @@ _LANGUAGES = {
         preliminary="{council} (preliminärt datum)",
         standby="Beredskap: {council} – din ledamot kan troligen inte komma",
         information="{council} (för kännedom: din ledamot väntas komma)",
-        cancelled="Inställt: {summary}"),
+        cancelled="Inställt: {summary}",
+        called_in="Inkallad: {council} – du ersätter din ledamot"),
     "en": _Words(
         representative="representative", substitute="substitute",
         calendar="{council} – {member} ({role})",
         preliminary="{council} (preliminary date)",
         standby="Standby: {council} – your representative is likely unavailable",
         information="{council} (for information: your representative is expected)",
-        cancelled="Cancelled: {summary}"),
+        cancelled="Cancelled: {summary}",
+        called_in="Called in: {council} – you stand in for your representative"),
 }
 
 
@@ -75,10 +81,15 @@ def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None
         return OutgoingEvent(uid, meeting.start, meeting.end,
                              words.preliminary.format(council=council), status="TENTATIVE",
                              sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
-    standby = member.role == "substitute" and (
-        meeting.representative_absent or meeting.representative_probability < _STANDBY_BELOW)
+    if meeting.called_in is not None:  # someone is called in: they are needed, no one else
+        standby = member.role == "substitute" and meeting.called_in
+    else:
+        standby = member.role == "substitute" and (
+            meeting.representative_absent or meeting.representative_probability < _STANDBY_BELOW)
     if member.role == "representative":
         summary = council
+    elif meeting.called_in:
+        summary = words.called_in.format(council=council)
     elif standby:
         summary = words.standby.format(council=council)
     else:
@@ -90,6 +101,13 @@ def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None
                          status="CANCELLED" if cancelled else "CONFIRMED",
                          transparent=member.role == "substitute" and not standby,
                          sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
+
+
+def feed_event(meeting: FeedMeeting, member: Member, council: str, venue: str | None, *,
+               language: str = "sv") -> OutgoingEvent:
+    """The event a member's feed shows for a meeting (the same UID, SEQUENCE and words
+    go into mail about it)."""
+    return _event(meeting, member, council, venue, _LANGUAGES.get(language, _LANGUAGES["sv"]))
 
 
 def member_feed(member: Member, council: str, venue: str | None, meetings: Sequence[FeedMeeting],

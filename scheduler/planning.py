@@ -13,7 +13,7 @@ from calendars import BusyInterval, CalendarError, CalendarFetchError, redact_ur
 from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, quorum_probability, solve
 
-from .availability import BASES, STATUSES, Availability, PlanMap, presence
+from .availability import BASES, STATUSES, Availability, PlanMap, StatementMap, presence
 from .bodies import load_plans
 from .calendar_sources import calendar_bytes, ingest_cache
 from .council import Council, PlanningRequest
@@ -164,8 +164,10 @@ def early_horizons(council: Council, request: PlanningRequest) -> list[str]:
 
 def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
             busy: BusyMap | None = None, deadline: float | None = None,
-            plans: PlanMap | None = None) -> Proposal:
+            plans: PlanMap | None = None, statements: StatementMap | None = None) -> Proposal:
     """The best meetings for the request, explained per meeting, party and member.
+
+    ``statements``: what members said themselves (absences, answers), over calendars.
 
     ``deadline`` (a ``time.monotonic()`` instant; default: the request's time limit
     from now) bounds the whole proposal: reading calendars, availability and solving.
@@ -185,7 +187,8 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
             plans, plan_warnings = load_plans(council, start, end, loader)
             warnings += plan_warnings
     _check_time(deadline, "reading the calendars")
-    available = presence(council, slots, busy, remote=request.remote, plans=plans)
+    available = presence(council, slots, busy, remote=request.remote, plans=plans,
+                         statements=statements)
     calendars = calendar_views(council, available, busy,
                                dt.datetime.combine(request.end, dt.time(), tzinfo=zone))
     warnings += early_horizons(council, request)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .availability import STATUSES, PlanMap, presence
+from .availability import STATUSES, PlanMap, StatementMap, presence
 from .council import Council
 from .formats import csv_text
 from .planning import BusyMap
@@ -30,15 +30,21 @@ class ReportMeeting:
     state: str  # confirmed | proposed | cancelled
     notices: frozenset[tuple[str, int]] = frozenset()  # members who gave notice of absence
     present: frozenset[str] | None = None  # parties recorded present, after the meeting
+    called_in: frozenset[tuple[str, int]] = frozenset()  # substitutes called in
+    uncovered: frozenset[str] = frozenset()  # parties whose members all said they cannot come
 
 
 def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: BusyMap,
-                    now: dt.datetime, plans: PlanMap | None = None) -> dict[str, Any]:
-    """The report as JSON: upcoming and proposed meetings with coverage, and per party the
-    expected against the recorded attendance of past meetings. ``busy`` should reach half
-    a year before the meetings, so that calendars' horizons and habits are known."""
+                    now: dt.datetime, plans: PlanMap | None = None,
+                    statements: StatementMap | None = None) -> dict[str, Any]:
+    """The report as JSON: first the parties that nobody can represent at an upcoming
+    meeting by their members' own word; then upcoming and proposed meetings with coverage
+    (substitutes called in marked), and per party the expected against the recorded
+    attendance of past meetings. ``busy`` should reach half a year before the meetings,
+    so that calendars' horizons and habits are known."""
     live = [m for m in meetings if m.state != "cancelled"]
-    available = presence(council, [(m.start, m.end) for m in live], busy, plans=plans)
+    available = presence(council, [(m.start, m.end) for m in live], busy, plans=plans,
+                         statements=statements)
     rows: list[dict[str, Any]] = []
     present = np.empty((len(council.parties), len(live)))  # with notices of absence
     for column, meeting in enumerate(live):
@@ -59,7 +65,10 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                             "presence": round(float(present[p, column]), 4),
                             "members": [{"name": m.name, "role": m.role, "status": m.status,
                                          "probability": round(m.probability, 4),
-                                         "notice_of_absence": m.notice} for m in members]})
+                                         "notice_of_absence": m.notice,
+                                         "called_in": (party.id, i) in meeting.called_in}
+                                        for i, m in enumerate(members)],
+                            "stated_uncovered": party.id in meeting.uncovered})
         rows.append({"id": meeting.id, "start": meeting.start.isoformat(),
                      "end": meeting.end.isoformat(), "state": meeting.state,
                      "past": meeting.end <= now,
@@ -77,7 +86,13 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
         "recorded": sum(party.id in (m.present or ()) for _, m in past),
         "uncovered_upcoming": sum(party.id in r["uncovered"] for r in rows if not r["past"]),
     } for p, party in enumerate(council.parties)]
-    return {"council": council.name, "generated_at": now.isoformat(), "meetings": rows,
+    alone = [{"meeting": m.id, "start": m.start.isoformat(), "end": m.end.isoformat(),
+              "party": party.id, "name": party.name,
+              "members": [member.name for member in party.members]}
+             for m in live if m.state == "confirmed" and m.end > now
+             for party in council.parties if party.id in m.uncovered]
+    return {"uncovered_stated": alone, "council": council.name,
+            "generated_at": now.isoformat(), "meetings": rows,
             "attendance": attendance}
 
 

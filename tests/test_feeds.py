@@ -244,13 +244,16 @@ def test_a_substitute_is_on_standby_only_when_the_representative_is_likely_away(
     assert str(second["SUMMARY"]).startswith("Beredskap") and str(second["TRANSP"]) == "OPAQUE"
 
 
-def test_a_recorded_notice_of_absence_puts_the_substitute_on_standby(world: World) -> None:
+def test_a_recorded_notice_of_absence_calls_the_substitute_in(world: World) -> None:
     client, headers, rep, sub, meeting = world
+    before = icalendar.Calendar.from_ical(client.get(feed_url(client, headers, sub)).data
+                                          ).walk("VEVENT")[0]
     assert client.post(f"/api/meetings/{meeting['id']}/attendance", headers=headers,
                        json={"member_id": rep, "state": "absent_notice"}).status_code == 204
     event = icalendar.Calendar.from_ical(client.get(feed_url(client, headers, sub)).data
                                          ).walk("VEVENT")[0]
-    assert str(event["SUMMARY"]).startswith("Beredskap") and str(event["TRANSP"]) == "OPAQUE"
+    assert str(event["SUMMARY"]).startswith("Inkallad") and str(event["TRANSP"]) == "OPAQUE"
+    assert int(event["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
 
 
 def test_the_feed_answers_304_to_its_etag_and_a_rotated_link_stops_working(world: World) -> None:

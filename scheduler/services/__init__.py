@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..mail.settings import MailSettings
 from ..secret_key import server_key
 from ..storage.database import make_engine, upgrade
 from ..storage.unit_of_work import SqlUnitOfWork
@@ -14,22 +15,27 @@ from .access import AccessServices, ResourceKind
 from .base import UnitOfWorkFactory
 from .conflicts import ReportServices
 from .councils import CouncilServices
-from .links import LinkServices
+from .member_own import MemberOwnServices
+from .polls import PollServices
 from .proposals import ProposalServices
 
 __all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
 
 
-class Services(CouncilServices, ProposalServices, LinkServices, AccessServices, ReportServices):
+class Services(CouncilServices, ProposalServices, MemberOwnServices, PollServices,
+               AccessServices, ReportServices):
     """Everything the service does, over one store."""
 
 
-def open_services(url: str, *, link_key: str | None = None) -> tuple[Services, sa.Engine]:
-    """Services over the database at ``url``, its schema brought up to date."""
+def open_services(url: str, *, link_key: str | None = None, mail: MailSettings | None = None,
+                  public_url: str | None = None) -> tuple[Services, sa.Engine]:
+    """Services over the database at ``url``, its schema brought up to date; ``mail``
+    turns mail on, ``public_url`` is where members' links in mail point."""
     engine = make_engine(url)
     upgrade(engine)
 
     def unit_of_work(write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, write=write)
 
-    return Services(unit_of_work, link_key=link_key or server_key()), engine
+    return Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
+                    public_url=public_url), engine

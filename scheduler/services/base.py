@@ -11,6 +11,7 @@ from collections.abc import Callable
 from calendars.fetch import FetchCache, FetchPolicy
 
 from ..council import Council
+from ..mail.settings import MailSettings
 from ..ports import UnitOfWork
 from ..records import CouncilRecord
 
@@ -24,7 +25,8 @@ class ServiceBase:
 
     def __init__(self, uow: UnitOfWorkFactory, *, link_key: str,
                  fetch_policy: FetchPolicy | None = None, fetch_cache: FetchCache | None = None,
-                 solves_at_once: int = 2, solve_wait_s: float = 2.0):
+                 solves_at_once: int = 2, solve_wait_s: float = 2.0,
+                 mail: MailSettings | None = None, public_url: str | None = None):
         self.uow = uow
         self.link_key = link_key.encode()
         self.fetch_policy = fetch_policy or FetchPolicy.from_env()
@@ -34,6 +36,9 @@ class ServiceBase:
         self.solve_wait_s = solve_wait_s
         self.feed_cache: dict[str, bytes] = {}
         self.feed_lock = threading.Lock()
+        self.mail = mail  # None: mail is off
+        self.public_url = (public_url or "").rstrip("/") or None  # where members' links point
+        self.mail_queued: Callable[[], None] = lambda: None  # told after mail was queued
 
     def reader(self) -> UnitOfWork:
         """A unit of work for a use case that only reads."""

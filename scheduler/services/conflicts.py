@@ -25,6 +25,8 @@ class ReportServices(CalendarServices):
             by_member = {member_id: key for key, member_id in record.member_ids.items()}
             meetings = uow.plans.meetings(council_id)
             states = uow.attendance.states([m.id for m in meetings])
+            calls = uow.call_ins.call_ins([m.id for m in meetings])
+            alone = uow.call_ins.uncovered([m.id for m in meetings])
             items = []
             for meeting in meetings:
                 notices = frozenset(by_member[member] for (mid, member), state in states.items()
@@ -33,8 +35,11 @@ class ReportServices(CalendarServices):
                             if mid == meeting.id and state in ("present", "absent")}
                 present = (frozenset(p for p, state in recorded.items() if state == "present")
                            if recorded else None)
+                called = frozenset(by_member[member] for (mid, member), (on, _n) in calls.items()
+                                   if mid == meeting.id and on)
                 items.append(ReportMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
-                                           notices, present))
+                                           notices, present, called,
+                                           frozenset(p for mid, p in alone if mid == meeting.id)))
             items += [ReportMeeting(h.id, h.start, h.end, "proposed")
                       for h in holds_of(uow, council_id)]
             busy: BusyMap = {key: None for key in record.member_ids}
@@ -45,7 +50,9 @@ class ReportServices(CalendarServices):
                 busy, plans, _warnings = self.known_time(uow, record, start, end)
             council = self.with_history(uow, record)
             views = self.calendar_views(uow, record)
-        report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC), plans)
+            said = self.statement_map(uow, record)
+        report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC), plans,
+                                 statements=said)
         report["calendars"] = [{"member_id": member_id, **view.as_json()}
                                for member_id, view in views.items()]
         return {"council_id": council_id, **report}

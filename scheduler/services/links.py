@@ -17,6 +17,7 @@ import secrets
 from typing import Any
 
 from ..availability import presence
+from ..cover import says_absent
 from ..errors import NotFound
 from ..feeds import FeedMeeting, member_feed
 from ..ports import UnitOfWork
@@ -58,6 +59,14 @@ class LinkServices(CalendarServices):
         """The member's personal-page link secret (made once); ``rotate`` as for feeds."""
         return self._link(member_id, PAGE, rotate=rotate)
 
+    def page_secret_in(self, uow: UnitOfWork, member_id: str) -> str:
+        """The member's page link secret inside a unit of work (made there if none yet)."""
+        salt = uow.links.current_salt(member_id, PAGE)
+        if salt is None:
+            salt = secrets.token_hex(16)
+            uow.links.add(member_id, PAGE, salt, secret_hash(self._secret(PAGE, salt)))
+        return self._secret(PAGE, salt)
+
     def _member_of(self, uow: UnitOfWork, secret: str, purpose: str) -> str | None:
         return uow.links.member_of(secret_hash(secret), purpose)
 
@@ -94,10 +103,20 @@ class LinkServices(CalendarServices):
         found = uow.plans.meetings(record.id)
         states = uow.attendance.states([m.id for m in found])
         likely = self._representative_probabilities(uow, record, party_id, found)
-        items = [FeedMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
-                             meeting.sequence, meeting.updated_at, probability,
-                             states.get((meeting.id, rep_id)) in ("absent_notice", "absent"))
-                 for meeting, probability in zip(found, likely, strict=True)]
+        team = {record.member_ids[(party_id, i)] for i in range(len(party.members))}
+        calls = uow.call_ins.call_ins([m.id for m in found])
+        said = uow.statements.statements([rep_id], council.timezone)[rep_id]
+        items = []
+        for meeting, probability in zip(found, likely, strict=True):
+            active = {m for (mid, m), (on, _n) in calls.items()
+                      if mid == meeting.id and on and m in team}
+            absent = says_absent(said, meeting.start, meeting.end, notice=states.get(
+                (meeting.id, rep_id)) in ("absent_notice", "absent"))
+            items.append(FeedMeeting(
+                meeting.id, meeting.start, meeting.end, meeting.status,
+                meeting.sequence + calls.get((meeting.id, member_id), (False, 0))[1],
+                meeting.updated_at, probability, absent,
+                (member_id in active) if active else None))
         if holds:
             items += holds_of(uow, record.id)
         return member_feed(member, council.name, council.venue, items, dt.datetime.now(dt.UTC),
@@ -117,7 +136,8 @@ class LinkServices(CalendarServices):
         start = min(m.start for m in meetings) - dt.timedelta(days=1)
         end = max(m.end for m in meetings) + dt.timedelta(days=1)
         busy, plans, _warnings = self.known_time(uow, team, start, end)
-        found = presence(own, [(m.start, m.end) for m in meetings], busy, plans=plans)
+        found = presence(own, [(m.start, m.end) for m in meetings], busy, plans=plans,
+                         statements=self.statement_map(uow, team))
         key = (party_id, party.members.index(party.representative))
         return [float(p) for p in found.probability[key]]
 

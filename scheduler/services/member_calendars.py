@@ -7,7 +7,7 @@ import datetime as dt
 from calendars import BusyInterval, CalendarError, busy_time_calendar, read_busy
 from calendars.fetch import fetch_calendar
 
-from ..availability import presence
+from ..availability import StatementMap, presence
 from ..bodies import PlanMap, plans_for_members
 from ..calendar_sources import ingest_cache
 from ..council import Body
@@ -97,6 +97,14 @@ class CalendarServices(ServiceBase):
         members = [record.member_ids[(party.id, i)] for party in record.council.parties
                    for i in range(len(party.members))]
         return dict(zip(members, views, strict=True))
+
+    @staticmethod
+    def statement_map(uow: UnitOfWork, record: CouncilRecord) -> StatementMap:
+        """(party id, member position) -> what the member said themselves."""
+        said = uow.statements.statements(list(record.member_ids.values()),
+                                         record.council.timezone)
+        return {key: said[member_id] for key, member_id in record.member_ids.items()
+                if said.get(member_id)}
 
     def known_time(self, uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,
                    end: dt.datetime) -> tuple[BusyMap, PlanMap, list[str]]:

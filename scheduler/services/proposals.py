@@ -14,12 +14,12 @@ from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange
 from ..validation import validated
 from .councils import council_json
-from .member_calendars import CalendarServices
+from .mailing import MailingServices
 
 __all__ = ["ProposalServices"]
 
 
-class ProposalServices(CalendarServices):
+class ProposalServices(MailingServices):
     """From a request to proposed dates, and from a proposal to meetings."""
 
     def create_proposal(self, council_id: str, options: Any) -> ProposalRecord:
@@ -33,11 +33,13 @@ class ProposalServices(CalendarServices):
             council = self.with_history(uow, record)
             busy, plans, warnings = self.known_time(uow, record,
                                                     *period_window(council, request))
+            said = self.statement_map(uow, record)
         if not self.solves.acquire(timeout=self.solve_wait_s):
             raise Busy(f"{self.solves_at_once} proposals are being computed already; "
                        "try again in a moment", retry_after=10)
         try:
-            proposal = propose(council, request, busy=busy, deadline=deadline, plans=plans)
+            proposal = propose(council, request, busy=busy, deadline=deadline, plans=plans,
+                               statements=said)
         finally:
             self.solves.release()
         document = proposal.as_json()
@@ -68,9 +70,14 @@ class ProposalServices(CalendarServices):
                 raise Conflict("an infeasible proposal has no meetings to confirm")
             slots = [(dt.datetime.fromisoformat(m["start"]), dt.datetime.fromisoformat(m["end"]))
                      for m in proposal.document["meetings"]]
-            result = uow.plans.confirm(proposal_id, slots)
+            created, meetings = uow.plans.confirm(proposal_id, slots)
+            if created:
+                record = uow.councils.get(proposal.council_id)
+                self.mail_meeting(uow, record, meetings, "confirmed")
+                self.settle_cover(uow, record, meetings)
             uow.commit()
-            return result
+        self.mail_queued()
+        return created, meetings
 
     def meetings(self, council_id: str) -> list[MeetingRecord]:
         """A council's meetings by start, cancelled ones included."""
@@ -87,14 +94,21 @@ class ProposalServices(CalendarServices):
         """Move a meeting (``start`` and ``end``) or cancel it (``status: cancelled``)."""
         change = validated(MeetingChange, changes)
         with self.uow() as uow:
+            before = uow.plans.meeting(meeting_id)
             if change.status == "cancelled":
                 changed = uow.plans.change_meeting(meeting_id, cancel=True)
-            elif uow.plans.meeting(meeting_id).status == "cancelled":
+            elif before.status == "cancelled":
                 raise Conflict("a cancelled meeting cannot be moved", field="start")
             else:
                 changed = uow.plans.change_meeting(meeting_id, start=change.start, end=change.end)
+            if changed.sequence != before.sequence:
+                record = uow.councils.get(changed.council_id)
+                self.settle_cover(uow, record, [changed])
+                self.mail_meeting(uow, record, [changed],
+                                  "cancelled" if changed.status == "cancelled" else "moved")
             uow.commit()
-            return changed
+        self.mail_queued()
+        return changed
 
     def move_meeting_to(self, meeting_id: str, local_start: str) -> MeetingRecord:
         """Move a meeting to a new start given in the council's local time (``2027-03-02T13:00``),
@@ -121,7 +135,9 @@ class ProposalServices(CalendarServices):
             if member_council != meeting.council_id:
                 raise InputError("the member is not of this meeting's council", field="member_id")
             uow.attendance.record(meeting_id, record.member_id, record.state)
+            self.settle_cover(uow, uow.councils.get(meeting.council_id), [meeting])
             uow.commit()
+        self.mail_queued()
 
     def council_overview(self, council_id: str) -> dict[str, Any]:
         """What a council's page shows: the council, its proposals, meetings and the

@@ -13,14 +13,18 @@ from ..errors import NotFound
 from ..tokens import same_hash
 from .rows import now
 from .tables import (
+    absences,
     attendance,
     bodies,
     calendars,
+    call_ins,
     councils,
     feed_tokens,
+    meeting_answers,
     meetings,
     members,
     parties,
+    poll_answers,
     proposals,
 )
 
@@ -90,6 +94,15 @@ class LinkRepository:
                             .where(meetings.c.council_id == party.council_id)).one(),
             self.db.execute(sa.select(sa.func.count(), sa.func.max(attendance.c.recorded_at))
                             .where(attendance.c.member_id.in_(team))).one(),
+            # what the party's members said, and who was called in
+            self.db.execute(sa.select(sa.func.count(), sa.func.max(absences.c.stated_at))
+                            .where(absences.c.member_id.in_(team))).one(),
+            self.db.execute(sa.select(sa.func.count(), sa.func.max(meeting_answers.c.answered_at))
+                            .where(meeting_answers.c.member_id.in_(team))).one(),
+            self.db.execute(sa.select(sa.func.count(), sa.func.max(poll_answers.c.answered_at))
+                            .where(poll_answers.c.member_id.in_(team))).one(),
+            self.db.execute(sa.select(sa.func.count(), sa.func.max(call_ins.c.changed_at))
+                            .where(call_ins.c.member_id.in_(team))).one(),
             dt.datetime.now(dt.UTC).date(),  # cancelled meetings age out of the feed
         ]
         if holds:

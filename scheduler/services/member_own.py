@@ -1,0 +1,209 @@
+"""What a member does with their own link, without an account: answer meetings and polls,
+declare absences, connect or remove their calendar, and see what is kept about them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from calendars import CalendarError, redact_url
+from calendars.fetch import fetch_calendar
+
+from ..council import Member
+from ..deadlines import answer_deadline, poll_closes
+from ..errors import Conflict, InputError, NotFound
+from ..member_models import AbsenceList, CalendarLink, MeetingAnswer, PollAnswers
+from ..ports import UnitOfWork
+from ..records import CouncilRecord, PollRecord
+from ..validation import validated
+from .links import PAGE
+from .mailing import MailingServices
+
+__all__ = ["Me", "MemberOwnServices"]
+
+_SHOWN = dt.timedelta(days=183)  # how far ahead a member sees their busy time
+_POLLS_KEPT = dt.timedelta(days=30)  # closed polls stay on the page this long
+
+
+@dataclasses.dataclass(frozen=True)
+class Me:
+    """The member behind a page link."""
+
+    member_id: str
+    record: CouncilRecord
+    party_id: str
+    member: Member
+
+
+class MemberOwnServices(MailingServices):
+    """A member's own link: their answers, absences and calendar."""
+
+    def _me(self, uow: UnitOfWork, secret: str) -> Me:
+        member_id = self._member_of(uow, secret, PAGE)
+        if member_id is None:
+            raise NotFound("no such page (the link may have been replaced)")
+        record, party_id, member = uow.councils.member(member_id)
+        return Me(member_id, record, party_id, member)
+
+    def page_member(self, secret: str) -> Me:
+        """The member behind a page link; NotFound for an unknown or replaced one."""
+        with self.reader() as uow:
+            return self._me(uow, secret)
+
+    def my_overview(self, secret: str) -> dict[str, Any]:
+        """Everything a member's own page shows and the API answers: meetings with their
+        answers, polls, absences, their calendar and what the planner reads of it."""
+        now = dt.datetime.now(dt.UTC)
+        with self.reader() as uow:
+            me = self._me(uow, secret)
+            council = me.record.council
+            meetings = [m for m in uow.plans.meetings(me.record.id) if m.end > now]
+            answers = uow.statements.meeting_answers([m.id for m in meetings])
+            calls = uow.call_ins.call_ins([m.id for m in meetings])
+            polls = [p for p in uow.polls.of_council(me.record.id)
+                     if poll_closes(p.deadline, council.timezone) > now - _POLLS_KEPT]
+            state = uow.calendars.states([me.member_id])[me.member_id]
+            person = self.with_history(uow, me.record).party(me.party_id).members[
+                me.record.member_key(me.member_id)[1]]
+            own = CouncilRecord(me.record.id, me.record.council,
+                                {me.record.member_key(me.member_id): me.member_id})
+            start = self.today_start(council.timezone)
+            busy, _warnings = self.busy_map(uow, own, start, start + _SHOWN)
+            plans, _plan_warnings = self.plan_map(uow, own, start, start + _SHOWN)
+            key = me.record.member_key(me.member_id)
+            seen = sorted([*(busy.get(key) or ()), *plans.get(key, ())], key=lambda i: i.start)
+            poll_views = [self._poll_view(uow, poll, me.member_id, now) for poll in polls]
+            absences = uow.statements.absences(me.member_id)
+            deadline_days = council.answer_days
+        return {
+            "member": {"id": me.member_id, "name": me.member.name, "role": me.member.role,
+                       "party": {"id": me.party_id, "name": council.party(me.party_id).name},
+                       "language": me.member.language or council.language,
+                       "email": me.member.email},
+            "council": {"id": me.record.id, "name": council.name, "timezone": council.timezone,
+                        "venue": council.venue, "answer_days": deadline_days},
+            "meetings": [{
+                "id": m.id, "start": m.start.isoformat(), "end": m.end.isoformat(),
+                "status": m.status, "answer": answers.get((m.id, me.member_id)),
+                "answer_until": answer_deadline(m.start, deadline_days,
+                                                council.timezone).isoformat(),
+                "called_in": calls.get((m.id, me.member_id), (False, 0))[0]}
+                for m in meetings],
+            "polls": poll_views,
+            "absences": [{"from": a.isoformat(), "to": b.isoformat()} for a, b, _at in absences],
+            "calendar": {
+                "linked": me.member.calendar is not None,
+                "url": redact_url(me.member.calendar) if me.member.calendar else None,
+                "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None,
+                "last_error": state.last_error, "busy_intervals": state.intervals},
+            "busy": [{"start": i.start.isoformat(), "end": i.end.isoformat(),
+                      "status": str(i.status)} for i in seen[:1000]],
+            "reliability": round(person.reliability(council.weights), 4),
+            "attendance": {"invited": person.invited, "attended": person.attended},
+            "mail": self.mail_on,
+        }
+
+    @staticmethod
+    def _poll_view(uow: UnitOfWork, poll: PollRecord, member_id: str,
+                   now: dt.datetime) -> dict[str, Any]:
+        answers = uow.statements.poll_answers(poll.id)
+        zone = uow.councils.get(poll.council_id).council.timezone
+        return {"id": poll.id, "deadline": poll.deadline.isoformat(),
+                "open": now < poll_closes(poll.deadline, zone),
+                "slots": [{"start": s.isoformat(), "end": e.isoformat(),
+                           "answer": answers.get((member_id, s))} for s, e in poll.slots]}
+
+    # answers ------------------------------------------------------------------------------
+    def answer_meeting_as(self, secret: str, meeting_id: str, body: Any) -> None:
+        """A member's answer to one of their council's meetings; an absence calls their
+        substitute in. A meeting of another council is not found; a cancelled or past
+        meeting, or one whose answer deadline has passed, is a conflict."""
+        answer = validated(MeetingAnswer, body).answer
+        with self.uow() as uow:
+            me = self._me(uow, secret)
+            meeting = uow.plans.meeting(meeting_id)
+            if meeting.council_id != me.record.id:
+                raise NotFound(f"no meeting {meeting_id!r}")
+            if meeting.status == "cancelled":
+                raise Conflict("the meeting is cancelled", field="answer")
+            closes = answer_deadline(meeting.start, me.record.council.answer_days,
+                                     me.record.council.timezone)
+            if dt.datetime.now(dt.UTC) >= closes:
+                raise Conflict(f"answers to this meeting closed at {closes.isoformat()}",
+                               field="answer")
+            if uow.statements.answer_meeting(meeting_id, me.member_id, answer):
+                self.settle_cover(uow, me.record, [meeting])
+            uow.commit()
+        self.mail_queued()
+
+    def answer_poll_as(self, secret: str, poll_id: str, body: Any) -> None:
+        """A member's answers to slots of a poll of their council (yes, if need be, no).
+        A poll of another council is not found; a closed poll is a conflict; a start that
+        is not one of the poll's slots is named."""
+        answers = validated(PollAnswers, body).answers
+        with self.uow() as uow:
+            me = self._me(uow, secret)
+            poll = uow.polls.get(poll_id)
+            if poll.council_id != me.record.id:
+                raise NotFound(f"no poll {poll_id!r}")
+            closes = poll_closes(poll.deadline, me.record.council.timezone)
+            if dt.datetime.now(dt.UTC) >= closes:
+                raise Conflict(f"the poll closed on {poll.deadline.isoformat()}", field="answers")
+            ends = dict(poll.slots)
+            rows = []
+            for i, given in enumerate(answers):
+                end = ends.get(given.start)
+                if end is None:
+                    raise InputError(f"{given.start.isoformat()} is not a slot of this poll",
+                                     field=f"answers[{i}].start")
+                rows.append((given.start, end, given.answer))
+            uow.statements.answer_poll(poll_id, me.member_id, rows)
+            uow.commit()
+
+    def set_absences_as(self, secret: str, body: Any) -> None:
+        """Replace a member's declared absences; each one covering a confirmed meeting calls
+        their substitute in."""
+        spans = validated(AbsenceList, body).root
+        for i, span in enumerate(spans):
+            if span.to < span.from_:
+                raise InputError("'to' is before 'from'", field=f"[{i}].to")
+            if (span.to - span.from_).days > 366:
+                raise InputError("an absence is at most a year long", field=f"[{i}].to")
+        with self.uow() as uow:
+            me = self._me(uow, secret)
+            if uow.statements.set_absences(me.member_id, [(s.from_, s.to) for s in spans]):
+                self.settle_cover(uow, me.record, uow.plans.meetings(me.record.id))
+            uow.commit()
+        self.mail_queued()
+
+    # calendar -----------------------------------------------------------------------------
+    def connect_calendar_as(self, secret: str, body: Any) -> None:
+        """Connect or replace a member's own calendar URL: it is fetched at once under the
+        service's fetch rules, and kept only if it can be read."""
+        url = validated(CalendarLink, body).url
+        member_id = self.page_member(secret).member_id
+        try:
+            fetched = fetch_calendar(url, policy=self.fetch_policy, cache=self.fetch_cache)
+            self.upload_calendar(member_id, fetched.content)
+        except CalendarError as exc:
+            raise InputError(f"the calendar could not be read: {exc}", field="url") from None
+        with self.uow() as uow:
+            uow.councils.update_member(member_id, {"calendar_url": url})
+            uow.commit()
+
+    def upload_calendar_as(self, secret: str, data: bytes) -> None:
+        """Replace a member's calendar with an uploaded file (their URL, if any, is kept)."""
+        self.upload_calendar(self.page_member(secret).member_id, data)
+
+    def forget_calendar_as(self, secret: str) -> None:
+        """Remove a member's calendar: its URL and everything read from it."""
+        member_id = self.page_member(secret).member_id
+        with self.uow() as uow:
+            uow.calendars.forget(member_id)
+            uow.councils.update_member(member_id, {"calendar_url": None})
+            uow.commit()
+
+    def rotate_page_as(self, secret: str) -> str:
+        """A new page link for the member; the old one stops working at once."""
+        return self.page_secret(self.page_member(secret).member_id, rotate=True)
