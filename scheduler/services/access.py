@@ -11,7 +11,7 @@ from .base import ServiceBase
 
 __all__ = ["AccessServices", "ResourceKind"]
 
-ResourceKind = Literal["council", "member", "proposal", "meeting"]
+ResourceKind = Literal["council", "member", "proposal", "meeting", "poll"]
 SESSION_MAX_AGE = dt.timedelta(hours=12)
 
 
@@ -75,6 +75,8 @@ class AccessServices(ServiceBase):
                     return uow.councils.council_of_member(resource_id)
                 if kind == "proposal":
                     return uow.plans.proposal(resource_id).council_id
+                if kind == "poll":
+                    return uow.polls.get(resource_id).council_id
                 return uow.plans.meeting(resource_id).council_id
             except NotFound:
                 return None
