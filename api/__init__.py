@@ -11,12 +11,14 @@ from typing import Any
 
 from flask import Flask
 
+from scheduler.mail import BackgroundSender, MailSettings
 from scheduler.secret_key import server_key
 from scheduler.services import open_services
 from scheduler.storage.database import database_url
 
 from .feeds import feeds
 from .openapi import docs_pages, openapi_document
+from .own import own
 from .pages import pages
 from .problems import register_errors
 from .rest import api
@@ -28,7 +30,9 @@ __all__ = ["create_app", "openapi_document"]
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The app over ``DATABASE_URL`` (default: ``SCHEDULER_DATABASE_URL`` or the user's
     SQLite file), with migrations applied. ``PUBLIC_URL`` (``SCHEDULER_PUBLIC_URL``) is the
-    address links are built on; ``TRUSTED_HOSTS`` (``SCHEDULER_TRUSTED_HOSTS``, comma-
+    address links are built on (in mail too); ``MAIL`` (default: ``SCHEDULER_SMTP_URL`` and
+    ``SCHEDULER_MAIL_FROM``) turns mail on, sent by a background thread unless
+    ``SEND_MAIL`` is false; ``TRUSTED_HOSTS`` (``SCHEDULER_TRUSTED_HOSTS``, comma-
     separated) the host names the app answers to."""
     app = Flask("council_scheduler", static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=11_000_000, JSON_SORT_KEYS=False,
@@ -39,15 +43,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = server_key()
+    mail = app.config["MAIL"] if "MAIL" in app.config else MailSettings.from_env(os.environ)
     services, engine = open_services(app.config.get("DATABASE_URL") or database_url(),
-                                     link_key=app.config["SECRET_KEY"])
+                                     link_key=app.config["SECRET_KEY"], mail=mail,
+                                     public_url=app.config.get("PUBLIC_URL"))
+    if mail is not None and app.config.get("SEND_MAIL", True):
+        sender = BackgroundSender(services.uow, mail)
+        sender.start()
+        services.mail_queued = sender.nudge
+        app.extensions["council_mail_sender"] = sender
     app.extensions["council_services"] = services
     app.extensions["council_engine"] = engine
     app.register_blueprint(api)
+    app.register_blueprint(own)
     app.register_blueprint(feeds)
     app.register_blueprint(docs_pages)
     app.register_blueprint(pages)
-    for blueprint in (api, feeds, docs_pages):  # bearer tokens and feed links, no cookies
+    for blueprint in (api, own, feeds, docs_pages):  # bearer tokens and links, no cookies
         csrf.exempt(blueprint)
     init_pages(app)
     register_errors(app)

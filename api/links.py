@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
-__all__ = ["external_url", "feed_links"]
+__all__ = ["external_url", "feed_links", "page_link"]
 
 
 def external_url(endpoint: str, **values: Any) -> str:
@@ -23,3 +23,10 @@ def feed_links(secret: str) -> dict[str, str]:
     """A feed's https and webcal links."""
     url = external_url("feeds.feed", secret=secret)
     return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
+def page_link(secret: str) -> str:
+    """A member's own page, as an absolute link to send them."""
+    public = current_app.config.get("PUBLIC_URL")
+    base = str(public).rstrip("/") if public else request.host_url.rstrip("/")
+    return f"{base}/my/{secret}"

@@ -16,6 +16,13 @@ from flask import Blueprint, Flask, Response, current_app, request
 from pydantic import BaseModel
 
 from scheduler.council_file import CouncilDocument
+from scheduler.member_models import (
+    AbsenceList,
+    CalendarLink,
+    MeetingAnswer,
+    PollAnswers,
+    PollRequest,
+)
 from scheduler.proposal_request import ProposalOptions
 from scheduler.service_models import (
     AttendanceRecord,
@@ -34,7 +41,9 @@ docs_pages = Blueprint("docs", __name__, url_prefix="/api")
 _SCHEMAS: dict[str, type[BaseModel]] = {
     "CouncilDocument": CouncilDocument, "ProposalOptions": ProposalOptions,
     "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord,
-    "CouncilChange": CouncilChange, "MemberChange": MemberChange, "NewSubstitute": NewSubstitute}
+    "CouncilChange": CouncilChange, "MemberChange": MemberChange, "NewSubstitute": NewSubstitute,
+    "MeetingAnswer": MeetingAnswer, "PollAnswers": PollAnswers, "AbsenceList": AbsenceList,
+    "CalendarLink": CalendarLink, "PollRequest": PollRequest}
 _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unknown token",
              403: "The token's role may not do this", 404: "No such resource for this token",
              409: "The request conflicts with the resource's state",

@@ -7,19 +7,19 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from scheduler.records import CalendarState, MeetingRecord, ProposalRecord
+from scheduler.records import CalendarState, MeetingRecord, PollRecord, ProposalRecord
 from scheduler.reports import report_csv
 
 from .auth import authorised, documented, no_content, services
-from .links import feed_links
+from .links import feed_links, page_link
 from .problems import Problem
 
-__all__ = ["api"]
+__all__ = ["api", "json_body"]
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
 
-def _json_body() -> Any:
+def json_body() -> Any:
     """The request's JSON body; 415 for another media type, 400 for JSON that cannot be read."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "the body must be application/json")
@@ -67,7 +67,7 @@ def _proposal_json(proposal: ProposalRecord) -> dict[str, Any]:
 @authorised()
 def create_council() -> Response:
     """Create a council from its JSON document."""
-    created = services().create_council(_json_body())
+    created = services().create_council(json_body())
     return _created(created, f"/api/councils/{created['id']}")
 
 
@@ -98,7 +98,7 @@ def delete_council(council_id: str) -> Response:
 @authorised("secretary", scope=("council", "council_id"))
 def change_council(council_id: str) -> Response:
     """Rename a council or change its venue."""
-    return jsonify(services().change_council(council_id, _json_body()))
+    return jsonify(services().change_council(council_id, json_body()))
 
 
 @api.post("/councils/<council_id>/parties")
@@ -106,7 +106,7 @@ def change_council(council_id: str) -> Response:
 @authorised("secretary", scope=("council", "council_id"))
 def add_party(council_id: str) -> Response:
     """Add a party with its representative and substitutes."""
-    return _created(services().add_party(council_id, _json_body()))
+    return _created(services().add_party(council_id, json_body()))
 
 
 @api.delete("/councils/<council_id>/parties/<party_id>")
@@ -123,7 +123,7 @@ def remove_party(council_id: str, party_id: str) -> Response:
 @authorised("secretary", scope=("council", "council_id"))
 def add_substitute(council_id: str) -> Response:
     """Add a substitute to one of the council's parties."""
-    return _created(services().add_substitute(council_id, _json_body()))
+    return _created(services().add_substitute(council_id, json_body()))
 
 
 @api.put("/councils/<council_id>/bodies/<body_id>/calendar")
@@ -154,7 +154,7 @@ def refresh_plan(council_id: str, body_id: str) -> Response:
 @authorised("secretary", scope=("member", "member_id"))
 def change_member(member_id: str) -> Response:
     """Change a member's name, e-mail or calendar URL."""
-    services().change_member(member_id, _json_body())
+    services().change_member(member_id, json_body())
     return no_content()
 
 
@@ -211,13 +211,41 @@ def rotate_member_feed(member_id: str) -> Response:
     return jsonify(feed_links(services().feed_secret(member_id, rotate=True)))
 
 
+@api.get("/members/<member_id>/link")
+@documented(responses={200: "The member's own link (the same one each time until rotated)"})
+@authorised("secretary", scope=("member", "member_id"))
+def member_link(member_id: str) -> Response:
+    """The member's own link, to send them: with it they answer, report absence and
+    manage their calendar without an account."""
+    return jsonify({"url": page_link(services().page_secret(member_id))})
+
+
+@api.post("/members/<member_id>/link/rotate")
+@documented(responses={200: "A new own link; the old one stops working"})
+@authorised("secretary", scope=("member", "member_id"))
+def rotate_member_link(member_id: str) -> Response:
+    """A new own link for the member; every earlier one stops working."""
+    return jsonify({"url": page_link(services().page_secret(member_id, rotate=True))})
+
+
+@api.post("/members/<member_id>/link/mail")
+@documented(responses={200: "Whether the link was queued for mail"})
+@authorised("secretary", scope=("member", "member_id"))
+def mail_member_link(member_id: str) -> Response:
+    """Mail the member their own link; ``queued`` is false when mail is off or the
+    member has no address."""
+    url = page_link(services().page_secret(member_id))
+    return jsonify({"queued": services().mail_link(member_id, url),
+                    "mail": services().mail_on})
+
+
 # proposals and meetings --------------------------------------------------------------------
 @api.post("/councils/<council_id>/proposals")
 @documented(body="ProposalOptions", responses={201: "The proposal, with its id"})
 @authorised("secretary", scope=("council", "council_id"))
 def create_proposal(council_id: str) -> Response:
     """Propose meetings; 201 with the id and the proposal document."""
-    proposal = services().create_proposal(council_id, _json_body())
+    proposal = services().create_proposal(council_id, json_body())
     return _created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
 
 
@@ -264,7 +292,7 @@ def list_meetings(council_id: str) -> Response:
 @authorised("secretary", scope=("meeting", "meeting_id"))
 def change_meeting(meeting_id: str) -> Response:
     """Move a meeting (start, end) or cancel it (status: cancelled)."""
-    return jsonify(_meeting_json(services().change_meeting(meeting_id, _json_body())))
+    return jsonify(_meeting_json(services().change_meeting(meeting_id, json_body())))
 
 
 @api.post("/meetings/<meeting_id>/attendance")
@@ -272,8 +300,50 @@ def change_meeting(meeting_id: str) -> Response:
 @authorised("secretary", scope=("meeting", "meeting_id"))
 def record_attendance(meeting_id: str) -> Response:
     """Record a member's notice of absence, or presence or absence after the meeting."""
-    services().record_attendance(meeting_id, _json_body())
+    services().record_attendance(meeting_id, json_body())
     return no_content()
+
+
+# polls -----------------------------------------------------------------------------------
+def _poll_json(poll: PollRecord) -> dict[str, Any]:
+    return {"id": poll.id, "council_id": poll.council_id, "proposal_id": poll.proposal_id,
+            "deadline": poll.deadline.isoformat(), "created_at": poll.created_at.isoformat(),
+            "slots": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in poll.slots]}
+
+
+@api.post("/proposals/<proposal_id>/poll")
+@documented(body="PollRequest", responses={201: "The poll, with its slots"})
+@authorised("secretary", scope=("proposal", "proposal_id"))
+def open_poll(proposal_id: str) -> Response:
+    """Put a proposal's dates and alternatives to the council's members, answered through
+    the deadline; members with an address are mailed when mail is on."""
+    poll = services().open_poll(proposal_id, json_body())
+    return _created(_poll_json(poll), f"/api/polls/{poll.id}")
+
+
+@api.get("/councils/<council_id>/polls")
+@documented(responses={200: "Polls, newest first"})
+@authorised("secretary", "chair", scope=("council", "council_id"))
+def list_polls(council_id: str) -> Response:
+    """A council's polls, newest first."""
+    return jsonify({"polls": [_poll_json(p) for p in services().polls(council_id)]})
+
+
+@api.get("/polls/<poll_id>")
+@documented(responses={200: "Each slot with every member's answer and each party's coverage"})
+@authorised("secretary", "chair", scope=("poll", "poll_id"))
+def read_poll(poll_id: str) -> Response:
+    """A poll's answers: per slot, each party's coverage and every member's answer, and
+    who has not answered."""
+    return jsonify(services().poll_grid(poll_id))
+
+
+@api.post("/polls/<poll_id>/reminders")
+@documented(responses={200: "How many reminders were queued"})
+@authorised("secretary", scope=("poll", "poll_id"))
+def remind_poll(poll_id: str) -> Response:
+    """Mail a reminder to each member who has not answered every slot."""
+    return jsonify({"queued": services().remind_poll(poll_id), "mail": services().mail_on})
 
 
 # reports ---------------------------------------------------------------------------------
