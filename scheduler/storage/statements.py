@@ -80,7 +80,8 @@ class StatementRepository:
         """Record a member's answers to slots of a poll (a later answer to a slot replaces
         the earlier one)."""
         moment = now()
-        for start, end, answer in answers:
+        for given_start, given_end, answer in answers:
+            start, end = given_start.astimezone(dt.UTC), given_end.astimezone(dt.UTC)
             key = ((poll_answers.c.poll_id == poll_id) & (poll_answers.c.member_id == member_id)
                    & (poll_answers.c.slot_start == start))
             before = self.db.scalar(sa.select(poll_answers.c.answer).where(key))
