@@ -25,8 +25,9 @@ B = {"name": "Miljörådet Hemlig", "timezone": "Europe/Stockholm",
 OPTIONS = {"from": "2027-01-11", "to": "2027-01-16", "meetings": 1, "min_gap_days": 1}
 
 # the path parameters this file knows how to fill, and which of them name a council's resource
-FILLED = ("council_id", "member_id", "proposal_id", "meeting_id", "party_id", "body_id")
-SCOPING = {"council_id", "member_id", "proposal_id", "meeting_id"}
+FILLED = ("council_id", "member_id", "proposal_id", "meeting_id", "party_id", "body_id",
+          "poll_id")
+SCOPING = {"council_id", "member_id", "proposal_id", "meeting_id", "poll_id"}
 # routes with no council resource in the path, and why there is nothing to scope
 UNSCOPED = {
     "api.create_council": "creates a council (admins only)",
@@ -40,11 +41,15 @@ UNSCOPED = {
     "pages.councils": "the list of councils (admins only)",
     "pages.member": "a member's page: the secret in the link is the only credential",
     "pages.rotate": "a member's page: the secret in the link is the only credential",
+    **dict.fromkeys(("own.my_overview", "own.answer_meeting", "own.answer_poll",
+                     "own.set_absences", "own.connect_calendar", "own.forget_calendar"),
+                    "a member's own link: the secret in it is the only credential "
+                    "(tests/test_members_loop.py checks it reaches only its member)"),
 }
 # what a chair may do on their own council; every other scoped route is a secretary's
 CHAIR_MAY = {"api.read_council", "api.list_proposals", "api.read_proposal", "api.list_meetings",
              "api.conflict_report", "pages.council", "pages.proposal", "pages.report",
-             "pages.report_download"}
+             "pages.report_download", "api.list_polls", "api.read_poll"}
 ADMIN_ONLY = {"api.delete_council"}
 UNKNOWN = dict.fromkeys(FILLED, "0123456789abcdef")
 
@@ -68,11 +73,12 @@ def ids(app):
     for name, document in (("A", A), ("B", B)):
         council = services.create_council(document)
         proposal = services.create_proposal(council["id"], OPTIONS)
+        poll = services.open_poll(proposal.id, {"deadline": "2027-01-10"})
         _created, meetings = services.confirm(proposal.id)
         first = council["parties"][0]
         found[name] = {"council_id": council["id"], "member_id": first["members"][1]["id"],
                        "proposal_id": proposal.id, "meeting_id": meetings[0].id,
-                       "party_id": first["id"], "body_id": "kf"}
+                       "party_id": first["id"], "body_id": "kf", "poll_id": poll.id}
     return found
 
 
