@@ -4,7 +4,9 @@ Times are written in UTC, so no VTIMEZONE is needed and every client reads them 
 Every text value is escaped as RFC 5545 TEXT (line breaks become ``\\n``, control
 characters are left out), so no name or place can end a line or start a component, and
 every line is folded at 75 octets without cutting a character in two. The same events
-give the same bytes.
+give the same bytes. An event may name its organizer and attendees (for iTIP/iMIP,
+RFC 5546): their addresses are checked, and a common name is always quoted with RFC 6868
+escapes, so neither can add a parameter or a line.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ _LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 # RFC 5545 TEXT allows no other control character but HTAB.
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x1f\x7f]")
 _FOLD_AT = 75  # octets, RFC 5545 section 3.1
+# A mail address as a calendar user address: one @, nothing that could end the value,
+# start a parameter, or be read as another list item or URI part.
+_ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f\"<>()\[\]\\,;:@]+@[^\s\x00-\x1f\x7f\"<>()\[\]\\,;:@]+")
+_MAILTO = re.compile("mailto:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,9 @@ class OutgoingEvent:
     location: str | None = None
     description: str | None = None
     stamp: dt.datetime | None = None  # when this event last changed; defaults to now
+    organizer: str | None = None  # a mail address, with or without "mailto:"
+    organizer_name: str | None = None  # the organizer's common name (CN)
+    attendees: tuple[str, ...] = ()  # mail addresses, with or without "mailto:"
 
 
 def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = "PUBLISH",
@@ -49,8 +58,8 @@ def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = 
     ``name`` is the calendar's display name; ``refresh`` how often subscribers should
     fetch it again. A cancelled event stays in, marked cancelled and free. Raises
     ValueError for a time without a zone, an end not after its start, an unknown status
-    or method, a negative sequence, or a refresh that is not a positive whole number of
-    minutes.
+    or method, a negative sequence, an organizer or attendee that is not a mail address,
+    or a refresh that is not a positive whole number of minutes.
     """
     if not _METHOD.fullmatch(method):
         raise ValueError(f"method {method!r} is not an iCalendar method")
@@ -88,6 +97,12 @@ def _event(item: OutgoingEvent, stamp: dt.datetime) -> Iterator[str]:
         yield f"LOCATION:{_text(item.location)}"
     if item.description:
         yield f"DESCRIPTION:{_text(item.description)}"
+    if item.organizer is not None:
+        name = f";CN={_param(item.organizer_name)}" if item.organizer_name else ""
+        yield f"ORGANIZER{name}:{_mailto(item.organizer, item.uid)}"
+    for attendee in item.attendees:
+        yield ("ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:"
+               f"{_mailto(attendee, item.uid)}")
     yield f"TRANSP:{'TRANSPARENT' if free else 'OPAQUE'}"
     # Outlook's own word for the time, as documented in [MS-OXCICAL]: FREE, TENTATIVE, BUSY.
     busy = "FREE" if free else "TENTATIVE" if item.status == "TENTATIVE" else "BUSY"
@@ -110,6 +125,22 @@ def _text(value: str) -> str:
     value = _CONTROLS.sub("", value).encode("utf-8", "replace").decode("utf-8")
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return _LINE_BREAKS.sub(r"\\n", value)
+
+
+def _param(value: str) -> str:
+    """``value`` as a quoted parameter value (RFC 5545 section 3.2, RFC 6868 escapes):
+    line breaks become spaces, control characters are left out."""
+    value = _LINE_BREAKS.sub(" ", value)
+    value = _CONTROLS.sub("", value.replace("\t", " ")).encode("utf-8", "replace").decode("utf-8")
+    return '"' + value.replace("^", "^^").replace('"', "^'") + '"'
+
+
+def _mailto(address: str, uid: str) -> str:
+    """``address`` as a ``mailto:`` calendar user address; ValueError if it is none."""
+    bare = address[len("mailto:"):] if _MAILTO.match(address) else address
+    if not _ADDRESS.fullmatch(bare):
+        raise ValueError(f"event {uid!r} names {address!r}, which is not a mail address")
+    return f"mailto:{bare}"
 
 
 def _duration(span: dt.timedelta) -> str:

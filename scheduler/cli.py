@@ -168,6 +168,30 @@ def _refresh(args: argparse.Namespace) -> int:
     return 1 if errors and not done else 0
 
 
+def _outbox(args: argparse.Namespace) -> int:
+    from .mail import MailSettings, drain
+
+    if args.action == "send":
+        settings = MailSettings.from_env()
+        if settings is None:
+            print("mail is off: set SCHEDULER_SMTP_URL", file=sys.stderr)
+            return 2
+        result = drain(_services().uow, settings)
+        print(f"{result.sent} sent, {result.failed} failed"
+              + (f", {result.dead} given up" if result.dead else ""))
+        return 1 if (result.failed or result.dead) and not result.sent else 0
+    with _services().uow(write=False) as uow:
+        mails = uow.outbox.listing(None if args.all else ["pending", "dead"])
+        counts = uow.outbox.counts()
+    for mail in mails:
+        error = " ".join((mail.last_error or "").split())[:120]
+        subject = " ".join(mail.subject.split())
+        print(f"{mail.id}  {mail.state:<7}  {mail.attempts:>2}  {mail.recipient}  {subject}"
+              + (f"  ({error})" if error else ""))
+    print(f"{counts['pending']} pending, {counts['dead']} given up, {counts['sent']} sent")
+    return 0
+
+
 def _add_request_options(command: argparse.ArgumentParser) -> None:
     """The proposal options; left out, they take the defaults every door shares."""
     command.add_argument("--from", dest="from_", required=True, metavar="DATE")
@@ -242,6 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     revoke.add_argument("id", metavar="ID")
     token.set_defaults(run=_token)
+
+    outbox = commands.add_parser("outbox", help="mail not yet delivered: list, send")
+    outbox_commands = outbox.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    listed = outbox_commands.add_parser("list", help="mail waiting or given up, one a line")
+    listed.add_argument("--all", action="store_true", help="sent mail too")
+    outbox_commands.add_parser("send", help="send what is due now (SCHEDULER_SMTP_URL)")
+    outbox.set_defaults(run=_outbox)
     return parser
 
 

@@ -231,3 +231,53 @@ def test_the_same_events_give_the_same_bytes_and_the_uid_is_kept_as_given() -> N
     assert [line for line in content_lines(first) if line.startswith("UID:")] == [
         "UID:m1@council-scheduler", "UID:0123abcd@council-scheduler"]
     assert "SEQUENCE:3" in content_lines(first)
+
+
+def test_an_organizer_and_attendees_are_written_as_calendar_user_addresses() -> None:
+    event = meeting(organizer="kalender@region.se", organizer_name="Kulturrådet",
+                    attendees=("anna@kumla.se", "MAILTO:bo@nora.se"))
+    lines = event_lines(write_calendar([event], name="R", method="REQUEST", stamp=STAMP))
+    assert lines[lines.index("SUMMARY:Kulturrådet") + 1:-2] == [
+        'ORGANIZER;CN="Kulturrådet":mailto:kalender@region.se',
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:anna@kumla.se",
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bo@nora.se",
+    ]
+    (parsed,) = icalendar.Calendar.from_ical(
+        write_calendar([event], name="R", method="REQUEST", stamp=STAMP)).walk("VEVENT")
+    assert str(parsed["ORGANIZER"]) == "mailto:kalender@region.se"
+    assert [str(a) for a in parsed["ATTENDEE"]] == ["mailto:anna@kumla.se", "mailto:bo@nora.se"]
+
+
+def test_an_event_without_organizer_or_attendees_is_written_as_before() -> None:
+    lines = event_lines(write_calendar([meeting()], name="R", stamp=STAMP))
+    assert not [line for line in lines if line.startswith(("ORGANIZER", "ATTENDEE"))]
+    assert write_calendar([meeting(organizer=None, attendees=())], name="R", stamp=STAMP) == \
+        write_calendar([meeting()], name="R", stamp=STAMP)
+
+
+@pytest.mark.parametrize("name", [
+    'Kultur"rådet', "Kultur^rådet", "Kulturrådet;ROLE=CHAIR", "Kulturrådet:mailto:x@y",
+    INJECTION, "Kultur\x00rå\tdet\u2028"])
+def test_an_organizers_name_is_one_quoted_parameter_for_every_reader(name: str) -> None:
+    event = meeting(organizer="kalender@region.se", organizer_name=name,
+                    attendees=("anna@kumla.se",))
+    data = write_calendar([event], name="R", method="REQUEST", stamp=STAMP)
+    (line,) = [x for x in event_lines(data) if x.startswith("ORGANIZER")]
+    assert line.startswith('ORGANIZER;CN="') and line.endswith('":mailto:kalender@region.se')
+    assert line.count('"') == 2
+    (parsed,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    expected = " ".join(name.replace("\x00", "").replace("\t", " ").split())
+    assert " ".join(str(parsed["ORGANIZER"].params["CN"]).split()) == expected
+    assert str(parsed["ORGANIZER"]) == "mailto:kalender@region.se"
+    assert [e["uid"] for e in ical_js(data)["events"]] == ["m1@council-scheduler"]
+
+
+@pytest.mark.parametrize("address", [
+    "anna@kumla.se\r\nATTENDEE:mailto:eve@x.se", "anna kumla.se", "anna", "anna@kumla@se",
+    '"anna"@kumla.se', "anna@kumla.se;RSVP=FALSE", "anna@kumla.se:x", "anna@kumla.se,bo@nora.se",
+    "<anna@kumla.se>", "mailto:", ""])
+def test_an_organizer_or_attendee_that_is_not_a_mail_address_is_refused(address: str) -> None:
+    with pytest.raises(ValueError, match="not a mail address"):
+        write_calendar([meeting(organizer=address, attendees=("a@b.se",))], name="R", stamp=STAMP)
+    with pytest.raises(ValueError, match="not a mail address"):
+        write_calendar([meeting(organizer="a@b.se", attendees=(address,))], name="R", stamp=STAMP)

@@ -1,0 +1,202 @@
+"""Delivering the outbox: one message at a time, leased so that no two senders send the
+same message, sent outside any transaction, and marked sent or failed afterwards.
+
+A failed message is tried again after 1, 2, 4 … minutes (at most 6 hours between
+tries) and given up after twelve tries (about 20 hours), or at once when the server
+refuses it for good (a 5xx reply to its recipient or its content). A message is sent again only when its
+sender died between sending and recording it; its Message-ID is then the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import smtplib
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..ports import UnitOfWork
+from ..records import MailRecord
+from .settings import MailSettings
+
+__all__ = ["BackgroundSender", "DrainResult", "describe", "drain", "retry_at", "send_one"]
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+_FIRST_RETRY = dt.timedelta(minutes=1)
+_LONGEST_WAIT = dt.timedelta(hours=6)
+_EOL = re.compile(r"\r\n|\r|\n")
+
+Sender = Callable[[MailSettings, MailRecord], None]
+UnitOfWorkFactory = Callable[..., UnitOfWork]
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """What one drain did: messages delivered, failed for now, and given up."""
+
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+def send_one(settings: MailSettings, mail: MailRecord, *,
+             context: ssl.SSLContext | None = None) -> None:
+    """Deliver one message to its recipient through the SMTP server; raises
+    ``smtplib.SMTPException`` or ``OSError`` when it is not accepted.
+
+    ``context``: the TLS context (default: the system's trusted certificates)."""
+    tls = context or ssl.create_default_context()
+    data = _EOL.sub("\r\n", mail.message).encode("utf-8")
+    client: smtplib.SMTP
+    if settings.security == "ssl":
+        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                  context=tls)
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+    with client:
+        if settings.security == "starttls":
+            client.starttls(context=tls)
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        client.sendmail(settings.sender_address, [mail.recipient], data)
+
+
+def retry_at(attempts: int, at: dt.datetime, error: BaseException) -> dt.datetime | None:
+    """When to try a message again after its ``attempts``-th try failed; None: give up."""
+    if attempts >= MAX_ATTEMPTS or _permanent(error):
+        return None
+    wait = min(_FIRST_RETRY * (1 << min(max(attempts - 1, 0), 20)), _LONGEST_WAIT)
+    return at + wait
+
+
+def _permanent(error: BaseException) -> bool:
+    """The server refused the recipient or the message itself for good (5xx)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(
+            code >= 500 for code, _ in error.recipients.values())
+    return isinstance(error, smtplib.SMTPDataError) and error.smtp_code >= 500
+
+
+def _about_this_message(error: BaseException) -> bool:
+    """The server refused this message or its recipient; anything else (no connection,
+    a refused login or sender) would fail the next message too."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError)
+
+
+def describe(error: BaseException) -> str:
+    """One line on what went wrong, for the outbox and the log (never a password)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        refusals = [f"{code} {_text(reply)}" for code, reply in error.recipients.values()]
+        return "recipient refused: " + "; ".join(refusals)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{type(error).__name__}: {error.smtp_code} {_text(error.smtp_error)}"
+    detail = " ".join(str(error).split())
+    return f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+
+
+def _text(reply: bytes | str) -> str:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    return " ".join(text.split())
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def drain(uow_factory: UnitOfWorkFactory, settings: MailSettings, *,
+          now: dt.datetime | None = None, limit: int | None = None,
+          lease: dt.timedelta = dt.timedelta(minutes=5), sender: Sender = send_one) -> DrainResult:
+    """Send every message due (at most ``limit``), each once, and record how it went.
+
+    ``now`` fixes the clock (for tests); otherwise each message is claimed at the time
+    it is. When the server cannot be reached, or refuses the login or the sender, the
+    drain stops after that message: the others stay due for the next drain.
+    """
+    sent = failed = dead = 0
+    while limit is None or sent + failed + dead < limit:
+        at = now or _utcnow()
+        with uow_factory() as uow:
+            mail = uow.outbox.claim(at, lease)
+            uow.commit()
+        if mail is None:
+            break
+        try:
+            sender(settings, mail)
+        except Exception as error:
+            done = now or _utcnow()
+            again = retry_at(mail.attempts, done, error)
+            reason = describe(error)
+            with uow_factory() as uow:
+                uow.outbox.failed(mail.id, reason, again)
+                uow.commit()
+            if again is None:
+                dead += 1
+                log.warning("mail %s to %s given up after %d tries: %s", mail.id,
+                            mail.recipient, mail.attempts, reason)
+            else:
+                failed += 1
+                log.info("mail %s to %s failed (try %d), again at %s: %s", mail.id,
+                         mail.recipient, mail.attempts, again.isoformat(), reason)
+            if not _about_this_message(error):
+                break
+            continue
+        with uow_factory() as uow:
+            uow.outbox.sent(mail.id, now or _utcnow())
+            uow.commit()
+        sent += 1
+    return DrainResult(sent, failed, dead)
+
+
+class BackgroundSender:
+    """A daemon thread that drains the outbox when nudged, and every ``interval_s``
+    seconds in any case. Errors are logged; they never end the thread."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, settings: MailSettings, *,
+                 interval_s: float = 30.0, sender: Sender = send_one):
+        self.uow_factory = uow_factory
+        self.settings = settings
+        self.interval_s = interval_s
+        self.sender = sender
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.drains = 0  # drains finished, for tests and the curious
+
+    def start(self) -> None:
+        """Start the thread (once; starting again does nothing while it runs)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
+        self._thread.start()
+        log.info("mail on: %s", self.settings.redacted())
+
+    def nudge(self) -> None:
+        """Drain soon: there is new mail."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread, waiting up to ``timeout`` seconds for a drain under way."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                result = drain(self.uow_factory, self.settings, sender=self.sender)
+                if result.sent or result.failed or result.dead:
+                    log.info("mail: %d sent, %d failed, %d given up", result.sent,
+                             result.failed, result.dead)
+            except Exception:
+                log.exception("mail: the outbox could not be drained")
+            self.drains += 1
+            self._wake.wait(self.interval_s)
+            self._wake.clear()

@@ -1,0 +1,296 @@
+"""The mail the service composes: Swedish unless English is asked for, times in the
+council's zone, names as given but never breaking a header, and meeting mail with an iMIP
+part that Outlook, icalendar and ical.js read as the same meeting as the member's feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from email.message import EmailMessage
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from calendars.write import OutgoingEvent
+from scheduler.mail import link_mail, meeting_mail, poll_mail, secretary_mail
+from scheduler.records import OutgoingMail
+
+from .js.reader import ical_js
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+ZONE = "Europe/Stockholm"
+SENDER = "Kulturrådet <kalender@region.se>"
+START = dt.datetime(2027, 3, 2, 13, tzinfo=STOCKHOLM)
+END = dt.datetime(2027, 3, 2, 16, tzinfo=STOCKHOLM)
+EVENT = OutgoingEvent("m1@council-scheduler", START, END, "Samverkansrådet för kultur",
+                      sequence=2, location="Länsmuseet, Örebro")
+INJECTED = "Åsa Öberg\r\nBcc: eve@example.org\r\nSubject: gratis"
+
+
+def parsed(mail: OutgoingMail) -> EmailMessage:
+    message = email.message_from_string(mail.message, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def body(mail: OutgoingMail) -> str:
+    part = parsed(mail).get_body(preferencelist=("plain",))
+    assert part is not None
+    text: str = part.get_content()  # type: ignore[attr-defined]
+    return text
+
+
+def calendar_part(mail: OutgoingMail) -> EmailMessage:
+    (part,) = [p for p in parsed(mail).walk() if p.get_content_type() == "text/calendar"]
+    assert isinstance(part, EmailMessage)
+    return part
+
+
+def meeting(**changes: Any) -> OutgoingMail:
+    fields: dict[str, Any] = {
+        "sender": SENDER, "recipient": "asa.oberg@kumla.se", "name": "Åsa Öberg",
+        "language": "sv", "council": "Samverkansrådet för kultur", "zone": ZONE,
+        "event": EVENT, "method": "REQUEST", "reason": "confirmed", "dedupe_key": "m1:2:asa"}
+    return meeting_mail(**{**fields, **changes})
+
+
+def test_a_confirmed_meeting_is_a_swedish_mail_with_an_imip_request() -> None:
+    mail = meeting()
+    message = parsed(mail)
+    assert (mail.recipient, mail.kind, mail.dedupe_key) == ("asa.oberg@kumla.se",
+                                                            "meeting_confirmed", "m1:2:asa")
+    assert str(message["From"]) == SENDER
+    assert str(message["To"]) == "Åsa Öberg <asa.oberg@kumla.se>"
+    assert str(message["Subject"]) == mail.subject == (
+        "Bekräftat sammanträde: Samverkansrådet för kultur 2 mars 2027")
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "sv"
+    assert message["Date"].datetime is not None
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/calendar"]
+    text = body(mail)
+    assert text.startswith("Hej Åsa Öberg,\n")
+    assert ("Sammanträdet är bekräftat: Samverkansrådet för kultur, tisdag 2 mars 2027 "
+            "kl. 13.00–16.00.") in text
+    assert "Plats: Länsmuseet, Örebro" in text
+
+
+def test_the_calendar_part_is_the_feeds_meeting_with_the_method_of_its_content_type() -> None:
+    part = calendar_part(meeting())
+    assert part.get_param("method") == "REQUEST"
+    assert str(part.get_param("charset")).lower() == "utf-8"
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    calendar = icalendar.Calendar.from_ical(data)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == "m1@council-scheduler"
+    assert event["SEQUENCE"] == 2
+    assert str(event["ORGANIZER"]) == "mailto:kalender@region.se"
+    assert str(event["ORGANIZER"].params["CN"]) == "Kulturrådet"
+    assert str(event["ATTENDEE"]) == "mailto:asa.oberg@kumla.se"
+    assert event["DTSTART"].dt == START
+    js = ical_js(data)
+    assert js["method"] == "REQUEST"
+    assert [(e["uid"], e["sequence"]) for e in js["events"]] == [("m1@council-scheduler", 2)]
+
+
+def test_a_cancelled_meeting_carries_a_cancel_with_status_cancelled() -> None:
+    mail = meeting(method="CANCEL", reason="cancelled")
+    part = calendar_part(mail)
+    assert part.get_param("method") == "CANCEL"
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert (str(event["STATUS"]), event["SEQUENCE"]) == ("CANCELLED", 2)
+    assert ical_js(data)["method"] == "CANCEL"
+    assert mail.subject == "Inställt sammanträde: Samverkansrådet för kultur 2 mars 2027"
+    assert "Sammanträdet är inställt: Samverkansrådet för kultur, tisdag 2 mars 2027" in body(mail)
+
+
+@pytest.mark.parametrize(("reason", "method", "sv", "en"), [
+    ("confirmed", "REQUEST", "Sammanträdet är bekräftat: Kulturrådet, tisdag 2 mars 2027 kl. "
+     "13.00–16.00.", "The meeting is confirmed: Kulturrådet, Tuesday 2 March 2027, 13:00–16:00."),
+    ("moved", "REQUEST", "Sammanträdet är flyttat: Kulturrådet, tisdag 2 mars 2027 kl. "
+     "13.00–16.00.", "The meeting has moved: Kulturrådet, Tuesday 2 March 2027, 13:00–16:00."),
+    ("cancelled", "CANCEL", "Sammanträdet är inställt: Kulturrådet, tisdag 2 mars 2027 kl. "
+     "13.00–16.00.", "The meeting is cancelled: Kulturrådet, Tuesday 2 March 2027, 13:00–16:00."),
+    ("called_in", "REQUEST", "Du kallas in som ersättare: Kulturrådet, tisdag 2 mars 2027 kl. "
+     "13.00–16.00. Din ledamot har förhinder.", "You are called in as substitute: Kulturrådet, "
+     "Tuesday 2 March 2027, 13:00–16:00. Your representative cannot attend."),
+    ("released", "CANCEL", "Du behövs inte längre som ersättare: Kulturrådet, tisdag 2 mars 2027 "
+     "kl. 13.00–16.00. Din ledamot kan komma.", "You are no longer needed as substitute: "
+     "Kulturrådet, Tuesday 2 March 2027, 13:00–16:00. Your representative can attend."),
+])
+def test_each_reason_is_said_in_swedish_by_default_and_in_english_on_request(
+        reason: str, method: str, sv: str, en: str) -> None:
+    swedish = meeting(council="Kulturrådet", reason=reason, method=method)
+    english = meeting(council="Kulturrådet", reason=reason, method=method, language="en")
+    assert sv in body(swedish)
+    assert en in body(english)
+    assert parsed(english)["Content-Language"] == "en"
+    assert body(english).startswith("Hello Åsa Öberg,\n")
+    assert swedish.kind == english.kind == f"meeting_{reason}"
+    assert calendar_part(swedish).get_param("method") == method
+
+
+def test_a_moved_meeting_says_where_it_was() -> None:
+    before = (dt.datetime(2027, 2, 23, 9, tzinfo=STOCKHOLM),
+              dt.datetime(2027, 2, 23, 12, tzinfo=STOCKHOLM))
+    text = body(meeting(council="Kulturrådet", reason="moved", previous=before))
+    assert ("Sammanträdet är flyttat: Kulturrådet, tisdag 2 mars 2027 kl. 13.00–16.00 "
+            "(tidigare tisdag 23 februari 2027 kl. 09.00–12.00).") in text
+
+
+def test_the_personal_link_is_offered_to_say_one_cannot_come() -> None:
+    text = body(meeting(url="https://kalender.example/my/cs_abc"))
+    assert "Kan du inte komma? Svara via din personliga länk: https://kalender.example/my/cs_abc" in text
+
+
+def test_times_are_in_the_councils_zone_whatever_zone_they_come_in() -> None:
+    summer = OutgoingEvent("m2@council-scheduler", dt.datetime(2027, 7, 1, 7, tzinfo=dt.UTC),
+                           dt.datetime(2027, 7, 1, 10, tzinfo=dt.UTC), "Kulturrådet")
+    assert "torsdag 1 juli 2027 kl. 09.00–12.00" in body(meeting(event=summer))
+    assert "Thursday 1 July 2027, 08:00–11:00" in body(
+        meeting(event=summer, language="en", zone="Europe/Dublin"))
+
+
+@pytest.mark.parametrize(("reason", "method"), [("cancelled", "REQUEST"), ("confirmed", "CANCEL"),
+                                                ("called_in", "PUBLISH"), ("other", "REQUEST")])
+def test_a_method_that_does_not_fit_the_reason_is_refused(reason: str, method: str) -> None:
+    with pytest.raises(ValueError):
+        meeting(reason=reason, method=method)
+
+
+def test_the_message_id_comes_from_the_dedupe_key_so_a_resend_is_recognisable() -> None:
+    first, again = parsed(meeting()), parsed(meeting())
+    other = parsed(meeting(dedupe_key="m1:3:asa"))
+    assert first["Message-ID"] == again["Message-ID"] != other["Message-ID"]
+    assert first["Message-ID"].endswith("@region.se>")
+    unkeyed = [parsed(link_mail(sender=SENDER, recipient="a@b.se", name="A", language="sv",
+                                council="R", url="https://x"))["Message-ID"] for _ in range(2)]
+    assert unkeyed[0] != unkeyed[1]
+
+
+def test_a_name_with_line_breaks_cannot_add_a_header() -> None:
+    mail = meeting(name=INJECTED, council="Kulturrådet\nBcc: eve@example.org")
+    message = parsed(mail)
+    assert message["Bcc"] is None
+    assert sorted(message.keys()) == sorted([
+        "From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
+        "X-Auto-Response-Suppress", "MIME-Version", "Content-Type", "Content-Language"])
+    assert str(message["To"]).endswith("<asa.oberg@kumla.se>")
+    assert message["To"].addresses[0].display_name == (
+        "Åsa Öberg Bcc: eve@example.org Subject: gratis")
+    assert str(message["Subject"]).startswith("Bekräftat sammanträde: Kulturrådet Bcc:")
+    assert "\n" not in str(message["Subject"])
+    assert body(mail).startswith("Hej Åsa Öberg Bcc: eve@example.org Subject: gratis,\n")
+
+
+def test_every_message_is_plain_ascii_on_the_wire_so_any_server_takes_it() -> None:
+    mails = [meeting(), meeting(language="en", method="CANCEL", reason="cancelled"),
+             link_mail(sender=SENDER, recipient="a@b.se", name="Örjan", language="sv",
+                       council="Kulturrådet", url="https://x/å")]
+    assert all(mail.message.isascii() for mail in mails)
+
+
+@pytest.mark.parametrize("recipient", ["", "anna", "anna@kumla.se\r\nBcc: eve@example.org",
+                                       "Anna <anna@kumla.se>"])
+def test_a_recipient_that_is_not_one_address_is_refused(recipient: str) -> None:
+    with pytest.raises(ValueError, match="not a mail address"):
+        meeting(recipient=recipient)
+
+
+def secretary(kind: str, substitute: str | None = "Örjan Åkesson", **changes: Any) -> OutgoingMail:
+    fields: dict[str, Any] = {
+        "sender": SENDER, "recipient": "sekreterare@region.se", "language": "sv",
+        "council": "Kulturrådet", "subject_kind": kind, "meeting_start": START,
+        "meeting_end": END, "zone": ZONE, "party": "Ljusnarsbergs kommun",
+        "representative": "Åke Lindén", "substitute": substitute, "dedupe_key": f"sec:{kind}"}
+    return secretary_mail(**{**fields, **changes})
+
+
+def test_the_secretary_is_told_who_is_called_in_for_whom() -> None:
+    mail = secretary("called_in")
+    assert mail.kind == "secretary_called_in"
+    assert mail.subject == "Ersättare inkallad: Kulturrådet 2 mars 2027"
+    assert ("Örjan Åkesson kallas in som ersättare för Åke Lindén (Ljusnarsbergs kommun) till "
+            "sammanträdet: Kulturrådet, tisdag 2 mars 2027 kl. 13.00–16.00.") in body(mail)
+    assert ("Örjan Åkesson is called in as substitute for Åke Lindén (Ljusnarsbergs kommun) to "
+            "the meeting: Kulturrådet, Tuesday 2 March 2027, 13:00–16:00.") in body(
+        secretary("called_in", language="en"))
+    assert not [p for p in parsed(mail).walk() if p.get_content_type() == "text/calendar"]
+
+
+def test_the_secretary_is_told_a_party_is_uncovered_and_who_cannot_come() -> None:
+    both = body(secretary("uncovered"))
+    assert ("Ljusnarsbergs kommun saknar företrädare vid sammanträdet: Kulturrådet, tisdag 2 mars "
+            "2027 kl. 13.00–16.00. Ledamoten Åke Lindén och ersättaren Örjan Åkesson har "
+            "meddelat förhinder.") in both
+    alone = body(secretary("uncovered", substitute=None))
+    assert ("Ledamoten Åke Lindén har meddelat förhinder, och det finns ingen ersättare."
+            in alone)
+    english = secretary("uncovered", language="en")
+    assert english.subject == "Ljusnarsbergs kommun not represented: Kulturrådet, 2 March 2027"
+    assert ("The representative Åke Lindén and the substitute Örjan Åkesson have said they "
+            "cannot attend.") in body(english)
+
+
+def test_the_secretary_is_told_a_party_is_covered_again() -> None:
+    mail = secretary("covered_again")
+    assert mail.subject == "Ljusnarsbergs kommun är företrädd igen: Kulturrådet 2 mars 2027"
+    assert ("Ljusnarsbergs kommun är företrädd igen vid sammanträdet: Kulturrådet, tisdag 2 mars "
+            "2027 kl. 13.00–16.00. Ledamot: Åke Lindén. Ersättare: Örjan Åkesson.") in body(mail)
+
+
+def test_secretary_mail_refuses_an_unknown_kind_or_a_call_in_without_a_substitute() -> None:
+    with pytest.raises(ValueError):
+        secretary("called_in", substitute=None)
+    with pytest.raises(ValueError):
+        secretary("gossip")
+
+
+def test_a_party_name_with_line_breaks_stays_in_its_header() -> None:
+    message = parsed(secretary("uncovered", party="Nora\r\nBcc: eve@example.org"))
+    assert message["Bcc"] is None
+    assert str(message["Subject"]).startswith("Nora Bcc: eve@example.org saknar företrädare")
+
+
+def test_a_member_gets_their_link_and_what_it_is_for() -> None:
+    mail = link_mail(sender=SENDER, recipient="asa.oberg@kumla.se", name="Åsa Öberg",
+                     language="sv", council="Kulturrådet", url="https://kalender.example/my/cs_x",
+                     dedupe_key="link:asa")
+    assert (mail.kind, mail.subject) == ("link", "Din personliga länk: Kulturrådet")
+    text = body(mail)
+    assert "Här är din personliga länk för Kulturrådet:\nhttps://kalender.example/my/cs_x\n" in text
+    assert "– se kommande sammanträden och svara om du kommer," in text
+    assert "dela den inte med någon annan" in text
+    english = link_mail(sender=SENDER, recipient="a@b.se", name="Åsa", language="en",
+                        council="Kulturrådet", url="https://x")
+    assert english.subject == "Your personal link: Kulturrådet"
+    assert "Here is your personal link for Kulturrådet:\nhttps://x\n" in body(english)
+
+
+def test_a_poll_lists_its_slots_in_the_councils_zone_with_the_deadline() -> None:
+    slots = [(START, END), (dt.datetime(2027, 3, 9, 8, tzinfo=dt.UTC),
+                            dt.datetime(2027, 3, 9, 11, tzinfo=dt.UTC))]
+    fields: dict[str, Any] = {
+        "sender": SENDER, "recipient": "asa.oberg@kumla.se", "name": "Åsa Öberg",
+        "language": "sv", "council": "Kulturrådet", "url": "https://kalender.example/my/cs_x",
+        "deadline": dt.date(2027, 1, 15), "slots": slots, "zone": ZONE}
+    invitation = poll_mail(**fields, reminder=False)
+    reminder = poll_mail(**fields, reminder=True)
+    assert (invitation.kind, reminder.kind) == ("poll", "poll_reminder")
+    assert invitation.subject == "Vilka tider passar dig? Kulturrådet"
+    assert reminder.subject == "Påminnelse: vilka tider passar dig? Kulturrådet"
+    text = body(invitation)
+    assert ("– tisdag 2 mars 2027 kl. 13.00–16.00\n– tisdag 9 mars 2027 kl. 09.00–12.00\n"
+            in text)
+    assert "Svara senast fredag 15 januari 2027:\nhttps://kalender.example/my/cs_x\n" in text
+    assert body(reminder).count("påminnelse") == 1
+    english = body(poll_mail(**{**fields, "language": "en"}, reminder=False))
+    assert "– Tuesday 2 March 2027, 13:00–16:00\n" in english
+    assert "Please answer by Friday 15 January 2027:" in english
