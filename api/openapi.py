@@ -53,6 +53,7 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
 _MORE_PROBLEMS = {"api.create_proposal": {429: "Too many proposals being computed; try again "
                                                "after Retry-After seconds"}}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
+_BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
 # answers that are not JSON objects, by endpoint and status
 _CONTENT = {
@@ -120,7 +121,7 @@ def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
         operation["description"] = " ".join(description.split())
     public = bool(info.get("public"))
     for code, text in {**_PROBLEMS, **_MORE_PROBLEMS.get(rule.endpoint, {})}.items():
-        if public and code not in _PUBLIC_PROBLEMS:
+        if public and code not in _PUBLIC_PROBLEMS and not (info.get("body") and code in _BODY_PROBLEMS):
             continue
         problem: dict[str, Any] = {"description": text, "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}

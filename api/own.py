@@ -14,58 +14,58 @@ __all__ = ["own"]
 own = Blueprint("own", __name__, url_prefix="/api/my")
 
 
-@own.get("/<secret>")
+@own.get("/<token>")
 @documented(public=True, responses={200: "The member, their meetings, polls, absences and "
                                          "calendar, and what the planner reads of it"})
-def my_overview(secret: str) -> Response:
+def my_overview(token: str) -> Response:
     """Everything the service holds about the member behind the link."""
-    return jsonify(services().my_overview(secret))
+    return jsonify(services().my_overview(token))
 
 
-@own.put("/<secret>/meetings/<meeting_id>")
+@own.put("/<token>/meetings/<meeting_id>")
 @documented(public=True, body="MeetingAnswer", responses={204: "Answered"})
-def answer_meeting(secret: str, meeting_id: str) -> Response:
+def answer_meeting(token: str, meeting_id: str) -> Response:
     """Answer a confirmed meeting: coming or absent (absent calls the substitute in); 409
     once the answer deadline has passed."""
-    services().answer_meeting_as(secret, meeting_id, json_body())
+    services().answer_meeting_as(token, meeting_id, json_body())
     return no_content()
 
 
-@own.put("/<secret>/polls/<poll_id>")
+@own.put("/<token>/polls/<poll_id>")
 @documented(public=True, body="PollAnswers", responses={204: "Answered"})
-def answer_poll(secret: str, poll_id: str) -> Response:
+def answer_poll(token: str, poll_id: str) -> Response:
     """Answer slots of a poll (yes, if_need_be or no); 409 once the poll has closed."""
-    services().answer_poll_as(secret, poll_id, json_body())
+    services().answer_poll_as(token, poll_id, json_body())
     return no_content()
 
 
-@own.put("/<secret>/absences")
+@own.put("/<token>/absences")
 @documented(public=True, body="AbsenceList", responses={204: "Stored"})
-def set_absences(secret: str) -> Response:
+def set_absences(token: str) -> Response:
     """Replace the member's absences (dates inclusive); each one over a confirmed meeting
     calls the substitute in."""
-    services().set_absences_as(secret, json_body())
+    services().set_absences_as(token, json_body())
     return no_content()
 
 
-@own.put("/<secret>/calendar")
+@own.put("/<token>/calendar")
 @documented(public=True, body="CalendarLink", responses={204: "Fetched and stored"})
-def connect_calendar(secret: str) -> Response:
+def connect_calendar(token: str) -> Response:
     """Connect the member's own calendar: ``{"url": ...}`` (fetched at once, under the
     service's fetch rules) or a text/calendar body."""
     if request.mimetype == "text/calendar":
-        services().upload_calendar_as(secret, request.get_data())
+        services().upload_calendar_as(token, request.get_data())
     elif request.is_json:
-        services().connect_calendar_as(secret, json_body())
+        services().connect_calendar_as(token, json_body())
     else:
         raise Problem(415, "Unsupported Media Type",
                       "the body must be application/json or text/calendar")
     return no_content()
 
 
-@own.delete("/<secret>/calendar")
+@own.delete("/<token>/calendar")
 @documented(public=True, responses={204: "Removed"})
-def forget_calendar(secret: str) -> Response:
+def forget_calendar(token: str) -> Response:
     """Remove the member's calendar: its URL and everything read from it."""
-    services().forget_calendar_as(secret)
+    services().forget_calendar_as(token)
     return no_content()

@@ -102,7 +102,7 @@ class _Council(_Strict):
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Language = "sv"
     secretary_email: Annotated[PlainText, Field(max_length=320)] | None = None
-    answer_days: Annotated[int, Field(ge=0, le=30)] | None = None
+    answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
     weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []
     bodies: Annotated[list[BodyDocument], Field(max_length=MAX_BODIES)] = []

@@ -35,7 +35,7 @@ class CouncilChange(_Change):
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Annotated[Language | None, *NOT_NULL] = None
     secretary_email: _Email | None = None
-    answer_days: Annotated[int, Field(ge=0, le=30)] | None = None
+    answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
 
 
 class MemberChange(_Change):

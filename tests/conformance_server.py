@@ -47,6 +47,8 @@ class Seeded:
     proposal_id: str
     meeting_id: str
     feed_secret: str
+    page_token: str
+    poll_id: str
     spare_council_id: str
     spare_party_id: str
 
@@ -105,9 +107,13 @@ def seed(base: str, token: str) -> Seeded:
                                json=OPTIONS).raise_for_status().json()
         confirmed = client.post(f"/api/proposals/{proposal['id']}/confirm").raise_for_status().json()
         feed = client.get(f"/api/members/{member_id}/feed").raise_for_status().json()
+        page = client.get(f"/api/members/{member_id}/link").raise_for_status().json()
+        poll = client.post(f"/api/proposals/{proposal['id']}/poll",
+                           json={"deadline": "2027-01-10"}).raise_for_status().json()
         spare = client.post("/api/councils", json=COUNCIL).raise_for_status().json()
     return Seeded(base=base, token=token, council_id=council["id"], party_id=party["id"],
                   member_id=member_id, substitute_id=substitute_id, proposal_id=proposal["id"],
                   meeting_id=confirmed["meetings"][0]["id"],
                   feed_secret=feed["url"].rsplit("/", 1)[1].removesuffix(".ics"),
+                  page_token=page["url"].rsplit("/", 1)[1], poll_id=poll["id"],
                   spare_council_id=spare["id"], spare_party_id=council["parties"][1]["id"])

@@ -43,6 +43,10 @@ SEMANTIC_400 = (
     "PATCH /api/members/{member_id}",  # the bodies named must be the council's
     "PUT /api/councils/{council_id}/bodies/{body_id}/calendar",  # an iCalendar file
     "POST /api/councils/{council_id}/bodies/{body_id}/calendar/refresh",  # a plan URL
+    "POST /api/proposals/{proposal_id}/poll",  # a deadline not yet passed
+    "PUT /api/my/{token}/absences",  # each absence ends after it starts, within a year
+    "PUT /api/my/{token}/polls/{poll_id}",  # the starts must be the poll's slots
+    "PUT /api/my/{token}/calendar",  # a URL that can be fetched, or an iCalendar file
 )
 
 
@@ -57,7 +61,8 @@ def _config(seeded: Seeded) -> schemathesis.Config:
         "parameters": {"path.council_id": seeded.council_id, "path.party_id": seeded.party_id,
                        "path.member_id": seeded.member_id, "path.proposal_id": seeded.proposal_id,
                        "path.meeting_id": seeded.meeting_id, "path.secret": seeded.feed_secret,
-                       "path.body_id": "kf"},
+                       "path.body_id": "kf", "path.token": seeded.page_token,
+                       "path.poll_id": seeded.poll_id},
         "operations": [
             # removals take resources of their own, so the others keep theirs
             {"include-name": "DELETE /api/councils/{council_id}",
