@@ -53,6 +53,9 @@ def serve(host: str, port: int, demo_year: int | None, threads: int = 8) -> None
             print(f"  {role:<9} {secret}")
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="council-scheduler")  # bound from here on
+    mail = app.extensions["council_services"].mail
+    print(f"mail: {mail.redacted()}" if mail is not None
+          else "mail is off: set SCHEDULER_SMTP_URL to send it")
     print(f"serving on http://{host}:{port}/ (API documentation at /api/docs)", flush=True)
     sys.stdout.flush()
     server.run()
