@@ -31,7 +31,7 @@ def run(repeat: int = 7) -> dict[str, Any]:
         without = median_seconds(lambda: services.create_proposal(council_id, OPTIONS),
                                  repeat=repeat)
         proposal = services.create_proposal(council_id, OPTIONS)
-        deadline = dt.date.today() + dt.timedelta(days=30)  # noqa: DTZ011
+        deadline = dt.date.today() + dt.timedelta(days=30)
         poll = services.open_poll(proposal.id, {"deadline": deadline.isoformat()})
         _created, meetings = services.confirm(proposal.id)
         document = services.council_document(council_id)
