@@ -44,9 +44,9 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 SENDER = "Kulturrådet <kalender@region.se>"
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    with database("sqlite", tmp_path) as made:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    with database(request.param, tmp_path) as made:
         yield made
 
 
@@ -288,6 +288,7 @@ def test_a_background_sender_delivers_when_nudged_and_survives_errors(uow, serve
 
     sender = BackgroundSender(flaky, settings_for(server), interval_s=60)
     sender.start()
+    assert sender.running
     try:
         broken.set()
         sender.nudge()
@@ -304,7 +305,7 @@ def test_a_background_sender_delivers_when_nudged_and_survives_errors(uow, serve
         assert server.count() == 1
     finally:
         sender.stop()
-    assert sender._thread is None
+    assert not sender.running
 
 
 # settings ---------------------------------------------------------------------------------

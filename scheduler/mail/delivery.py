@@ -169,12 +169,17 @@ class BackgroundSender:
 
     def start(self) -> None:
         """Start the thread (once; starting again does nothing while it runs)."""
-        if self._thread is not None and self._thread.is_alive():
+        if self.running:
             return
         self._stopping.clear()
         self._thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
         self._thread.start()
         log.info("mail on: %s", self.settings.redacted())
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread runs."""
+        return self._thread is not None and self._thread.is_alive()
 
     def nudge(self) -> None:
         """Drain soon: there is new mail."""
