@@ -87,6 +87,7 @@ class MailingServices(LinkServices):
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,
                     reason=reason, zone=council.timezone,
+                    url=self.page_url(self.page_secret_in(uow, member_id)),
                     dedupe_key=f"{reason}:{meeting.id}:{member_id}:{item.sequence}"))
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
