@@ -43,6 +43,7 @@ class Member:
     language: str | None = None  # "sv" or "en"; None: the council's
     horizon: dt.date | None = None  # declared: the calendar says nothing after this date
     bodies: tuple[str, ...] = ()  # ids of the council's bodies the member sits in
+    person: str | None = None  # the same person in another council of a round
 
     def reliability(self, weights: Weights) -> float:
         """r: the default, or the Beta(19, 1) posterior mean given attendance history."""

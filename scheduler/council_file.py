@@ -55,6 +55,7 @@ class MemberDocument(_Strict):
     language: Language | None = None
     horizon: Day | None = None
     bodies: Annotated[list[Id], Field(max_length=MAX_BODIES)] = []
+    person: Id | None = None
 
 
 class BodyDocument(_Strict):
@@ -199,7 +200,8 @@ def _build(document: _Council, base: Path | None) -> Council:
                                   member.email, member.invited, member.attended,
                                   member.language, member.horizon,
                                   _member_bodies(member.bodies, known,
-                                                 f"parties[{i}].members[{j}].bodies")))
+                                                 f"parties[{i}].members[{j}].bodies"),
+                                  member.person))
         parties.append(Party(party.id, party.name or party.id, tuple(members),
                              parse_duration(party.travel, f"parties[{i}].travel")))
     for i, past in enumerate(document.history):

@@ -47,6 +47,7 @@ class MemberChange(_Change):
     language: Language | None = None  # null: the council's
     horizon: Day | None = None  # null: detected from the calendar
     bodies: Annotated[Annotated[list[Id], Field(max_length=MAX_BODIES)] | None, *NOT_NULL] = None
+    person: Id | None = None  # the same person in another council of a round; null: none
 
 
 class NewSubstitute(BaseModel):

@@ -171,7 +171,8 @@ class FakeCouncils(_Repository):
         return {"party_row": party_row, "name": member.name, "role": member.role,
                 "email": member.email, "calendar_url": member.calendar, "invited": member.invited,
                 "attended": member.attended, "position": position, "language": member.language,
-                "horizon": member.horizon, "bodies": _json(list(member.bodies)) or None}
+                "horizon": member.horizon, "bodies": _json(list(member.bodies)) or None,
+                "person": member.person}
 
     def _team(self, party_row: int) -> list[tuple[str, dict[str, Any]]]:
         return sorted(((m, v) for m, v in self.s.members.items() if v["party_row"] == party_row),
@@ -193,7 +194,8 @@ class FakeCouncils(_Repository):
                 ids[(p["key"], index)] = member_id
             built.append(Party(p["key"], p["name"], tuple(
                 Member(m["name"], m["role"], m["calendar_url"], m["email"], m["invited"],
-                       m["attended"], m["language"], m["horizon"], tuple(m["bodies"] or ()))
+                       m["attended"], m["language"], m["horizon"], tuple(m["bodies"] or ()),
+                       m.get("person"))
                 for _id, m in team),
                 dt.timedelta(minutes=p["travel_minutes"])))
         blackouts = tuple((dt.date.fromisoformat(a), dt.date.fromisoformat(b))

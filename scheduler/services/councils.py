@@ -153,7 +153,7 @@ def _member_document(member_id: str, member: Member, state: CalendarState, *,
     return {"id": member_id, "name": member.name, "role": member.role, "email": member.email,
             "language": member.language, "calendar": calendar,
             "horizon": member.horizon.isoformat() if member.horizon else None,
-            "bodies": list(member.bodies)}
+            "bodies": list(member.bodies), "person": member.person}
 
 
 def _body_document(body: Body, state: PlanState | None, *, urls: bool) -> dict[str, Any]:

@@ -22,7 +22,8 @@ def _member_row(member: Member, member_id: str, party_row: int, position: int) -
     return {"id": member_id, "party_id": party_row, "name": member.name, "role": member.role,
             "email": member.email, "calendar_url": member.calendar, "invited": member.invited,
             "attended": member.attended, "position": position, "language": member.language,
-            "horizon": member.horizon, "bodies": list(member.bodies) or None}
+            "horizon": member.horizon, "bodies": list(member.bodies) or None,
+            "person": member.person}
 
 
 class CouncilRepository:
@@ -84,7 +85,7 @@ class CouncilRepository:
                 ids[(p.key, index)] = m.id
             built.append(Party(p.key, p.name, tuple(
                 Member(m.name, m.role, m.calendar_url, m.email, m.invited, m.attended, m.language,
-                       m.horizon, tuple(m.bodies or ()))
+                       m.horizon, tuple(m.bodies or ()), m.person)
                 for m in team), dt.timedelta(minutes=p.travel_minutes)))
         body_rows = self.db.execute(sa.select(bodies).where(bodies.c.council_id == council_id)
                                     .order_by(bodies.c.position)).all()

@@ -54,6 +54,7 @@ members = sa.Table(
     sa.Column("language", sa.String(8)),
     sa.Column("horizon", sa.Date),  # declared: the calendar says nothing after this date
     sa.Column("bodies", sa.JSON),  # ids of the council's bodies the member sits in
+    sa.Column("person", sa.String(64)),  # the same person in another council of a round
     sa.CheckConstraint("role in ('representative', 'substitute')", name="ck_members_role"),
 )
 
@@ -261,4 +262,24 @@ outbox = sa.Table(
     sa.Column("sent_at", sa.DateTime(timezone=True)),
     sa.CheckConstraint("state in ('pending', 'sent', 'dead')", name="ck_outbox_state"),
     sa.Index("ix_outbox_due", "state", "next_attempt_at"),
+)
+
+# planning rounds: several councils planned together, as asked and answered
+rounds = sa.Table(
+    "rounds", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("request", sa.JSON, nullable=False),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+round_councils = sa.Table(
+    "round_councils", metadata,
+    sa.Column("round_id", sa.String(32), sa.ForeignKey("rounds.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("council_id", sa.String(64), sa.ForeignKey("councils.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
 )
