@@ -6,12 +6,13 @@ import datetime as dt
 import time
 import zoneinfo
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from calendars import BusyInterval, CalendarError, CalendarFetchError, redact_url
 from calendars.batch import CalendarRequest, read_many
-from solver import Problem, ProblemError, Slot, quorum_probability, solve
+from solver import Problem, ProblemError, Slot, Solution, quorum_probability, solve
 
 from .availability import BASES, STATUSES, Availability, PlanMap, StatementMap, presence
 from .bodies import load_plans
@@ -32,7 +33,8 @@ from .proposal_request import check_limits
 from .slots import candidate_slots
 from .validation import is_calendar_url
 
-__all__ = ["BusyMap", "TimeLimitError", "load_busy", "propose"]
+__all__ = ["BusyMap", "Prepared", "TimeLimitError", "load_busy", "no_slots", "planning_problem",
+           "prepare", "propose", "proposal_for"]
 
 BusyMap = dict[tuple[str, int], Sequence[BusyInterval] | None]
 Loader = Callable[[str], bytes]
@@ -162,21 +164,21 @@ def early_horizons(council: Council, request: PlanningRequest) -> list[str]:
             if member.horizon is not None and member.horizon < request.start]
 
 
-def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
+@dataclass(frozen=True)
+class Prepared:
+    """A council's candidate slots and who can come to each, ready for the solver."""
+
+    slots: list[tuple[dt.datetime, dt.datetime]]
+    available: Availability
+    calendars: tuple[CalendarView, ...]
+    warnings: tuple[str, ...]
+
+
+def prepare(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
             busy: BusyMap | None = None, deadline: float | None = None,
-            plans: PlanMap | None = None, statements: StatementMap | None = None) -> Proposal:
-    """The best meetings for the request, explained per meeting, party and member.
-
-    ``statements``: what members said themselves (absences, answers), over calendars.
-
-    ``deadline`` (a ``time.monotonic()`` instant; default: the request's time limit
-    from now) bounds the whole proposal: reading calendars, availability and solving.
-    The solver gets the time that is left; a stage it cannot finish gives the best
-    plan found so far, and no time left before solving is a TimeLimitError.
-    """
-    if deadline is None:
-        deadline = time.monotonic() + request.time_limit_s
-    check_limits(request)
+            plans: PlanMap | None = None, statements: StatementMap | None = None) -> Prepared:
+    """The candidate slots of the request and each member's and party's chances at them,
+    from the calendars (read with ``loader`` unless ``busy`` is given)."""
     zone = zoneinfo.ZoneInfo(council.timezone)
     slots = candidate_slots(request, council.timezone, council.blackouts)
     warnings: list[str] = []
@@ -192,16 +194,54 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
     calendars = calendar_views(council, available, busy,
                                dt.datetime.combine(request.end, dt.time(), tzinfo=zone))
     warnings += early_horizons(council, request)
-    if not slots:
-        return Proposal(council.name, "infeasible", request.objective,
-                        reason="no candidate slots: every day of the horizon is a weekend, "
-                        "holiday or blackout, or the times leave no room for the meeting",
-                        warnings=tuple(warnings), reason_key="no_candidate_slots",
-                        calendars=calendars)
+    return Prepared(slots, available, tuple(calendars), tuple(warnings))
+
+
+def no_slots(council: Council, request: PlanningRequest, prepared: Prepared) -> Proposal:
+    """The answer when the request leaves no candidate slot at all."""
+    return Proposal(council.name, "infeasible", request.objective,
+                    reason="no candidate slots: every day of the horizon is a weekend, "
+                    "holiday or blackout, or the times leave no room for the meeting",
+                    warnings=prepared.warnings, reason_key="no_candidate_slots",
+                    calendars=prepared.calendars)
+
+
+def planning_problem(council: Council, request: PlanningRequest, prepared: Prepared,
+                     time_limit_s: float) -> Problem:
+    """The solver's problem for a prepared council."""
+    return _problem(council, request, prepared.slots, prepared.available.presence, time_limit_s)
+
+
+def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
+            busy: BusyMap | None = None, deadline: float | None = None,
+            plans: PlanMap | None = None, statements: StatementMap | None = None) -> Proposal:
+    """The best meetings for the request, explained per meeting, party and member.
+
+    ``statements``: what members said themselves (absences, answers), over calendars.
+
+    ``deadline`` (a ``time.monotonic()`` instant; default: the request's time limit
+    from now) bounds the whole proposal: reading calendars, availability and solving.
+    The solver gets the time that is left; a stage it cannot finish gives the best
+    plan found so far, and no time left before solving is a TimeLimitError.
+    """
+    if deadline is None:
+        deadline = time.monotonic() + request.time_limit_s
+    check_limits(request)
+    prepared = prepare(council, request, loader, busy, deadline, plans, statements)
+    if not prepared.slots:
+        return no_slots(council, request, prepared)
     _check_time(deadline, "working out who can attend")
-    problem = _problem(council, request, slots, available.presence,
-                       min(request.time_limit_s, deadline - time.monotonic()))
-    solution = solve(problem)
+    problem = planning_problem(council, request, prepared,
+                               min(request.time_limit_s, deadline - time.monotonic()))
+    return proposal_for(council, request, prepared, problem, solve(problem))
+
+
+def proposal_for(council: Council, request: PlanningRequest, prepared: Prepared,
+                 problem: Problem, solution: Solution) -> Proposal:
+    """A solution of a prepared council as a proposal, explained per meeting, party and
+    member."""
+    slots, available, calendars = prepared.slots, prepared.available, prepared.calendars
+    warnings = prepared.warnings
     if solution.status == "infeasible":
         return Proposal(council.name, "infeasible", request.objective, reason=solution.reason,
                         warnings=tuple(warnings), solve_seconds=solution.solve_seconds,
