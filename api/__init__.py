@@ -17,6 +17,7 @@ from scheduler.services import open_services
 from scheduler.storage.database import database_url
 
 from .feeds import feeds
+from .member_pages import member_pages
 from .openapi import docs_pages, openapi_document
 from .own import own
 from .pages import pages
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds)
     app.register_blueprint(docs_pages)
     app.register_blueprint(pages)
+    app.register_blueprint(member_pages)
     for blueprint in (api, own, feeds, docs_pages):  # bearer tokens and links, no cookies
         csrf.exempt(blueprint)
     init_pages(app)

@@ -14,11 +14,9 @@ import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import segno
 from flask import (
     Blueprint,
     Response,
-    abort,
     flash,
     redirect,
     render_template,
@@ -40,7 +38,6 @@ from scheduler.tokens import Token
 from scheduler.wording import calendar_sentence, explain
 
 from .auth import allow, services
-from .links import feed_links
 from .web import safe_next
 
 __all__ = ["pages"]
@@ -349,35 +346,6 @@ def upload_plan(token: Token, council_id: str, body_id: str) -> ResponseReturnVa
     except CalendarError as exc:
         flash(_("That file is not a usable calendar: %(why)s", why=str(exc)), "error")
     return redirect(url_for("pages.council", council_id=council_id))
-
-
-@pages.post("/members/<member_id>/link")
-@signed_in("secretary", scope=("member", "member_id"))
-def member_link(token: Token, member_id: str) -> ResponseReturnValue:
-    """Open the member's personal page (its link is the one to send them)."""
-    return redirect(url_for("pages.member", secret=services().page_secret(member_id)))
-
-
-@pages.get("/my/<secret>")
-def member(secret: str) -> str:
-    """A member's own page: upcoming meetings and the feed to subscribe to."""
-    found = services().member_page(secret)
-    if found is None:
-        abort(404)
-    links = feed_links(found["feed_secret"])
-    qr = segno.make(links["webcal"], error="m").svg_inline(scale=4,
-                                                           title=_("QR code of the feed link"))
-    return render_template("member.html", person=found["member"], council=found["council"],
-                           url=links["url"], webcal=links["webcal"], meetings=found["meetings"],
-                           qr=qr, secret=secret)
-
-
-@pages.post("/my/<secret>/rotate")
-def rotate(secret: str) -> ResponseReturnValue:
-    """A new feed link; the old one stops working (the page link stays)."""
-    services().rotate_feed_from_page(secret)
-    flash(_("Your link is new: subscribe again with it; the old one no longer works."), "ok")
-    return redirect(url_for("pages.member", secret=secret))
 
 
 @pages.get("/councils/<council_id>/report")
