@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -264,8 +265,9 @@ class _Person:
     horizon: dt.date | None
 
 
-def _council_toml(year: int, bodies: list[tuple[_Body, str]], members: list[list[_Person]]) -> str:
-    lines = [f'name = "{COUNCIL_NAME}"', 'timezone = "Europe/Stockholm"',
+def _council_toml(year: int, bodies: list[tuple[_Body, str]], members: list[list[_Person]],
+                  name: str = COUNCIL_NAME) -> str:
+    lines = [f'name = "{name}"', 'timezone = "Europe/Stockholm"',
              'venue = "Länsmuseet, Örebro"',
              f'blackouts = ["{year}-06-21:{year}-08-13", "{year}-12-21:{year + 1}-01-06"]', "",
              "[weights]", "free = 1.0", "tentative = 0.5", "busy = 0.05", "oof = 0.0",
@@ -274,8 +276,9 @@ def _council_toml(year: int, bodies: list[tuple[_Body, str]], members: list[list
     for body, calendar in bodies:
         lines += ["[[bodies]]", f'id = "{body.id}"', f'name = "{body.name}"',
                   f'calendar = "{calendar}"', *(["draft = true"] if body.draft else []), ""]
-    for (pid, name, travel, *_), people in zip(PARTIES, members, strict=True):
-        lines += ["[[parties]]", f'id = "{pid}"', f'name = "{name}"', f'travel = "{travel}m"', ""]
+    for (pid, party_name, travel, *_), people in zip(PARTIES, members, strict=True):
+        lines += ["[[parties]]", f'id = "{pid}"', f'name = "{party_name}"',
+                  f'travel = "{travel}m"', ""]
         for person in people:
             email = person.name.lower().replace(" ", ".").translate(str.maketrans("åäöé", "aaoe"))
             lines += ["[[parties.members]]", f'name = "{person.name}"', f'role = "{person.role}"']
@@ -296,13 +299,21 @@ def _council_toml(year: int, bodies: list[tuple[_Body, str]], members: list[list
     return "\n".join(lines)
 
 
-def write_demo(directory: str | Path, year: int) -> Path:
+def write_demo(directory: str | Path, year: int, *, council_name: str = COUNCIL_NAME,
+               seed: int = 2027,
+               people_from: int = 0,
+               seats: Mapping[tuple[str, str], tuple[str, str | None]] | None = None) -> Path:
     """Write the council file, the bodies' meeting plans and the members' calendars into
-    ``directory`` as they would read on :func:`as_of`; return the council file."""
+    ``directory`` as they would read on :func:`as_of`; return the council file.
+
+    ``seed`` and ``people_from`` (an offset into the names) make another council of the
+    same parties; ``seats`` puts a given person (name, calendar path relative to the
+    council file) in a (party, role) seat — the same name in the same party gives the
+    same e-mail address, so a round matches them."""
     root = Path(directory)
     (root / "calendars").mkdir(parents=True, exist_ok=True)
     (root / "bodies").mkdir(parents=True, exist_ok=True)
-    rng = random.Random(2027)  # noqa: S311 - deterministic fiction, not secrets
+    rng = random.Random(seed)  # noqa: S311 - deterministic fiction, not secrets
     day = as_of(year)
     stamp = f"{day:%Y%m%d}T080000Z"
     first = day - dt.timedelta(weeks=HISTORY_WEEKS)
@@ -318,15 +329,17 @@ def write_demo(directory: str | Path, year: int) -> Path:
         people = []
         for role_index, role in enumerate(("representative", "substitute")):
             n = 2 * index + role_index
-            person = f"{FIRST[n]} {LAST[(n * 7) % len(LAST)]}"
+            person = (f"{FIRST[(n + people_from) % len(FIRST)]} "
+                      f"{LAST[(n * 7 + 3 * people_from) % len(LAST)]}")
             heavy = pid == "ljusnarsberg" or rng.random() < 0.2
             kids = rng.random() < 0.4
-            seats = [b for b in bodies if (pid, role) in b.members]
+            seats_here = [b for b in bodies if (pid, role) in b.members]
             if kids:
-                seats.append(next(b for b in bodies if b.id == f"{'orebro' if pid == 'region' else pid}-lov"))
+                holidays_of = f"{'orebro' if pid == 'region' else pid}-lov"
+                seats_here.append(next(b for b in bodies if b.id == holidays_of))
             plan = _plan(rng, f"{pid}-{role[:3]}", first, year, (board + role_index) % 5,
                          representative=role == "representative", heavy=heavy,
-                         meetings=[m for b in seats if b.in_own_calendars for m in b.meetings
+                         meetings=[m for b in seats_here if b.in_own_calendars for m in b.meetings
                                    if not (b.draft and m.start.year >= year)])
             if pid == "ljusnarsberg" and role == "representative":  # many clashing meetings
                 plan.series.append(Series(f"{pid}-extra@kalender.example.invalid", "Beredning",
@@ -345,11 +358,13 @@ def write_demo(directory: str | Path, year: int) -> Path:
                                  ("ljusnarsberg", "substitute"): (2, 0),
                                  ("hallefors", "representative"): (3, 2)}.get(
                 (pid, role), (3, 3) if role == "representative" else (0, 0))
+            if (pid, role) in (seats or {}):
+                person, name = (seats or {})[(pid, role)]  # someone who sits elsewhere too
             people.append(_Person(person, role, name, invited, attended,
-                                  [b.id for b in seats], horizon))
+                                  [b.id for b in seats_here], horizon))
         members.append(people)
     path = root / "council.toml"
-    path.write_text(_council_toml(year, written, members), encoding="utf-8")
+    path.write_text(_council_toml(year, written, members, council_name), encoding="utf-8")
     return path
 
 

@@ -39,8 +39,13 @@ UNSCOPED = {
     "pages.sign_in": "signing in",
     "pages.sign_out": "signing out",
     "pages.councils": "the list of councils (admins only)",
-    "pages.member": "a member's page: the secret in the link is the only credential",
-    "pages.rotate": "a member's page: the secret in the link is the only credential",
+    **dict.fromkeys(("member_pages.member", "member_pages.answer_meeting",
+                     "member_pages.answer_poll", "member_pages.add_absence",
+                     "member_pages.remove_absence", "member_pages.connect_calendar",
+                     "member_pages.forget_calendar", "member_pages.rotate",
+                     "member_pages.rotate_page"),
+                    "a member's page: the secret in the link is the only credential "
+                    "(tests/test_member_pages.py checks it reaches only its member)"),
     **dict.fromkeys(("own.my_overview", "own.answer_meeting", "own.answer_poll",
                      "own.set_absences", "own.connect_calendar", "own.forget_calendar"),
                     "a member's own link: the secret in it is the only credential "
