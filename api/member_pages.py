@@ -28,7 +28,6 @@ from flask_babel import gettext as _
 from calendars import CalendarError
 from scheduler.errors import Conflict, InputError, NotFound
 from scheduler.formats import swedish_date
-from scheduler.records import PollRecord
 from scheduler.tokens import Token
 
 from .auth import services
@@ -76,18 +75,6 @@ def _passed(value: str | dt.datetime) -> bool:
     """Whether a moment is in the past."""
     moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment <= dt.datetime.now(dt.UTC)
-
-
-@member_pages.app_template_global("council_polls")
-def _council_polls(council_id: str) -> list[PollRecord]:
-    """A council's polls, newest first (for the council page)."""
-    return services().polls(council_id)
-
-
-@member_pages.app_template_global("mail_on")
-def _mail_on() -> bool:
-    """Whether the service sends mail (for the council and poll pages)."""
-    return services().mail_on
 
 
 def busy_by_day(busy: list[Mapping[str, str]], zone: str = _ZONE) -> list[dict[str, Any]]:
@@ -248,7 +235,7 @@ def answer_poll(secret: str, poll_id: str) -> ResponseReturnValue:
 @_own_link
 def add_absence(secret: str) -> ResponseReturnValue:
     """Declare one more absence (first and last day, both inclusive)."""
-    kept = services().my_overview(secret)["absences"]
+    kept = services().my_absences(secret)
     added = {"from": request.form.get("from", "").strip(), "to": request.form.get("to", "").strip()}
     try:
         services().set_absences_as(secret, [*kept, added])
@@ -264,7 +251,7 @@ def add_absence(secret: str) -> ResponseReturnValue:
 def remove_absence(secret: str) -> ResponseReturnValue:
     """Take back one declared absence."""
     gone = {"from": request.form.get("from", ""), "to": request.form.get("to", "")}
-    kept = services().my_overview(secret)["absences"]
+    kept = services().my_absences(secret)
     if gone in kept:
         services().set_absences_as(secret, [a for a in kept if a != gone])
     flash(_("The absence is removed."), "ok")
@@ -357,7 +344,8 @@ def open_poll(token: Token, proposal_id: str) -> ResponseReturnValue:
 @signed_in("secretary", scope=("poll", "poll_id"))
 def poll(token: Token, poll_id: str) -> str:
     """A poll's answers: per date and party, who can come; and who has not answered."""
-    return render_template("poll.html", grid=services().poll_grid(poll_id), token=token)
+    return render_template("poll.html", grid=services().poll_grid(poll_id), token=token,
+                           mail_on=services().mail_on)
 
 
 @member_pages.post("/polls/<poll_id>/remind")

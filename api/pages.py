@@ -151,6 +151,7 @@ def council(token: Token, council_id: str) -> str:
     return render_template("council.html", council=overview["council"], token=token,
                            proposals=overview["proposals"], meetings=overview["meetings"],
                            recorded=overview["recorded"], calendars=overview["calendars"],
+                           polls=overview["polls"], mail_on=overview["mail"],
                            today=dt.date.today().isoformat())  # noqa: DTZ011
 
 
@@ -230,6 +231,8 @@ def proposal(token: Token, proposal_id: str) -> str:
     """A proposal: dates, coverage grid, alternatives, the price of fairness, the year."""
     found = services().proposal(proposal_id)
     return render_template("proposal.html", proposal=found, doc=found.document, token=token,
+                           polls=[p for p in services().polls(found.council_id)
+                                  if p.proposal_id == found.id],
                            heatmap=_heatmap(found.document.get("summary", {}).get("days", {})))
 
 

@@ -104,6 +104,13 @@ class MemberOwnServices(MailingServices):
             "mail": self.mail_on,
         }
 
+    def my_absences(self, secret: str) -> list[dict[str, str]]:
+        """The absences a member has declared, as ``{"from", "to"}`` dates."""
+        with self.reader() as uow:
+            me = self._me(uow, secret)
+            return [{"from": a.isoformat(), "to": b.isoformat()}
+                    for a, b, _at in uow.statements.absences(me.member_id)]
+
     @staticmethod
     def _poll_view(uow: UnitOfWork, poll: PollRecord, member_id: str,
                    now: dt.datetime) -> dict[str, Any]:

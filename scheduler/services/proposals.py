@@ -148,4 +148,5 @@ class ProposalServices(MailingServices):
             return {"council": council_json(uow, record, urls=True),
                     "proposals": uow.plans.proposals(council_id), "meetings": meetings,
                     "recorded": uow.attendance.states([m.id for m in meetings]),
-                    "calendars": self.calendar_views(uow, record)}
+                    "calendars": self.calendar_views(uow, record),
+                    "polls": uow.polls.of_council(council_id), "mail": self.mail_on}
