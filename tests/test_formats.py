@@ -50,6 +50,7 @@ def page_text(template: str, language: str, **context: Any) -> str:
         translations = Translations(compiled)
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["when"] = lambda moment: str(moment)[:16]
+    environment.filters["day"] = lambda moment: str(moment)[:10]
     environment.filters["shows"] = lambda view: calendar_sentence(
         CalendarView.from_json(view) if isinstance(view, dict) else view, language)
     environment.globals.update(url_for=lambda *_, **__: "/", csrf_token=lambda: "t",
