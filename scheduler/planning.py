@@ -33,8 +33,17 @@ from .proposal_request import check_limits
 from .slots import candidate_slots
 from .validation import is_calendar_url
 
-__all__ = ["BusyMap", "Prepared", "TimeLimitError", "load_busy", "no_slots", "planning_problem",
-           "prepare", "propose", "proposal_for"]
+__all__ = [
+    "BusyMap",
+    "Prepared",
+    "TimeLimitError",
+    "load_busy",
+    "no_slots",
+    "planning_problem",
+    "prepare",
+    "proposal_for",
+    "propose",
+]
 
 BusyMap = dict[tuple[str, int], Sequence[BusyInterval] | None]
 Loader = Callable[[str], bytes]

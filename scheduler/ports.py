@@ -20,6 +20,7 @@ from .records import (
     PlanState,
     PollRecord,
     ProposalRecord,
+    RoundRecord,
     SessionRecord,
 )
 from .statements import Statement
@@ -27,7 +28,8 @@ from .tokens import Token
 
 __all__ = ["AttendanceRepository", "BodyRepository", "CalendarRepository", "CallInRepository",
            "CouncilRepository", "LinkRepository", "OutboxRepository", "PlanRepository",
-           "PollRepository", "StatementRepository", "TokenRepository", "UnitOfWork"]
+           "PollRepository", "RoundRepository", "StatementRepository", "TokenRepository",
+           "UnitOfWork"]
 
 
 class CouncilRepository(Protocol):
@@ -161,6 +163,15 @@ class OutboxRepository(Protocol):
     def counts(self) -> dict[str, int]: ...
 
 
+class RoundRepository(Protocol):
+    """Planning rounds as asked and answered."""
+
+    def add(self, name: str, council_ids: Sequence[str], request: dict[str, Any],
+            document: dict[str, Any], status: str) -> RoundRecord: ...
+    def get(self, round_id: str) -> RoundRecord: ...
+    def of_council(self, council_id: str) -> list[RoundRecord]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction with every repository bound to it; nothing is kept without commit."""
 
@@ -186,6 +197,8 @@ class UnitOfWork(Protocol):
     def call_ins(self) -> CallInRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
+    @property
+    def rounds(self) -> RoundRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

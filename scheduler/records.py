@@ -10,7 +10,7 @@ from typing import Any
 from .council import Council
 
 __all__ = ["CalendarState", "CouncilRecord", "MailRecord", "MeetingRecord", "OutgoingMail",
-           "PlanState", "PollRecord", "ProposalRecord", "SessionRecord"]
+           "PlanState", "PollRecord", "ProposalRecord", "RoundRecord", "SessionRecord"]
 
 
 @dataclass(frozen=True)
@@ -131,4 +131,17 @@ class PollRecord:
     proposal_id: str | None
     deadline: dt.date
     slots: tuple[tuple[dt.datetime, dt.datetime], ...]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RoundRecord:
+    """A planning round as asked and answered, with the councils in it (in order)."""
+
+    id: str
+    name: str
+    council_ids: tuple[str, ...]
+    request: dict[str, Any]
+    document: dict[str, Any]
+    status: str
     created_at: dt.datetime

@@ -8,15 +8,19 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from .council import Council, PlanningRequest
 from .council_file import load_council
 from .errors import InputError
 from .proposal_request import gap_days, parse_proposal_request
+from .validation import Day
 from .values import parse_duration
 
-__all__ = ["MAX_ROUND_COUNCILS", "RoundCouncil", "RoundRequest", "load_round", "parse_round"]
+__all__ = ["MAX_ROUND_COUNCILS", "RoundCouncil", "RoundCouncilEntry", "RoundDocument",
+           "RoundRequest", "load_round", "parse_round"]
 
 MAX_ROUND_COUNCILS = 20
 MAX_BETWEEN = dt.timedelta(hours=12)
@@ -103,8 +107,9 @@ def parse_round(document: Mapping[str, Any], council_of: Callable[[int, Mapping[
         if round_id in seen:
             raise InputError(f"council {round_id!r} is in the round twice", field=f"councils[{i}]")
         seen.add(round_id)
+        options = _options(entry, i, start, end)
         try:
-            request = parse_proposal_request(_options(entry, i, start, end))
+            request = parse_proposal_request(options)
         except InputError as exc:
             exc.field = f"councils[{i}].{exc.field}" if exc.field else f"councils[{i}]"
             exc.source = exc.source or f"council {round_id!r}"
@@ -158,3 +163,43 @@ def load_round(path: str | Path) -> RoundRequest:
     except InputError as exc:
         exc.source = exc.source or str(path)
         raise
+
+
+class RoundCouncilEntry(BaseModel):
+    """A council of a round in the API: a stored council and its propose options (gaps
+    as durations, ``min_gap``, or in days, ``min_gap_days``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    council: Annotated[str, Field(min_length=1, max_length=64)]
+    meetings: Annotated[int, Field(ge=1, le=52)]
+    duration: str | None = None
+    step: str | None = None
+    earliest: str | None = None
+    latest: str | None = None
+    weekdays: list[str] | str | None = None
+    blackouts: list[str] | None = None
+    objective: Literal["fair", "attendance"] | None = None
+    min_gap: str | None = None
+    max_gap: str | None = None
+    min_gap_days: Annotated[int, Field(ge=0, le=366)] | None = None
+    max_gap_days: Annotated[int, Field(ge=1, le=732)] | None = None
+    alternatives: Annotated[int, Field(ge=0, le=20)] | None = None
+    remote: bool | None = None
+    fairness_tolerance: Annotated[float, Field(ge=0, le=52)] | None = None
+
+
+class RoundDocument(BaseModel):
+    """A round in the API: the round file as JSON, its councils by their stored ids."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: Annotated[str, Field(max_length=300)] | None = None
+    from_: Day = Field(alias="from")
+    to: Day
+    between: str | None = Field(default=None, json_schema_extra={"default": "1h"})
+    time_limit_s: Annotated[float, Field(gt=0, le=600)] | None = None
+    objective: Literal["fair", "attendance"] | None = None
+    fairness_tolerance: Annotated[float, Field(ge=0, le=1)] | None = None
+    councils: Annotated[list[RoundCouncilEntry], Field(min_length=1,
+                                                       max_length=MAX_ROUND_COUNCILS)]

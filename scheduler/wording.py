@@ -62,6 +62,12 @@ def _sv(key: str, v: Mapping[str, Any]) -> str | None:
             f"{_count(v['period_meetings'], 'möte', 'möten')} med {v['gap']} dagars mellanrum "
             f"ryms inte i {period}"),
         "no_plan_in_time": lambda: "ingen plan hittades inom tidsgränsen",
+        "round_council": lambda: f"{v['council']}: " + (
+            _sv(v["key"], v.get("values", {})) or "rådets egna regler går inte att uppfylla"),
+        "round_people": lambda: (
+            f"{_all_of(list(v['councils']), 'och')} delar {_all_of(list(v['people']), 'och')}: "
+            f"med minst {v['between_minutes']} minuter mellan deras möten går inte rådens "
+            "egna regler att uppfylla samtidigt"),
         "cannot_all_hold": lambda: _all_of([_sv_rule(r) for r in v.get("rules", [])], "och")
         + " går inte att uppfylla samtidigt",
     }

@@ -28,6 +28,7 @@ from scheduler.records import (
     PlanState,
     PollRecord,
     ProposalRecord,
+    RoundRecord,
     SessionRecord,
 )
 from scheduler.services import Services
@@ -92,6 +93,7 @@ class FakeStore:
     uncovered: dict[tuple[str, str], bool] = dataclasses.field(default_factory=dict)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
+    rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
     last_row: int = 0
 
     # what the foreign keys' ON DELETE CASCADE does ------------------------------------------
@@ -673,6 +675,24 @@ class FakeOutbox(_Repository):
         return found
 
 
+class FakeRounds(_Repository):
+    def add(self, name: str, council_ids: Sequence[str], request: dict[str, Any],
+            document: dict[str, Any], status: str) -> RoundRecord:
+        record = RoundRecord(secrets.token_hex(8), name, tuple(council_ids), _json(request),
+                             _json(document), status, _now())
+        self.s.rounds[record.id] = record
+        return record
+
+    def get(self, round_id: str) -> RoundRecord:
+        if round_id not in self.s.rounds:
+            raise NotFound(f"no round {round_id!r}")
+        return self.s.rounds[round_id]
+
+    def of_council(self, council_id: str) -> list[RoundRecord]:
+        return sorted((r for r in self.s.rounds.values() if council_id in r.council_ids),
+                      key=lambda r: r.created_at, reverse=True)
+
+
 class FakeUnitOfWork:
     """A transaction over a ``FakeStore``: the repositories work on a copy taken on enter,
     and ``commit`` makes the copy the store's state; leaving without it keeps nothing."""
@@ -697,6 +717,7 @@ class FakeUnitOfWork:
         self.polls = FakePolls(work)
         self.call_ins = FakeCallIns(work)
         self.outbox = FakeOutbox(work)
+        self.rounds = FakeRounds(work)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

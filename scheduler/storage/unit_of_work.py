@@ -15,6 +15,7 @@ from .councils import CouncilRepository
 from .links import LinkRepository
 from .outbox import OutboxRepository
 from .plans import PlanRepository
+from .rounds import RoundRepository
 from .statements import PollRepository, StatementRepository
 from .tokens import TokenRepository
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
     polls: PollRepository
     call_ins: CallInRepository
     outbox: OutboxRepository
+    rounds: RoundRepository
 
     def __init__(self, engine: sa.Engine, *, write: bool = True):
         self.engine = engine
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
         self.polls = PollRepository(connection)
         self.call_ins = CallInRepository(connection)
         self.outbox = OutboxRepository(connection)
+        self.rounds = RoundRepository(connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
