@@ -23,6 +23,7 @@ from .own import own
 from .pages import pages
 from .problems import register_errors
 from .rest import api
+from .round_pages import round_pages
 from .web import csrf, init_pages
 
 __all__ = ["create_app", "openapi_document"]
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(docs_pages)
     app.register_blueprint(pages)
     app.register_blueprint(member_pages)
+    app.register_blueprint(round_pages)
     for blueprint in (api, own, feeds, docs_pages):  # bearer tokens and links, no cookies
         csrf.exempt(blueprint)
     init_pages(app)
