@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Response, current_app, g, request
@@ -13,7 +13,7 @@ from scheduler.tokens import Token
 
 from .problems import Problem
 
-__all__ = ["allow", "authorised", "documented", "services"]
+__all__ = ["allow", "allow_every", "authorised", "documented", "services"]
 
 View = Callable[..., Any]
 
@@ -48,6 +48,27 @@ def allow(token: Token, roles: tuple[str, ...], scope: tuple[ResourceKind, str] 
         raise Problem(404, "Not Found", "no such resource for this token")
     if token.role not in roles:
         raise Problem(403, "Forbidden", f"a {token.role} token may not do this")
+
+
+def allow_every(roles: tuple[str, ...], council_ids: Sequence[str], *,
+                any_of: bool = False) -> Token:
+    """The request's bearer token, allowed (``allow``) for every council named, or with
+    ``any_of`` for at least one of them (a round that spans councils)."""
+    token = _bearer()
+    refused: Problem | None = None
+    for council_id in dict.fromkeys(council_ids):
+        try:
+            allow(token, roles, ("council", council_id))
+            if any_of:
+                return token
+        except Problem as problem:
+            if not any_of:
+                raise
+            refused = refused or problem
+    if any_of and refused is not None:
+        raise refused
+    g.token = token
+    return token
 
 
 def authorised(*roles: str, scope: tuple[ResourceKind, str] | None = None) -> Callable[[View], View]:

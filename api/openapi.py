@@ -24,6 +24,7 @@ from scheduler.member_models import (
     PollRequest,
 )
 from scheduler.proposal_request import ProposalOptions
+from scheduler.round_request import RoundDocument
 from scheduler.service_models import (
     AttendanceRecord,
     CouncilChange,
@@ -43,7 +44,7 @@ _SCHEMAS: dict[str, type[BaseModel]] = {
     "MeetingChange": MeetingChange, "AttendanceRecord": AttendanceRecord,
     "CouncilChange": CouncilChange, "MemberChange": MemberChange, "NewSubstitute": NewSubstitute,
     "MeetingAnswer": MeetingAnswer, "PollAnswers": PollAnswers, "AbsenceList": AbsenceList,
-    "CalendarLink": CalendarLink, "PollRequest": PollRequest}
+    "CalendarLink": CalendarLink, "PollRequest": PollRequest, "RoundDocument": RoundDocument}
 _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unknown token",
              403: "The token's role may not do this", 404: "No such resource for this token",
              409: "The request conflicts with the resource's state",

@@ -152,6 +152,7 @@ def council(token: Token, council_id: str) -> str:
                            proposals=overview["proposals"], meetings=overview["meetings"],
                            recorded=overview["recorded"], calendars=overview["calendars"],
                            polls=overview["polls"], mail_on=overview["mail"],
+                           rounds=services().rounds_of(council_id),
                            today=dt.date.today().isoformat())  # noqa: DTZ011
 
 

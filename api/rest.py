@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from scheduler.errors import NotFound
 from scheduler.records import CalendarState, MeetingRecord, PollRecord, ProposalRecord
 from scheduler.reports import report_csv
+from scheduler.services.rounds import round_council_ids
 
-from .auth import authorised, documented, no_content, services
+from .auth import allow_every, authorised, documented, no_content, services
 from .links import feed_links, page_link
 from .problems import Problem
 
@@ -344,6 +346,46 @@ def read_poll(poll_id: str) -> Response:
 def remind_poll(poll_id: str) -> Response:
     """Mail a reminder to each member who has not answered every slot."""
     return jsonify({"queued": services().remind_poll(poll_id), "mail": services().mail_on})
+
+
+# rounds -----------------------------------------------------------------------------------
+@api.post("/rounds")
+@documented(body="RoundDocument", responses={201: "The round planned: each council's meetings, "
+                                                  "the shared people and the comparison"})
+def create_round() -> Response:
+    """Plan several councils that share people together (admin, or a secretary of every
+    council in the round); 201 with the joint plan, each council alone and in turn."""
+    allow_every(("secretary",), [])  # who asks, before what they ask
+    body = json_body()
+    allow_every(("secretary",), round_council_ids(body))
+    found = services().create_round(body)
+    return _created({"id": found.id, **found.document}, f"/api/rounds/{found.id}")
+
+
+@api.get("/rounds/<round_id>")
+@documented(responses={200: "The round as asked and answered"})
+def read_round(round_id: str) -> Response:
+    """One round (a secretary or chair of any council in it, or an admin)."""
+    try:
+        found = services().round(round_id)
+    except NotFound:
+        allow_every(("secretary", "chair"), [])  # a token is still required
+        raise
+    allow_every(("secretary", "chair"), found.council_ids, any_of=True)
+    return jsonify({"id": found.id, "councils_in_round": list(found.council_ids),
+                    "request": found.request, "created_at": found.created_at.isoformat(),
+                    **found.document})
+
+
+@api.get("/councils/<council_id>/rounds")
+@documented(responses={200: "The rounds the council was planned in, newest first"})
+@authorised("secretary", "chair", scope=("council", "council_id"))
+def list_rounds(council_id: str) -> Response:
+    """The rounds a council was planned in, newest first."""
+    return jsonify({"rounds": [{"id": r.id, "name": r.name, "status": r.status,
+                                "councils": list(r.council_ids),
+                                "created_at": r.created_at.isoformat()}
+                               for r in services().rounds_of(council_id)]})
 
 
 # reports ---------------------------------------------------------------------------------

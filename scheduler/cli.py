@@ -95,9 +95,30 @@ def _propose(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.round:
+        from .demo_round import run_round_demo
+
+        sys.stdout.write(run_round_demo(args.directory or "demo-round", year=args.year))
+        return 0
     from .demo import run_demo
 
-    sys.stdout.write(run_demo(args.directory, year=args.year))
+    sys.stdout.write(run_demo(args.directory or "demo-council", year=args.year))
+    return 0
+
+
+def _round(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from .round_formats import render_round
+    from .round_planning import plan_round
+    from .round_request import load_round
+
+    request = load_round(args.round)
+    if args.time_limit is not None:
+        if not 0 < args.time_limit <= 600:
+            raise InputError("must be more than 0 and at most 600 seconds", field="--time-limit")
+        request = dataclasses.replace(request, time_limit_s=args.time_limit)
+    sys.stdout.write(render_round(plan_round(request), args.format))
     return 0
 
 
@@ -239,10 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
     propose.set_defaults(run=_propose)
 
     demo = commands.add_parser("demo", help="write the demo council and propose its year")
-    demo.add_argument("directory", nargs="?", default="demo-council", metavar="DIR")
+    demo.add_argument("directory", nargs="?", default=None, metavar="DIR",
+                      help="where to write it (default demo-council, or demo-round)")
+    demo.add_argument("--round", action="store_true",
+                      help="the region's five cooperation councils, planned together")
     demo.add_argument("--year", type=int, default=None, help="the year to plan (default: next)")
     demo.set_defaults(run=_demo)
 
+    round_ = commands.add_parser("round", help="plan several councils that share people together")
+    round_.add_argument("round", metavar="ROUND.toml")
+    round_.add_argument("--format", choices=["table", "json"], default="table")
+    round_.add_argument("--time-limit", type=float, default=None, metavar="S",
+                        help="seconds for the whole round (default: the file's, or 30)")
+    round_.set_defaults(run=_round)
     serve = commands.add_parser("serve", help="run the web service (waitress)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)

@@ -47,6 +47,7 @@ SEMANTIC_400 = (
     "PUT /api/my/{token}/absences",  # each absence ends after it starts, within a year
     "PUT /api/my/{token}/polls/{poll_id}",  # the starts must be the poll's slots
     "PUT /api/my/{token}/calendar",  # a URL that can be fetched, or an iCalendar file
+    "POST /api/rounds",  # options each council's proposal accepts, councils named once
 )
 
 

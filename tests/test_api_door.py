@@ -287,3 +287,17 @@ def test_the_proposal_form_names_a_bad_field_by_its_label_in_swedish(pages_app, 
     answer = client.post(f"/councils/{council['id']}/proposals", follow_redirects=True,
                          data={"from": "2027-01-11", "to": "2027-01-16", **form})
     assert said in answer.get_data(as_text=True)
+
+
+def test_an_admin_sees_every_council_by_name(client, app):
+    from .conftest import bearer as _bearer
+
+    made = client.post("/api/councils", headers=_bearer(app), json={
+        "name": "Råd för kultur", "parties": [{"id": "p", "members": [
+            {"name": "A", "role": "representative"}]}]}).json
+    app.config["WTF_CSRF_ENABLED"] = False
+    secret = app.extensions["council_services"].create_token("admin")[1]
+    assert client.post("/sign-in", data={"token": secret}).status_code == 302
+    page = client.get("/councils")
+    assert page.status_code == 200
+    assert "Råd för kultur" in page.text and f"/councils/{made['id']}" in page.text

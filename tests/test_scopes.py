@@ -31,6 +31,9 @@ SCOPING = {"council_id", "member_id", "proposal_id", "meeting_id", "poll_id"}
 # routes with no council resource in the path, and why there is nothing to scope
 UNSCOPED = {
     "api.create_council": "creates a council (admins only)",
+    "api.create_round": "checks every council the body names (tests/test_api_rounds.py)",
+    "api.read_round": "checks the round's councils in the view (tests/test_api_rounds.py)",
+    "round_pages.round_page": "checks the round's councils in the view (tests/test_round_pages.py)",
     "docs.openapi": "the public API description",
     "docs.docs": "the public API description",
     "feeds.feed": "the secret in the link is the only credential",
@@ -54,7 +57,7 @@ UNSCOPED = {
 # what a chair may do on their own council; every other scoped route is a secretary's
 CHAIR_MAY = {"api.read_council", "api.list_proposals", "api.read_proposal", "api.list_meetings",
              "api.conflict_report", "pages.council", "pages.proposal", "pages.report",
-             "pages.report_download", "api.list_polls", "api.read_poll"}
+             "pages.report_download", "api.list_polls", "api.read_poll", "api.list_rounds"}
 ADMIN_ONLY = {"api.delete_council"}
 UNKNOWN = dict.fromkeys(FILLED, "0123456789abcdef")
 

@@ -17,12 +17,12 @@ from .conflicts import ReportServices
 from .councils import CouncilServices
 from .member_own import MemberOwnServices
 from .polls import PollServices
-from .proposals import ProposalServices
+from .rounds import RoundServices
 
 __all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
 
 
-class Services(CouncilServices, ProposalServices, MemberOwnServices, PollServices,
+class Services(CouncilServices, RoundServices, MemberOwnServices, PollServices,
                AccessServices, ReportServices):
     """Everything the service does, over one store."""
 
