@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from .problem import Problem
 
-__all__ = ["initial_plan", "objective_key"]
+__all__ = ["best_total", "initial_plan", "objective_key"]
 
 Plan = list[int]
 
@@ -107,9 +107,18 @@ def _improve(problem: Problem, plan: Plan, useful: npt.NDArray[np.int64],
 
 
 def initial_plan(problem: Problem, useful: npt.NDArray[np.int64],
-                 valid: Callable[[Plan], bool]) -> Plan | None:
-    """A valid plan to start from, or None when the quick methods find none."""
+                 valid: Callable[[Plan], bool], improve: bool = True) -> Plan | None:
+    """A valid plan to start from, or None when the quick methods find none.
+
+    ``improve``: polish it by single swaps (left to ``neighbourhood`` on large problems).
+    """
     plan = _best_total_by_dp(problem, useful)
     if plan is None or not valid(plan):
         return None
-    return _improve(problem, plan, useful, valid)
+    return _improve(problem, plan, useful, valid) if improve else plan
+
+
+def best_total(problem: Problem, useful: npt.NDArray[np.int64]) -> int | None:
+    """An upper bound on any plan's total (scaled): the best total under the gap rules alone."""
+    plan = _best_total_by_dp(problem, useful)
+    return None if plan is None else int(problem.scaled[:, plan].sum())

@@ -8,13 +8,18 @@ The worst-off party is bounded by one row per party, added lazily: the model sta
 with the parties that are worst off in the first plan, and any party that a stage's
 plan leaves below the bound is added and the stage solved again. A stage ends when its
 plan satisfies every party, so its optimum over the subset is the optimum over all.
+
+Problems with many parties and slots (``_LARGE``) are beyond CP-SAT in the time limit
+(its presolve alone outlasts it): there the stages are run by local search
+(``neighbourhood``) from the relaxation's and the dynamic programme's plans, and the
+answer is ``feasible`` with the relaxation's bound, unless the plan meets that bound.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -22,9 +27,10 @@ from ortools.sat.python import cp_model
 
 from .alternatives import alternatives
 from .feasibility import diagnose, quick_check
-from .heuristic import initial_plan, objective_key
+from .heuristic import best_total, initial_plan, objective_key
 from .lagrange import Relaxation, relax
 from .model import PlanModel, build_model
+from .neighbourhood import raise_total, raise_worst
 from .problem import SCALE, Problem
 from .reduce import bound_prune, useful_slots
 from .solution import Solution
@@ -33,8 +39,14 @@ from .validate import eligible, violations
 __all__ = ["solve"]
 
 _FIRST_ROWS = 24  # parties in the model from the start
-_ROWS_PER_ROUND = 16
-_PRESOLVE_UP_TO = 4000  # slot variables  # parties added when a plan leaves some below the bound
+_ROWS_PER_ROUND = 16  # parties added when a plan leaves some below the bound
+_PRESOLVE_UP_TO = 4000  # slot variables
+# fair problems with at least this many parties and (parties x useful slots) go to local
+# search: CP-SAT neither proves nor improves them in the time limit
+_LARGE_PARTIES, _LARGE_SIZE = 30, 60_000
+_RELAX_SHARE = 0.3  # of the time left, for the relaxation's bound on large problems
+_TOTAL_SHARE = 0.1  # of the time left, for the second stage on large problems
+_FRUITLESS = 6  # local searches in a row (new seeds, from the best plan) that find nothing better
 # of the time limit, kept from the optimisation stages for the alternatives and the
 # comparison with the attendance optimum (whose quick heuristic alone takes up to a second)
 _RESERVE_SHARE, _RESERVE_MAX_S = 0.2, 2.0
@@ -53,7 +65,7 @@ class _Run:
     """One solve: the model, the plan so far, and how far each stage was proven."""
 
     problem: Problem
-    plan: PlanModel
+    plan: PlanModel | None  # None: the stages were run by local search
     deadline: float
     chosen: list[int] | None
     worst: cp_model.IntVar | None = None
@@ -62,10 +74,12 @@ class _Run:
     bound: float | None = None
     bound_of: str | None = None
     worst_optimum: int | None = None  # T*, scaled, once the max-min stage is solved
+    lower: int | None = None  # the first stage's value must reach this (the start plan's)
+    relaxed: Relaxation | None = None
 
     def add_rows(self, parties: Sequence[int]) -> None:
         """Bound the worst-off variable by these parties' expected meetings."""
-        assert self.worst is not None
+        assert self.worst is not None and self.plan is not None
         scaled = self.problem.scaled[:, self.plan.slots]
         for party in parties:
             if party not in self.rows:
@@ -85,6 +99,7 @@ class _Run:
         ``threshold``: every party must reach it (added lazily); for the worst-off
         stage itself it is the model's own value, checked after each solve.
         """
+        assert self.plan is not None
         model = self.plan.model
         model.maximize(expression)
         while True:
@@ -158,6 +173,7 @@ def _values(problem: Problem, chosen: Sequence[int]) -> tuple[float, float, dict
 def _optimise(run: _Run, lower: int | None, relaxed: Relaxation | None) -> None:
     """Run the stages of the problem's objective on ``run``; update it in place."""
     problem, plan = run.problem, run.plan
+    assert plan is not None
     scaled = problem.scaled[:, plan.slots]
     k = problem.meetings
     total = cp_model.LinearExpr.weighted_sum(plan.x, scaled.sum(axis=0).tolist())
@@ -186,8 +202,8 @@ def _optimise(run: _Run, lower: int | None, relaxed: Relaxation | None) -> None:
         plan.model.add(run.worst >= threshold)
     elif lower is not None:
         plan.model.add(total >= lower)
-    best_total = run.solve_stage("total_expected", total, SCALE, threshold)
-    plan.model.add(total >= best_total)
+    best_sum = run.solve_stage("total_expected", total, SCALE, threshold)
+    plan.model.add(total >= best_sum)
     run.solve_stage("tie_break", tie_break, 1, threshold)
 
 
@@ -196,6 +212,63 @@ def _gaps_hold(problem: Problem, plan: Sequence[int]) -> bool:
     condition of a valid plan."""
     days = np.sort(problem.days[list(plan)])
     return bool(days.size < 2 or np.diff(days).min() >= max(1, problem.min_gap_days))
+
+
+def _exact(problem: Problem, useful: npt.NDArray[np.int64], valid: Callable[[list[int]], bool],
+           start_plan: list[int] | None, deadline: float) -> _Run:
+    """The CP-SAT run: the relaxation's plan and row, slots pruned by the best plan's bound."""
+    key = objective_key(problem)
+    rows = problem.scaled.sum(axis=0, keepdims=True)
+    relaxed = None
+    if problem.objective == "fair" and len(problem.parties) > 1:
+        relaxed = relax(problem, useful, valid, key)
+        candidates = [p for p in (start_plan, relaxed.plan) if p is not None]
+        start_plan = max(candidates, key=key) if candidates else None
+        rows = np.vstack([problem.scaled, relaxed.row[None, :]])
+    elif problem.objective == "fair":
+        rows = problem.scaled
+    lower = None
+    if start_plan is not None:
+        lower = key(start_plan)[0] - problem.tolerance_scaled  # a plan within τ must survive
+        fixed = {problem.index[f] for f in problem.fixed}
+        useful = bound_prune(rows, problem.days, useful, problem.meetings, problem.min_gap_days,
+                             lower, fixed)
+    return _Run(problem, build_model(problem, useful), deadline, start_plan, lower=lower,
+                relaxed=relaxed)
+
+
+def _search(problem: Problem, useful: npt.NDArray[np.int64], start_plan: list[int],
+            valid: Callable[[list[int]], bool], deadline: float) -> _Run | None:
+    """The stages by local search (large fair problems), bounded by the relaxation.
+
+    None when the relaxation finds no plan under the gap rules (then CP-SAT decides).
+    """
+    key = objective_key(problem)
+    relaxed = relax(problem, useful, valid, key,
+                    seconds=_RELAX_SHARE * (deadline - time.perf_counter()))
+    if relaxed.plan is not None and key(relaxed.plan) > key(start_plan):
+        start_plan = relaxed.plan
+    share = (1 - _TOTAL_SHARE) * (deadline - time.perf_counter())
+    until, seed, fruitless = time.perf_counter() + share, 0, 0
+    chosen = start_plan
+    while time.perf_counter() < until and key(chosen)[0] < relaxed.upper \
+            and fruitless < _FRUITLESS:
+        found = raise_worst(problem, useful, chosen, valid, until, seed=seed)
+        fruitless = 0 if key(found) > key(chosen) else fruitless + 1
+        chosen, seed = found, seed + 1
+    worst = key(chosen)[0]
+    run = _Run(problem, None, deadline, chosen, worst_optimum=worst)
+    if worst < relaxed.upper:
+        run._stopped("worst_party_expected", relaxed.upper / SCALE)
+    chosen = raise_total(problem, useful, chosen, worst - problem.tolerance_scaled, valid,
+                         deadline)
+    ceiling = best_total(problem, useful)
+    total = key(chosen)[1]
+    if ceiling is None or total < ceiling:
+        run._stopped("total_expected", (ceiling if ceiling is not None else total) / SCALE)
+    run.proven = False  # the preferences and dates are not searched
+    run.chosen = chosen
+    return run
 
 
 def solve(problem: Problem) -> Solution:
@@ -220,26 +293,17 @@ def solve(problem: Problem) -> Solution:
         return _gaps_hold(problem, plan) and not violations(
             problem, [problem.slots[s].id for s in plan], allowed=allowed)
 
-    key = objective_key(problem)
-    start_plan = initial_plan(problem, useful, valid)
-    rows = problem.scaled.sum(axis=0, keepdims=True)
-    relaxed = None
-    if problem.objective == "fair" and len(problem.parties) > 1:
-        relaxed = relax(problem, useful, valid, key)
-        candidates = [p for p in (start_plan, relaxed.plan) if p is not None]
-        start_plan = max(candidates, key=key) if candidates else None
-        rows = np.vstack([problem.scaled, relaxed.row[None, :]])
-    elif problem.objective == "fair":
-        rows = problem.scaled
-    lower = None
-    if start_plan is not None:
-        lower = key(start_plan)[0] - problem.tolerance_scaled  # a plan within τ must survive
-        fixed = {problem.index[f] for f in problem.fixed}
-        useful = bound_prune(rows, problem.days, useful, problem.meetings, problem.min_gap_days,
-                             lower, fixed)
-    run = _Run(problem, build_model(problem, useful), deadline - reserve, start_plan)
+    large = (problem.objective == "fair" and len(problem.parties) >= _LARGE_PARTIES
+             and len(problem.parties) * useful.size >= _LARGE_SIZE)
+    start_plan = initial_plan(problem, useful, valid, improve=not large)
+    run = None
+    if large and start_plan is not None:
+        run = _search(problem, useful, start_plan, valid, deadline - reserve)
+    if run is None:
+        run = _exact(problem, useful, valid, start_plan, deadline - reserve)
     try:
-        _optimise(run, lower, relaxed)
+        if run.plan is not None:
+            _optimise(run, run.lower, run.relaxed)
     except _Infeasible:
         failure = diagnose(problem, useful, deadline - time.perf_counter())
         return Solution("infeasible", reason=failure.reason, rule=failure.rule,
