@@ -30,6 +30,7 @@ class PlanModel:
     day_of: npt.NDArray[np.int64]  # day ordinal per modelled slot
     day_sum: dict[int, cp_model.IntVar] = field(default_factory=dict)
     families: dict[str, Literal] = field(default_factory=dict)
+    prefix: str = ""  # before every variable's name: tells councils of one model apart
 
     def chosen(self, solver: cp_model.CpSolver) -> list[int]:
         """Problem positions of the chosen slots in a solution."""
@@ -39,7 +40,7 @@ class PlanModel:
         """An assumption literal for a rule family when diagnosing; None otherwise."""
         if not diagnose:
             return None
-        literal = self.model.new_bool_var(f"rule: {name}")
+        literal = self.model.new_bool_var(f"{self.prefix}rule: {name}")
         self.families[name] = literal
         return literal
 
@@ -89,8 +90,8 @@ def add_max_gap(plan: PlanModel, gap: int, literal: Literal | None) -> None:
     """
     model = plan.model
     days = sorted(plan.day_sum)
-    before = [model.new_bool_var(f"before {d}") for d in days]
-    after = [model.new_bool_var(f"after {d}") for d in days]
+    before = [model.new_bool_var(f"{plan.prefix}before {d}") for d in days]
+    after = [model.new_bool_var(f"{plan.prefix}after {d}") for d in days]
     for i, d in enumerate(days):
         model.add(before[i] >= plan.day_sum[d])
         model.add(after[i] >= plan.day_sum[d])
@@ -128,13 +129,17 @@ def add_fixed(plan: PlanModel, positions: Sequence[int], literal: Literal | None
         _add(plan.model, plan.x[where[position]] == 1, literal)
 
 
-def build_model(problem: Problem, slots: npt.NDArray[np.int64], *, diagnose: bool = False
-                ) -> PlanModel:
-    """The model of every rule over the given slots (problem positions)."""
-    model = cp_model.CpModel()
-    x = [model.new_bool_var(f"x {problem.slots[s].id}") for s in slots]
+def build_model(problem: Problem, slots: npt.NDArray[np.int64], *, diagnose: bool = False,
+                model: cp_model.CpModel | None = None, prefix: str = "") -> PlanModel:
+    """The model of every rule over the given slots (problem positions).
+
+    ``model``: add the variables and rules to this model (several councils planned
+    together) instead of a new one; ``prefix`` then tells their variables apart.
+    """
+    model = cp_model.CpModel() if model is None else model
+    x = [model.new_bool_var(f"{prefix}x {problem.slots[s].id}") for s in slots]
     day_of = problem.days[slots]
-    plan = PlanModel(model, slots, x, day_of)
+    plan = PlanModel(model, slots, x, day_of, prefix=prefix)
     by_day: dict[int, list[cp_model.IntVar]] = {}
     for var, day in zip(x, day_of.tolist(), strict=True):
         by_day.setdefault(day, []).append(var)
@@ -142,7 +147,7 @@ def build_model(problem: Problem, slots: npt.NDArray[np.int64], *, diagnose: boo
         if len(day_vars) == 1:
             plan.day_sum[day] = day_vars[0]
         else:  # one boolean per day keeps the window rules short
-            meets = model.new_bool_var(f"day {day}")
+            meets = model.new_bool_var(f"{prefix}day {day}")
             model.add(sum(day_vars) == meets)
             plan.day_sum[day] = meets
     add_meeting_count(plan, problem.meetings, plan.enforce("meetings", diagnose))
