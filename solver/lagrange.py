@@ -25,7 +25,7 @@ from .problem import Problem
 
 __all__ = ["Relaxation", "best_plan", "relax"]
 
-_SMOOTHING = 0.6  # weight of the best weights so far in the priced weights
+_SMOOTHING = 0.9  # weight of the best weights so far in the priced weights
 _CLOSE = 2e-4  # stop when the master and the bound are this close (relative)
 
 
@@ -83,6 +83,8 @@ class _Master:
 
     def __init__(self, parties: int) -> None:
         self.lp = pywraplp.Solver.CreateSolver("GLOP")
+        # each solve adds one row: the dual simplex starts from the last basis
+        self.lp.SetSolverSpecificParametersAsString("use_dual_simplex: true")
         infinity = self.lp.infinity()
         self.z = self.lp.NumVar(-infinity, infinity, "z")
         self.w = [self.lp.NumVar(0.0, 1.0, f"w{p}") for p in range(parties)]
