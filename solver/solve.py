@@ -246,6 +246,8 @@ def _search(problem: Problem, useful: npt.NDArray[np.int64], start_plan: list[in
     key = objective_key(problem)
     relaxed = relax(problem, useful, valid, key,
                     seconds=_RELAX_SHARE * (deadline - time.perf_counter()))
+    if not relaxed.plans:
+        return None
     if relaxed.plan is not None and key(relaxed.plan) > key(start_plan):
         start_plan = relaxed.plan
     share = (1 - _TOTAL_SHARE) * (deadline - time.perf_counter())
