@@ -55,6 +55,7 @@ _STEP_SHARE = 0.1  # of the time left, for one council planned while others are 
 _WORST_SHARE = 0.7  # of the time left, for the worst share (the later stages are quick)
 _LIST_UP_TO = 300  # plans listed per council in a probe; more: the council is searched last
 _BEST_UP_TO = 2000  # plans listed per council for the total; more: CP-SAT decides instead
+_FIRST_GAP = 0.25  # party-meetings below the bound of the total, for the first search together
 
 
 def solve_round(problem: RoundProblem) -> RoundSolution:
@@ -157,14 +158,11 @@ class _Search:
         uppers = [b.total_upper if b.total_upper is not None else t
                   for b, t in zip(per_council, self.totals, strict=True)]
         total_upper = sum(uppers)
+        proven_upper = total_upper  # no plan has a greater total
         if best is not None:  # every council's plans near its best total, searched together
-            gap = total_upper - ctx.key(best)[-2]
-            try:
-                picks = {c: Picks(ctx, c, floor, u - gap) for c, u in enumerate(uppers)}
-                until = time.perf_counter() + seconds_left(deadline, 0.5)
-                return self.answer(best_together(ctx, picks, best, until, _BEST_UP_TO), worst_optimum)
-            except OutOfTime:
-                pass  # too many plans, or too slow: CP-SAT over all councils
+            best, proven_upper, done = self.together(floor, uppers, best)
+            if done:
+                return self.answer(best, worst_optimum)
         needed = None  # each council's least total in a plan that reaches the best total
         if best is not None:
             needed = [ctx.key(best)[-2] - total_upper + u for u in uppers]
@@ -172,9 +170,10 @@ class _Search:
         if floor is not None:
             joint.bound_worst(floor, self.worst_upper)
         total = joint.expression("total")
-        joint.model.add(total <= total_upper)
-        if best is None or ctx.key(best)[-2] < total_upper:
-            stage = joint.maximise(total, seconds_left(deadline, 0.7), best or self.hint, total_upper)
+        joint.model.add(total <= proven_upper)
+        if best is None or ctx.key(best)[-2] < proven_upper:
+            stage = joint.maximise(total, seconds_left(deadline, 0.7), best or self.hint,
+                                   proven_upper)
             if stage.infeasible:
                 return why_not_together(ctx, started, deadline)
             if stage.plan is not None and (best is None or ctx.key(stage.plan)[-2:]
@@ -184,7 +183,7 @@ class _Search:
                 return infeasible(started, "no plan was found within the time limit",
                                    "no_plan_in_time", {})
             if not stage.proven:
-                self.stopped("total_expected", (stage.bound or total_upper) / SCALE)
+                self.stopped("total_expected", (stage.bound or proven_upper) / SCALE)
         # stage 3: preferred, then earlier slots, with the total held
         best_total = ctx.key(best)[-2]
         joint.model.add(total >= best_total)
@@ -200,6 +199,38 @@ class _Search:
                 best = stage.plan
             self.proven &= stage.proven
         return self.answer(best, worst_optimum)
+
+    def together(self, floor: int | None, uppers: list[int], best: Plan
+                 ) -> tuple[Plan, int, bool]:
+        """The best total (then tie-break) by branch and bound over every council's plans
+        near its bound: the best plan, the proven upper bound of the total, and whether
+        the plan is proven best.
+
+        A plan whose total reaches U - g (U the sum of the councils' bounds u_c) gives
+        every council at least u_c - g, so the search over those plans finds it when it
+        exists. The gap g starts small (few plans to list) and doubles until a plan
+        reaches U - g, which is then the best, or until g covers the plan in hand (the
+        search then proves it). Each gap searched in vain lowers the bound below U - g;
+        too many plans, or the time out, leave the rest to CP-SAT.
+        """
+        ctx = self.ctx
+        total_upper = proven_upper = sum(uppers)
+        full = total_upper - ctx.key(best)[-2]
+        gap = max(1, min(full, round(SCALE * _FIRST_GAP)))
+        until = time.perf_counter() + seconds_left(self.deadline, 0.5)
+        while True:
+            try:
+                picks = {c: Picks(ctx, c, floor, u - gap) for c, u in enumerate(uppers)}
+                found = best_together(ctx, picks, best, until, _BEST_UP_TO)
+            except OutOfTime:
+                return best, proven_upper, False
+            if ctx.key(found)[-2:] > ctx.key(best)[-2:]:
+                best = found
+            if ctx.key(best)[-2] >= total_upper - gap:
+                return best, proven_upper, True
+            proven_upper = min(proven_upper, total_upper - gap - 1)
+            full = total_upper - ctx.key(best)[-2]
+            gap = min(full, 2 * gap)
 
     def worst_stage(self, best: Plan | None) -> Plan | RoundSolution:
         """The best worst share, by probes: is there a plan whose every share reaches t?
