@@ -55,6 +55,7 @@ _STEP_SHARE = 0.1  # of the time left, for one council planned while others are 
 _WORST_SHARE = 0.7  # of the time left, for the worst share (the later stages are quick)
 _LIST_UP_TO = 300  # plans listed per council in a probe; more: the council is searched last
 _BEST_UP_TO = 2000  # plans listed per council for the total; more: CP-SAT decides instead
+_FIRST_PROBE_S = 2.0  # at most, for the worst share's first probe (just above the plan in hand)
 _FIRST_GAP = 0.25  # party-meetings below the bound of the total, for the first search together
 
 
@@ -251,6 +252,8 @@ class _Search:
             floor = low + 1 if first else (low + 1 + ceiling) // 2
             picks = {c: Picks(ctx, c, floor) for c in range(len(ctx.councils))}
             seconds = max(min(1.0, until - time.perf_counter()), seconds_left(until, PROBE_SHARE))
+            if first:  # a guess: its time-out proves nothing, so it takes little of the stage's
+                seconds = min(seconds, _FIRST_PROBE_S)
             try:
                 found = joint_plan(ctx, picks, time.perf_counter() + seconds,
                                    _LIST_UP_TO)
