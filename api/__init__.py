@@ -23,6 +23,7 @@ from .own import own
 from .pages import pages
 from .problems import register_errors
 from .rest import api
+from .rest_polls_rounds import __all__ as _polls_and_rounds  # noqa: F401 - adds their routes
 from .round_pages import round_pages
 from .web import csrf, init_pages
 

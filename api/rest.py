@@ -7,16 +7,14 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from scheduler.errors import NotFound
-from scheduler.records import CalendarState, MeetingRecord, PollRecord, ProposalRecord
+from scheduler.records import CalendarState, MeetingRecord, ProposalRecord
 from scheduler.reports import report_csv
-from scheduler.services.rounds import round_council_ids
 
-from .auth import allow_every, authorised, documented, no_content, services
+from .auth import authorised, documented, no_content, services
 from .links import feed_links, page_link
 from .problems import Problem
 
-__all__ = ["api", "json_body"]
+__all__ = ["api", "created", "json_body"]
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,7 +35,7 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _created(body: dict[str, Any], location: str | None = None) -> Response:
+def created(body: dict[str, Any], location: str | None = None) -> Response:
     response = jsonify(body)
     response.status_code = 201
     if location:
@@ -69,8 +67,8 @@ def _proposal_json(proposal: ProposalRecord) -> dict[str, Any]:
 @authorised()
 def create_council() -> Response:
     """Create a council from its JSON document."""
-    created = services().create_council(json_body())
-    return _created(created, f"/api/councils/{created['id']}")
+    council = services().create_council(json_body())
+    return created(council, f"/api/councils/{council['id']}")
 
 
 @api.get("/councils/<council_id>")
@@ -108,7 +106,7 @@ def change_council(council_id: str) -> Response:
 @authorised("secretary", scope=("council", "council_id"))
 def add_party(council_id: str) -> Response:
     """Add a party with its representative and substitutes."""
-    return _created(services().add_party(council_id, json_body()))
+    return created(services().add_party(council_id, json_body()))
 
 
 @api.delete("/councils/<council_id>/parties/<party_id>")
@@ -125,7 +123,7 @@ def remove_party(council_id: str, party_id: str) -> Response:
 @authorised("secretary", scope=("council", "council_id"))
 def add_substitute(council_id: str) -> Response:
     """Add a substitute to one of the council's parties."""
-    return _created(services().add_substitute(council_id, json_body()))
+    return created(services().add_substitute(council_id, json_body()))
 
 
 @api.put("/councils/<council_id>/bodies/<body_id>/calendar")
@@ -248,7 +246,7 @@ def mail_member_link(member_id: str) -> Response:
 def create_proposal(council_id: str) -> Response:
     """Propose meetings; 201 with the id and the proposal document."""
     proposal = services().create_proposal(council_id, json_body())
-    return _created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
+    return created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
 
 
 @api.get("/councils/<council_id>/proposals")
@@ -275,9 +273,9 @@ def read_proposal(proposal_id: str) -> Response:
 @authorised("secretary", scope=("proposal", "proposal_id"))
 def confirm_proposal(proposal_id: str) -> Response:
     """Create the proposal's meetings: 201 the first time, 200 with the same ones after."""
-    created, found = services().confirm(proposal_id)
+    first, found = services().confirm(proposal_id)
     response = jsonify({"meetings": [_meeting_json(m) for m in found]})
-    response.status_code = 201 if created else 200
+    response.status_code = 201 if first else 200
     return response
 
 
@@ -304,88 +302,6 @@ def record_attendance(meeting_id: str) -> Response:
     """Record a member's notice of absence, or presence or absence after the meeting."""
     services().record_attendance(meeting_id, json_body())
     return no_content()
-
-
-# polls -----------------------------------------------------------------------------------
-def _poll_json(poll: PollRecord) -> dict[str, Any]:
-    return {"id": poll.id, "council_id": poll.council_id, "proposal_id": poll.proposal_id,
-            "deadline": poll.deadline.isoformat(), "created_at": poll.created_at.isoformat(),
-            "slots": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in poll.slots]}
-
-
-@api.post("/proposals/<proposal_id>/poll")
-@documented(body="PollRequest", responses={201: "The poll, with its slots"})
-@authorised("secretary", scope=("proposal", "proposal_id"))
-def open_poll(proposal_id: str) -> Response:
-    """Put a proposal's dates and alternatives to the council's members, answered through
-    the deadline; members with an address are mailed when mail is on."""
-    poll = services().open_poll(proposal_id, json_body())
-    return _created(_poll_json(poll), f"/api/polls/{poll.id}")
-
-
-@api.get("/councils/<council_id>/polls")
-@documented(responses={200: "Polls, newest first"})
-@authorised("secretary", "chair", scope=("council", "council_id"))
-def list_polls(council_id: str) -> Response:
-    """A council's polls, newest first."""
-    return jsonify({"polls": [_poll_json(p) for p in services().polls(council_id)]})
-
-
-@api.get("/polls/<poll_id>")
-@documented(responses={200: "Each slot with every member's answer and each party's coverage"})
-@authorised("secretary", "chair", scope=("poll", "poll_id"))
-def read_poll(poll_id: str) -> Response:
-    """A poll's answers: per slot, each party's coverage and every member's answer, and
-    who has not answered."""
-    return jsonify(services().poll_grid(poll_id))
-
-
-@api.post("/polls/<poll_id>/reminders")
-@documented(responses={200: "How many reminders were queued"})
-@authorised("secretary", scope=("poll", "poll_id"))
-def remind_poll(poll_id: str) -> Response:
-    """Mail a reminder to each member who has not answered every slot."""
-    return jsonify({"queued": services().remind_poll(poll_id), "mail": services().mail_on})
-
-
-# rounds -----------------------------------------------------------------------------------
-@api.post("/rounds")
-@documented(body="RoundDocument", responses={201: "The round planned: each council's meetings, "
-                                                  "the shared people and the comparison"})
-def create_round() -> Response:
-    """Plan several councils that share people together (admin, or a secretary of every
-    council in the round); 201 with the joint plan, each council alone and in turn."""
-    allow_every(("secretary",), [])  # who asks, before what they ask
-    body = json_body()
-    allow_every(("secretary",), round_council_ids(body))
-    found = services().create_round(body)
-    return _created({"id": found.id, **found.document}, f"/api/rounds/{found.id}")
-
-
-@api.get("/rounds/<round_id>")
-@documented(responses={200: "The round as asked and answered"})
-def read_round(round_id: str) -> Response:
-    """One round (a secretary or chair of any council in it, or an admin)."""
-    try:
-        found = services().round(round_id)
-    except NotFound:
-        allow_every(("secretary", "chair"), [])  # a token is still required
-        raise
-    allow_every(("secretary", "chair"), found.council_ids, any_of=True)
-    return jsonify({"id": found.id, "councils_in_round": list(found.council_ids),
-                    "request": found.request, "created_at": found.created_at.isoformat(),
-                    **found.document})
-
-
-@api.get("/councils/<council_id>/rounds")
-@documented(responses={200: "The rounds the council was planned in, newest first"})
-@authorised("secretary", "chair", scope=("council", "council_id"))
-def list_rounds(council_id: str) -> Response:
-    """The rounds a council was planned in, newest first."""
-    return jsonify({"rounds": [{"id": r.id, "name": r.name, "status": r.status,
-                                "councils": list(r.council_ids),
-                                "created_at": r.created_at.isoformat()}
-                               for r in services().rounds_of(council_id)]})
 
 
 # reports ---------------------------------------------------------------------------------
