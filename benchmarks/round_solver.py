@@ -24,42 +24,10 @@ import numpy.typing as npt
 from solver import Problem, RoundProblem, RoundSolution, Slot, clashes, solve, solve_round
 
 from .common import report
-from .solver_instances import ZONE, weekday_slots
+from .solver_instances import ZONE, member_calendar_q, weekday_slots
 
-Q = np.array([1.0, 0.5, 0.05, 0.0])  # free, tentative, busy, oof
 BUSY = 0.05
 Seat = tuple[int, float]  # a person and their reliability
-
-
-def person_calendar(rng: np.random.Generator, start: npt.NDArray[np.float64],
-                    end: npt.NDArray[np.float64], days: int) -> npt.NDArray[np.float64]:
-    """q[status] per slot (hours since the first Monday) for one generated politician."""
-    strength = np.zeros(start.size)  # 0 free, 1 tentative, 2 busy, 3 oof
-    blocks: list[tuple[float, float, int]] = []
-    board_day = int(rng.integers(0, 5))
-    for day in range(days):
-        base = day * 24.0
-        if day % 7 >= 5:
-            continue
-        if day % 7 == board_day and rng.random() < 0.5:  # a board every other week
-            blocks.append((base + 13, base + 16.5, 2))
-        if rng.random() < 0.08:  # a whole day away
-            blocks.append((base, base + 24, 2))
-        for _ in range(int(rng.poisson(1.2))):  # meetings of 1-3 hours
-            begin = base + rng.uniform(8, 16)
-            blocks.append((begin, begin + rng.choice([1, 1.5, 2, 3]),
-                           int(rng.choice([1, 2, 2, 2]))))
-    summer = int(rng.integers(180, 200))
-    blocks.append((summer * 24.0, (summer + 28) * 24.0, 3))
-    for begin, finish, level in blocks:
-        lo = np.searchsorted(end, begin, side="right")
-        hi = np.searchsorted(start, finish, side="left")
-        if hi > lo:
-            window = strength[lo:hi]
-            mask = (start[lo:hi] < finish) & (end[lo:hi] > begin)
-            window[mask] = np.maximum(window[mask], level)
-    q: npt.NDArray[np.float64] = Q[strength.astype(int)]
-    return q
 
 
 @dataclasses.dataclass
@@ -128,7 +96,7 @@ def region(*, councils: int = 5, parties: int = 13, members: int = 2, shared: in
             seats[c][p].append((person, float(rng.choice([0.95, 0.9, 0.8]))))
             person += 1
     calendars = {i: rng.uniform(0, 1, start.size) if noise
-                 else person_calendar(rng, start, end, n_days) for i in range(person)}
+                 else member_calendar_q(rng, start, end, n_days) for i in range(person)}
     problems = []
     for c in range(councils):
         k = meetings[c % len(meetings)]

@@ -35,9 +35,8 @@ def weekday_slots(start: dt.date, days: int, step_minutes: int, duration_minutes
     return slots
 
 
-def _member_status(rng: np.random.Generator, slot_start: npt.NDArray[np.float64],
-                   slot_end: npt.NDArray[np.float64], day_index: npt.NDArray[np.int64],
-                   weekday: npt.NDArray[np.int64], n_days: int) -> npt.NDArray[np.float64]:
+def member_calendar_q(rng: np.random.Generator, slot_start: npt.NDArray[np.float64],
+                      slot_end: npt.NDArray[np.float64], n_days: int) -> npt.NDArray[np.float64]:
     """q[status] per slot for one generated member (hours since the first day)."""
     strength = np.zeros(slot_start.size)  # 0 free, 1 tentative, 2 busy, 3 oof
     blocks: list[tuple[float, float, int]] = []
@@ -74,7 +73,6 @@ def realistic_presence(slots: list[Slot], parties: int, members: int = 2, seed: 
     start = np.array([(s.start - origin).total_seconds() / 3600 for s in slots])
     end = np.array([(s.end - origin).total_seconds() / 3600 for s in slots])
     day_index = (start // 24).astype(np.int64)
-    weekday = np.array([s.start.weekday() for s in slots])
     n_days = int(day_index.max()) + 2
     # calendars are generated from the first day's weekday onwards
     shift = slots[0].day.weekday()
@@ -83,8 +81,7 @@ def realistic_presence(slots: list[Slot], parties: int, members: int = 2, seed: 
         absent = np.ones(len(slots))
         for _ in range(members):
             reliability = rng.choice([0.95, 0.9, 0.8])
-            q = _member_status(rng, start + shift * 24, end + shift * 24, day_index, weekday,
-                               n_days + shift)
+            q = member_calendar_q(rng, start + shift * 24, end + shift * 24, n_days + shift)
             absent *= 1 - reliability * q
         presence[p] = 1 - absent
     return presence
