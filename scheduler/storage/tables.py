@@ -283,3 +283,34 @@ round_councils = sa.Table(
               primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
 )
+
+# background work (proposals, rounds, refreshes, mail): the truth of what was asked, who
+# runs it (a lease kept alive by a heartbeat) and how it ended; the queue only carries ids
+jobs = sa.Table(
+    "jobs", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("council_ids", sa.JSON, nullable=False),  # whoever may see these sees the job
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("requester", sa.String(64)),  # the token that asked (None: the command line)
+    sa.Column("idempotency_key", sa.String(200)),
+    sa.Column("request_hash", sa.String(64)),
+    sa.Column("state", sa.String(8), nullable=False),
+    sa.Column("progress", sa.Float, nullable=False),
+    sa.Column("stage", sa.String(64)),
+    sa.Column("detail", sa.JSON),  # the solver's bound and gap
+    sa.Column("result", sa.JSON),  # {"proposal": ID} | {"round": ID} | ...
+    sa.Column("error", sa.JSON),  # a problem (RFC 9457)
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("lease_owner", sa.String(200)),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("enqueued_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("kind in ('proposal', 'round', 'refresh', 'mail')", name="ck_jobs_kind"),
+    sa.CheckConstraint("state in ('queued', 'running', 'done', 'failed')", name="ck_jobs_state"),
+    sa.UniqueConstraint("requester", "idempotency_key", name="uq_jobs_requester_key"),
+    sa.Index("ix_jobs_state_lease", "state", "lease_until"),
+)
