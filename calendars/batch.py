@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -36,11 +36,13 @@ def _read_one(request: CalendarRequest, start: dt.datetime, end: dt.datetime, zo
 
 def read_many(requests: Sequence[CalendarRequest], start: dt.datetime, end: dt.datetime, *,
               zone: str, cache: IngestCache | None, limits: Limits = Limits(),  # noqa: B008
-              workers: int | None = None) -> list[BusyCalendar | CalendarError]:
+              workers: int | None = None,
+              read: Callable[[int], None] | None = None) -> list[BusyCalendar | CalendarError]:
     """``read_busy`` for each request, in order; a bad calendar gives its CalendarError.
 
     Calendars already in ``cache`` are not read again; the others are read by up to
-    ``workers`` processes (default: one per core) and then stored in ``cache``.
+    ``workers`` processes (default: one per core) and then stored in ``cache``. ``read``
+    is told how many calendars are read so far, as they come in.
     """
     results: list[BusyCalendar | CalendarError | None] = [None] * len(requests)
     missing: list[int] = []
@@ -51,12 +53,20 @@ def read_many(requests: Sequence[CalendarRequest], start: dt.datetime, end: dt.d
         else:
             results[i] = found
     workers = min(len(missing), workers or os.cpu_count() or 1)
+    told = read or (lambda count: None)
+    hits = len(requests) - len(missing)
     if workers > 1 and len(missing) > 2:
         with ProcessPoolExecutor(max_workers=workers) as pool:
-            answers = list(pool.map(_read_one, [requests[i] for i in missing],
-                                    *zip(*[(start, end, zone, limits)] * len(missing), strict=True)))
+            answers = []
+            for answer in pool.map(_read_one, [requests[i] for i in missing],
+                                   *zip(*[(start, end, zone, limits)] * len(missing), strict=True)):
+                answers.append(answer)
+                told(hits + len(answers))
     else:
-        answers = [_read_one(requests[i], start, end, zone, limits) for i in missing]
+        answers = []
+        for i in missing:
+            answers.append(_read_one(requests[i], start, end, zone, limits))
+            told(hits + len(answers))
     for i, answer in zip(missing, answers, strict=True):
         if isinstance(answer, BusyCalendar):
             if cache is not None:

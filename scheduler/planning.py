@@ -13,6 +13,7 @@ import numpy as np
 from calendars import BusyInterval, CalendarError, CalendarFetchError, redact_url
 from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, Solution, quorum_probability, solve
+from solver.progress import READING, ProgressCallback, Reporter
 
 from .availability import BASES, STATUSES, Availability, PlanMap, StatementMap, presence
 from .bodies import load_plans
@@ -47,17 +48,22 @@ __all__ = [
 
 BusyMap = dict[tuple[str, int], Sequence[BusyInterval] | None]
 Loader = Callable[[str], bytes]
+_READING_SHARE = 0.1  # of a proposal's progress, for reading calendars (the solve: the rest)
 
 
 def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
               loader: Loader = calendar_bytes,
-              deadline: float | None = None) -> tuple[BusyMap, list[str]]:
+              deadline: float | None = None,
+              progress: Reporter | None = None) -> tuple[BusyMap, list[str]]:
     """Every member's busy intervals over [start, end); warnings for URLs that failed.
 
     A calendar file that cannot be read is bad input (InputError naming it); a URL
     that cannot be fetched leaves its member unknown, with a warning. Past ``deadline``
     (a ``time.monotonic()`` instant) no further calendar is fetched: TimeLimitError.
+    ``progress`` is told the share of the calendars fetched.
     """
+    report = progress or Reporter(None)
+    linked, seen = sum(m.calendar is not None for p in council.parties for m in p.members), 0
     busy: BusyMap = {}
     warnings: list[str] = []
     wanted: list[tuple[tuple[str, int], str, CalendarRequest]] = []
@@ -70,6 +76,8 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
             _check_time(deadline, "reading the calendars")
             source = redact_url(member.calendar) if is_calendar_url(member.calendar) \
                 else member.calendar
+            report.update(done=0.3 * seen / linked)  # fetching; reading them is the rest
+            seen += 1
             try:
                 data = loader(member.calendar)
             except CalendarFetchError as exc:
@@ -79,7 +87,8 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
                 raise InputError(str(exc), source=source) from None
             wanted.append(((party.id, i), who, CalendarRequest(data, source, member.email)))
     results = read_many([request for _, _, request in wanted], start, end,
-                        zone=council.timezone, cache=ingest_cache())
+                        zone=council.timezone, cache=ingest_cache(),
+                        read=lambda count: report.update(done=0.3 + 0.7 * count / len(wanted)))
     for (key, who, _), result in zip(wanted, results, strict=True):
         if isinstance(result, CalendarError):
             raise InputError(str(result))
@@ -185,15 +194,17 @@ class Prepared:
 
 def prepare(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
             busy: BusyMap | None = None, deadline: float | None = None,
-            plans: PlanMap | None = None, statements: StatementMap | None = None) -> Prepared:
+            plans: PlanMap | None = None, statements: StatementMap | None = None,
+            progress: Reporter | None = None) -> Prepared:
     """The candidate slots of the request and each member's and party's chances at them,
-    from the calendars (read with ``loader`` unless ``busy`` is given)."""
+    from the calendars (read with ``loader`` unless ``busy`` is given; ``progress`` told
+    of the calendars read)."""
     zone = zoneinfo.ZoneInfo(council.timezone)
     slots = candidate_slots(request, council.timezone, council.blackouts)
     warnings: list[str] = []
     if busy is None:
         start, end = reading_window(council, request)
-        busy, warnings = load_busy(council, start, end, loader, deadline)
+        busy, warnings = load_busy(council, start, end, loader, deadline, progress)
         if plans is None and council.bodies:
             plans, plan_warnings = load_plans(council, start, end, loader)
             warnings += plan_warnings
@@ -223,10 +234,13 @@ def planning_problem(council: Council, request: PlanningRequest, prepared: Prepa
 
 def propose(council: Council, request: PlanningRequest, loader: Loader = calendar_bytes,
             busy: BusyMap | None = None, deadline: float | None = None,
-            plans: PlanMap | None = None, statements: StatementMap | None = None) -> Proposal:
+            plans: PlanMap | None = None, statements: StatementMap | None = None,
+            progress: ProgressCallback | None = None) -> Proposal:
     """The best meetings for the request, explained per meeting, party and member.
 
     ``statements``: what members said themselves (absences, answers), over calendars.
+    ``progress`` is told of each stage (reading calendars, the solver's stages) and the
+    end, with the solver's best value, bound and gap.
 
     ``deadline`` (a ``time.monotonic()`` instant; default: the request's time limit
     from now) bounds the whole proposal: reading calendars, availability and solving.
@@ -236,13 +250,19 @@ def propose(council: Council, request: PlanningRequest, loader: Loader = calenda
     if deadline is None:
         deadline = time.monotonic() + request.time_limit_s
     check_limits(request)
-    prepared = prepare(council, request, loader, busy, deadline, plans, statements)
+    report = Reporter(progress)
+    reading = report.part(0.0, _READING_SHARE, 1.0)
+    reading.stage(READING, done=0.0)
+    prepared = prepare(council, request, loader, busy, deadline, plans, statements, reading)
     if not prepared.slots:
+        report.finish()
         return no_slots(council, request, prepared)
     _check_time(deadline, "working out who can attend")
     problem = planning_problem(council, request, prepared,
                                min(request.time_limit_s, deadline - time.monotonic()))
-    return proposal_for(council, request, prepared, problem, solve(problem))
+    solving = report.part(_READING_SHARE, 1.0, problem.time_limit_s)
+    solution = solve(problem, solving) if solving.active else solve(problem)
+    return proposal_for(council, request, prepared, problem, solution)
 
 
 def proposal_for(council: Council, request: PlanningRequest, prepared: Prepared,

@@ -17,6 +17,7 @@ import numpy as np
 from calendars import BusyInterval, BusyStatus
 from solver import Problem, Solution, solve
 from solver.problem import Objective
+from solver.progress import READING, ProgressCallback, Reporter
 from solver.round import RoundProblem, RoundSolution, clashes, solve_round
 
 from .availability import PlanMap, StatementMap
@@ -42,6 +43,7 @@ Sources = Callable[[int], tuple[BusyMap, PlanMap, StatementMap]]
 """Council position -> its members' busy time, bodies' plans and members' statements."""
 
 _BASELINE_SHARE = 0.3  # of the time limit, for the two baselines together
+_READING_SHARE = 0.1  # of a round's progress, for reading calendars (the solves: the rest)
 
 
 @dataclass(frozen=True)
@@ -189,15 +191,32 @@ def _seen_as_busy(plans: PlanMap, council: Council, people: Sequence[Person], he
 
 
 def plan_round(request: RoundRequest, sources: Sources | None = None,
-               loader: Callable[[str], bytes] = calendar_bytes) -> RoundPlan:
+               loader: Callable[[str], bytes] = calendar_bytes,
+               progress: ProgressCallback | None = None) -> RoundPlan:
     """The round planned together, with the baselines alone and in turn. ``sources`` gives
-    each council's busy time (default: read from the council files' calendars)."""
+    each council's busy time (default: read from the council files' calendars);
+    ``progress`` is told of each stage (reading calendars, the baselines, the joint
+    solve's stages) and the end."""
+    report = Reporter(progress)
+    plan = _plan_round(request, sources or _file_sources(request, loader), report)
+    if not report.finished:
+        report.finish()
+    return plan
+
+
+def _plan_round(request: RoundRequest, read: Sources, report: Reporter) -> RoundPlan:
     started = time.perf_counter()
     ids = [c.id for c in request.councils]
     people = shared_people([(c.id, c.council) for c in request.councils])
-    read = sources or _file_sources(request, loader)
     budget = request.time_limit_s
-    inputs = [read(i) for i in range(len(request.councils))]
+    reading = report.part(0.0, _READING_SHARE, 1.0)
+    reading.stage(READING, done=0.0)
+    inputs = []
+    for i in range(len(request.councils)):
+        inputs.append(read(i))
+        reading.update(done=(i + 1) / len(request.councils))
+    solving = report.part(_READING_SHARE, 1.0, budget)
+    solving.stage("baselines: each council alone", done=0.0)
     prepared: list[Prepared] = []
     problems: list[Problem] = []
     for entry, (busy, plans, said) in zip(request.councils, inputs, strict=True):
@@ -234,6 +253,7 @@ def plan_round(request: RoundRequest, sources: Sources | None = None,
                              _person_clashes(shell, people, ids, alone_plans))
 
     # in turn: each council sees the earlier ones' meetings as busy for its shared people
+    solving.stage("baselines: in turn")
     turn_plans: list[tuple[str, ...]] = []
     earlier: list[tuple[int, list[tuple[dt.datetime, dt.datetime]]]] = []
     for i, (entry, (busy, plans, said)) in enumerate(zip(request.councils, inputs, strict=True)):
@@ -255,7 +275,8 @@ def plan_round(request: RoundRequest, sources: Sources | None = None,
     # together
     hints = tuple(turn_plans) if not turn_outcome.clashes else None
     left = max(1.0, budget - (time.perf_counter() - started))
-    joint = solve_round(dataclasses.replace(shell, time_limit_s=left, hints=hints))
+    joint = solve_round(dataclasses.replace(shell, time_limit_s=left, hints=hints),
+                        solving.part(min(0.9, solving.used()), 1.0, left))
     if joint.status == "infeasible":
         return _joint_infeasible(request, people, joint, started, alone_outcome, turn_outcome)
     proposals = tuple(

@@ -37,6 +37,7 @@ import math
 import time
 
 from .problem import SCALE
+from .progress import ProgressCallback, Reporter, as_reporter, final_values, stage_name
 from .round_context import PROBE_SHARE, OutOfTime, Plan, RoundContext, seconds_left
 from .round_councils import Alone, CouncilBest, council_alone, council_best, in_turn, repaired
 from .round_diagnose import infeasible, why_not_together
@@ -59,13 +60,23 @@ _FIRST_PROBE_S = 2.0  # at most, for the worst share's first probe (just above t
 _FIRST_GAP = 0.25  # party-meetings below the bound of the total, for the first search together
 
 
-def solve_round(problem: RoundProblem) -> RoundSolution:
+def solve_round(problem: RoundProblem,
+                progress: ProgressCallback | Reporter | None = None) -> RoundSolution:
     """The best plans for all councils of the round together, with how they were proven,
     or why there are none (a council alone, or the groups whose separation cannot hold).
 
     Keeps to ``problem.time_limit_s``; a stage stopped by it keeps the best plan found,
-    with the stage's bound.
+    with the stage's bound. ``progress`` is told of each stage and the end.
     """
+    report = as_reporter(progress, problem.time_limit_s)
+    solution = _solve_round(problem, report)
+    bound, best = final_values(solution)
+    report.finish(bound=bound, best=best)
+    return solution
+
+
+def _solve_round(problem: RoundProblem, report: Reporter) -> RoundSolution:
+    report.stage("councils alone")
     started = time.perf_counter()
     ctx = RoundContext(problem)
     n = len(problem.councils)
@@ -81,7 +92,9 @@ def solve_round(problem: RoundProblem) -> RoundSolution:
                                {**solution.reason_values, "council": problem.names[c]}, council=c)
         alone.append(found)
     reduce_round(ctx)
-    return _Search(ctx, alone, started).run()
+    search = _Search(ctx, alone, started)
+    search.report = report
+    return search.run()
 
 
 class _Search:
@@ -99,6 +112,7 @@ class _Search:
         self.bound: float | None = None
         self.bound_of: str | None = None
         self.worst_upper = 0  # fair: the proven bound of the worst share, once stage 1 ran
+        self.report = Reporter(None)
 
     def first_plans(self) -> None:
         """The caller's hints when valid; the councils' own plans when they do not clash,
@@ -143,6 +157,7 @@ class _Search:
             worst_optimum = ctx.worst(best)
             floor = worst_optimum - ctx.tolerance
         # stage 2: the total; each council's best under the floor bounds it and may witness it
+        self.report.stage(stage_name(ctx.problem.objective, "total_expected"))
         per_council = [self.council_best(c, floor, best) for c in range(n)]
         witness: Plan | None = None
         if all(b.plan is not None for b in per_council):
@@ -187,6 +202,7 @@ class _Search:
                 self.stopped("total_expected", (stage.bound or proven_upper) / SCALE)
         # stage 3: preferred, then earlier slots, with the total held
         best_total = ctx.key(best)[-2]
+        self.report.stage(stage_name(ctx.problem.objective, "tie_break"))
         joint.model.add(total >= best_total)
         tie_upper = None
         if best_total == total_upper and all(b.total_upper is not None for b in per_council):
@@ -248,7 +264,10 @@ class _Search:
         low = ctx.worst(best) if best is not None else -1
         ceiling = upper  # the highest floor worth a probe
         first = best is not None  # first just above the plan in hand: often a proof at once
+        self.report.stage(stage_name("fair", "worst_share"), bound=upper / ctx.unit,
+                          best=max(low, 0) / ctx.unit)
         while low < ceiling and time.perf_counter() < until:
+            self.report.update(bound=upper / ctx.unit, best=max(low, 0) / ctx.unit)
             floor = low + 1 if first else (low + 1 + ceiling) // 2
             picks = {c: Picks(ctx, c, floor) for c in range(len(ctx.councils))}
             seconds = max(min(1.0, until - time.perf_counter()), seconds_left(until, PROBE_SHARE))

@@ -32,6 +32,7 @@ from .lagrange import Relaxation, relax
 from .model import PlanModel, build_model
 from .neighbourhood import raise_total, raise_worst
 from .problem import SCALE, Problem
+from .progress import ALTERNATIVES, ProgressCallback, Reporter, as_reporter, final_values, stage_name
 from .reduce import bound_prune, useful_slots
 from .solution import Solution
 from .validate import eligible, violations
@@ -76,6 +77,7 @@ class _Run:
     worst_optimum: int | None = None  # T*, scaled, once the max-min stage is solved
     lower: int | None = None  # the first stage's value must reach this (the start plan's)
     relaxed: Relaxation | None = None
+    report: Reporter = dataclasses.field(default_factory=lambda: Reporter(None))
 
     def add_rows(self, parties: Sequence[int]) -> None:
         """Bound the worst-off variable by these parties' expected meetings."""
@@ -102,6 +104,7 @@ class _Run:
         assert self.plan is not None
         model = self.plan.model
         model.maximize(expression)
+        self.report.stage(stage_name(self.problem.objective, name))
         while True:
             if self.chosen is not None:
                 _hint(self.plan, self.chosen)
@@ -109,7 +112,8 @@ class _Run:
             if self.worst is not None and len(self.rows) < len(self.problem.parties):
                 seconds = max(min(seconds, 1.0), seconds / 3)  # leave time for more rounds
             solver = _solver(self.problem, seconds, len(self.plan.x)) if seconds > 0 else None
-            status = solver.solve(model) if solver else cp_model.UNKNOWN
+            status = solver.solve(model, self.report.attach(solver, scale)) if solver \
+                else cp_model.UNKNOWN
             if status == cp_model.INFEASIBLE:
                 raise _Infeasible
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -273,13 +277,22 @@ def _search(problem: Problem, useful: npt.NDArray[np.int64], start_plan: list[in
     return run
 
 
-def solve(problem: Problem) -> Solution:
+def solve(problem: Problem, progress: ProgressCallback | Reporter | None = None) -> Solution:
     """The best plan for the problem, with how it was proven, or why there is none.
 
     Every stage keeps to ``problem.time_limit_s``: the optimisation stages stop early
     enough to leave time for the alternatives and the comparison with the attendance
-    optimum, and alternatives not found by then are left out.
+    optimum, and alternatives not found by then are left out. ``progress`` is told of
+    each stage, the best value and bound while CP-SAT searches, and the end.
     """
+    report = as_reporter(progress, problem.time_limit_s)
+    solution = _solve(problem, report)
+    bound, best = final_values(solution)
+    report.finish(bound=bound, best=best)
+    return solution
+
+
+def _solve(problem: Problem, report: Reporter) -> Solution:
     started = time.perf_counter()
     deadline = started + problem.time_limit_s
     reserve = min(_RESERVE_MAX_S, _RESERVE_SHARE * problem.time_limit_s)
@@ -300,9 +313,11 @@ def solve(problem: Problem) -> Solution:
     start_plan = initial_plan(problem, useful, valid, improve=not large)
     run = None
     if large and start_plan is not None:
+        report.stage(stage_name(problem.objective, "worst_party_expected"))
         run = _search(problem, useful, start_plan, valid, deadline - reserve)
     if run is None:
         run = _exact(problem, useful, valid, start_plan, deadline - reserve)
+    run.report = report
     try:
         if run.plan is not None:
             _optimise(run, run.lower, run.relaxed)
@@ -324,6 +339,8 @@ def solve(problem: Problem) -> Solution:
 
     def valid_in_time(plan: list[int]) -> bool:  # past the time, no more alternatives
         return time.perf_counter() < until and valid(plan)
+
+    report.stage(ALTERNATIVES)
 
     solution = Solution(
         "optimal" if run.proven else "feasible",

@@ -1,0 +1,125 @@
+"""Progress of a proposal, a solve and a round: stages in order, a fraction that never
+falls and ends at 1, the final gap from the solution's own bound, and no cost without a
+callback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from scheduler.council_file import load_council
+from scheduler.planning import propose
+from scheduler.proposal_request import parse_proposal_request
+from scheduler.round_planning import plan_round
+from solver import solve
+from solver.progress import DONE, Progress, Reporter, relative_gap
+
+from .council_helpers import council, ics
+from .solver_helpers import problem, slot
+from .test_round_planning import WEEK, _day, _round, _sources
+from .test_solver_deadline import year_of_slots
+
+
+def _stages(seen: list[Progress]) -> list[str]:
+    """The stages in the order they were first reported."""
+    return list(dict.fromkeys(p.stage for p in seen))
+
+
+def _check_fractions(seen: list[Progress]) -> None:
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and all(0 <= f <= 1 for f in fractions)
+    assert seen[-1].stage == DONE and seen[-1].fraction == 1.0
+    assert [p.stage for p in seen].count(DONE) == 1
+
+
+def test_a_solve_stopped_by_its_time_limit_ends_with_the_gap_to_its_own_bound() -> None:
+    slots, presence = year_of_slots()  # random presence: stage 1 takes half a minute to prove
+    hard = problem(slots, presence.tolist(), 6, min_gap_days=42, time_limit_s=2.0,
+                   alternatives=1)
+    seen: list[Progress] = []
+    solution = solve(hard, seen.append)
+    assert solution.status == "feasible" and solution.bound_of == "worst_party_expected"
+    assert _stages(seen) == ["stage 1: worst-off party", "stage 2: total", "alternatives", DONE]
+    _check_fractions(seen)
+    last = seen[-1]
+    assert solution.bound is not None and solution.worst_optimum is not None
+    # by hand: the bound of the stopped stage and the best value that stage found
+    assert last.bound == solution.bound and last.best == solution.worst_optimum
+    assert last.gap == pytest.approx((solution.bound - solution.worst_optimum) / solution.bound)
+    assert 0 < last.gap < 1
+    # the bound is a real one: above the plan, below what the worst-off party gets alone
+    alone = np.sort(presence, axis=1)[:, -6:].sum(axis=1).min()
+    assert solution.worst_party_expected <= solution.bound <= alone + 1e-4
+    # while stage 1 ran, CP-SAT's best value and bound came through, never above the end
+    searching = [p for p in seen if p.stage == "stage 1: worst-off party" and p.bound]
+    assert searching and all(p.best is not None and p.best <= p.bound for p in searching)
+    assert all(p.gap == pytest.approx(relative_gap(p.bound, p.best)) for p in searching)
+
+
+def test_a_proposal_reports_reading_then_each_stage_and_a_proven_end(tmp_path: Path) -> None:
+    busy = ics(("m", "20270111T080000", "20270111T170000"))
+    path = council(tmp_path, [
+        {"id": "a", "members": [("Rep A", "representative", busy)]},
+        {"id": "b", "members": [("Rep B", "representative", ics())]}])
+    request = parse_proposal_request({"from": "2027-01-11", "to": "2027-01-30", "meetings": 2,
+                                      "min_gap_days": 3, "time_limit_s": 10})
+    seen: list[Progress] = []
+    proposal = propose(load_council(path), request, progress=seen.append)
+    assert proposal.status == "optimal"
+    assert _stages(seen) == ["reading calendars", "stage 1: worst-off party", "stage 2: total",
+                             "stage 3: preferred dates", "alternatives", DONE]
+    _check_fractions(seen)
+    assert seen[0].fraction == 0.0
+    last = seen[-1]
+    assert last.bound == last.best == proposal.worst_optimum and last.gap == 0.0
+
+
+def test_without_a_callback_the_solve_is_the_same_and_nothing_is_reported() -> None:
+    slots = [slot(d) for d in range(10)]
+    presence = [[0.9, 0.5, 0.8, 0.9, 0.2, 0.9, 0.7, 0.9, 0.6, 0.9],
+                [0.4, 0.9, 0.9, 0.3, 0.9, 0.8, 0.9, 0.5, 0.9, 0.7]]
+    small = problem(slots, presence, 3, min_gap_days=2, time_limit_s=5.0)
+    seen: list[Progress] = []
+    assert solve(small).chosen == solve(small, seen.append).chosen
+    assert seen and Reporter(None).attach(None, 1.0) is None  # type: ignore[arg-type]
+
+
+def test_updates_within_a_stage_are_throttled_and_stages_always_pass() -> None:
+    seen: list[Progress] = []
+    report = Reporter(seen.append, 10.0, every=0.2)
+    report.stage("one")
+    for n in range(10_000):
+        report.update(best=n, bound=10_000)
+    report.stage("two")
+    time.sleep(0.25)
+    report.update(best=1.0, bound=2.0)
+    report.finish()
+    assert [p.stage for p in seen] == ["one", "two", "two", DONE]
+    assert seen[2].gap == 0.5
+
+
+def test_a_part_maps_its_fraction_into_its_share_of_the_whole() -> None:
+    seen: list[Progress] = []
+    whole = Reporter(seen.append, 1.0)
+    whole.part(0.0, 0.1, 1.0).stage("reading", done=0.5)
+    whole.part(0.1, 1.0, 1.0).stage("solving", done=0.5)
+    whole.part(0.0, 0.1, 1.0).stage("late", done=1.0)  # never below what was reported
+    assert [p.fraction for p in seen] == [0.05, 0.55, 0.55]
+
+
+def test_a_round_reports_reading_the_baselines_the_joint_stages_and_its_end() -> None:
+    a = {("kumla", 0): [], ("askersund", 0): [_day(d) for d in WEEK[2:]]}
+    b = {("kumla", 0): [], ("boxholm", 0): [_day(WEEK[1])] + [_day(d) for d in WEEK[2:]]}
+    seen: list[Progress] = []
+    plan = plan_round(_round([a, b]), sources=_sources([a, b]), progress=seen.append)
+    assert plan.status == "optimal"
+    stages = _stages(seen)
+    assert stages[:4] == ["reading calendars", "baselines: each council alone",
+                          "baselines: in turn", "councils alone"]
+    assert stages.index("stage 1: worst-off party") < stages.index("stage 2: total") \
+        < stages.index(DONE)
+    _check_fractions(seen)
+    assert seen[-1].gap == 0.0 and seen[-1].best == plan.worst_optimum
