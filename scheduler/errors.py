@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Busy", "Conflict", "InputError", "NotFound"]
+__all__ = ["Busy", "Conflict", "InputError", "KeyReused", "NotFound", "QueueUnavailable"]
 
 
 class InputError(ValueError):
@@ -45,3 +45,22 @@ class Busy(RuntimeError):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+
+
+class QueueUnavailable(RuntimeError):
+    """The job queue cannot take work now (its server is down); nothing was kept and the
+    caller may try again (HTTP 503)."""
+
+    def __init__(self, message: str, *, retry_after: int = 30):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class KeyReused(ValueError):
+    """An idempotency key sent again with a different request (HTTP 422)."""
+
+    def __init__(self, message: str, *, field: str | None = "Idempotency-Key"):
+        super().__init__(message)
+        self.message = message
+        self.field = field

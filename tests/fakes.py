@@ -19,6 +19,7 @@ from typing import Any
 from calendars import BusyInterval
 from scheduler.council import Body, Council, Member, Party, Weights
 from scheduler.errors import InputError, NotFound
+from scheduler.jobs.records import JobRecord, NewJob
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
@@ -94,6 +95,7 @@ class FakeStore:
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
+    jobs: dict[str, JobRecord] = dataclasses.field(default_factory=dict)
     last_row: int = 0
 
     # what the foreign keys' ON DELETE CASCADE does ------------------------------------------
@@ -693,6 +695,107 @@ class FakeRounds(_Repository):
                       key=lambda r: r.created_at, reverse=True)
 
 
+class FakeJobs(_Repository):
+    def add(self, job: NewJob) -> JobRecord | None:
+        if job.idempotency_key is not None and self.by_key(job.requester, job.idempotency_key):
+            return None
+        moment = _now()
+        record = JobRecord(secrets.token_hex(8), job.kind, tuple(job.council_ids),
+                           _json(job.payload), job.requester, job.idempotency_key,
+                           job.request_hash, "queued", 0.0, None, None, None, None, 0, None, None,
+                           moment, moment, moment, None, None)
+        self.s.jobs[record.id] = record
+        return record
+
+    def get(self, job_id: str) -> JobRecord:
+        if job_id not in self.s.jobs:
+            raise NotFound(f"no job {job_id!r}")
+        return self.s.jobs[job_id]
+
+    def by_key(self, requester: str | None, key: str) -> JobRecord | None:
+        return next((j for j in self.s.jobs.values()
+                     if j.requester == requester and j.idempotency_key == key), None)
+
+    def delete(self, job_id: str) -> None:
+        self.s.jobs.pop(job_id, None)
+
+    def _change(self, job_id: str, **values: Any) -> JobRecord:
+        changed = dataclasses.replace(self.s.jobs[job_id], updated_at=_now(), **values)
+        self.s.jobs[job_id] = changed
+        return changed
+
+    def claim(self, job_id: str, owner: str, at: dt.datetime, lease: dt.timedelta) -> JobRecord | None:
+        job = self.s.jobs.get(job_id)
+        if job is None or job.state != "queued":
+            return None
+        return self._change(job_id, state="running", lease_owner=owner, lease_until=at + lease,
+                            attempts=job.attempts + 1, started_at=job.started_at or at)
+
+    def _holds(self, job_id: str, owner: str) -> bool:
+        job = self.s.jobs.get(job_id)
+        return job is not None and job.state == "running" and job.lease_owner == owner
+
+    def heartbeat(self, job_id: str, owner: str, until: dt.datetime) -> bool:
+        if not self._holds(job_id, owner):
+            return False
+        self._change(job_id, lease_until=until)
+        return True
+
+    def progress(self, job_id: str, owner: str, progress: float, stage: str | None,
+                 detail: dict[str, Any] | None) -> bool:
+        if not self._holds(job_id, owner):
+            return False
+        self._change(job_id, progress=min(max(progress, 0.0), 1.0), stage=stage,
+                     detail=_json(detail))
+        return True
+
+    def finish(self, job_id: str, owner: str, result: dict[str, Any]) -> bool:
+        if not self._holds(job_id, owner):
+            return False
+        self._change(job_id, state="done", result=_json(result), progress=1.0, lease_owner=None,
+                     lease_until=None, finished_at=_now())
+        return True
+
+    def fail(self, job_id: str, owner: str | None, error: dict[str, Any]) -> bool:
+        job = self.s.jobs.get(job_id)
+        if job is None or (not self._holds(job_id, owner) if owner is not None
+                           else job.state not in ("queued", "running")):
+            return False
+        self._change(job_id, state="failed", error=_json(error), lease_owner=None,
+                     lease_until=None, finished_at=_now())
+        return True
+
+    def reap(self, at: dt.datetime, max_attempts: int,
+             error: dict[str, Any]) -> tuple[list[str], list[str]]:
+        again, given_up = [], []
+        for job in list(self.s.jobs.values()):
+            if job.state != "running" or job.lease_until is None or job.lease_until >= at:
+                continue
+            if job.attempts >= max_attempts:
+                self._change(job.id, state="failed", error=_json(error), lease_owner=None,
+                             lease_until=None, finished_at=at)
+                given_up.append(job.id)
+            else:
+                self._change(job.id, state="queued", lease_owner=None, lease_until=None,
+                             enqueued_at=at)
+                again.append(job.id)
+        return again, given_up
+
+    def stale(self, before: dt.datetime, at: dt.datetime, limit: int = 500) -> list[str]:
+        found = sorted((j for j in self.s.jobs.values()
+                        if j.state == "queued" and j.enqueued_at < before),
+                       key=lambda j: j.enqueued_at)[:limit]
+        for job in found:
+            self._change(job.id, enqueued_at=at)
+        return [j.id for j in found]
+
+    def counts(self) -> dict[str, int]:
+        found = dict.fromkeys(("queued", "running", "done", "failed"), 0)
+        for job in self.s.jobs.values():
+            found[job.state] += 1
+        return found
+
+
 class FakeUnitOfWork:
     """A transaction over a ``FakeStore``: the repositories work on a copy taken on enter,
     and ``commit`` makes the copy the store's state; leaving without it keeps nothing."""
@@ -718,6 +821,7 @@ class FakeUnitOfWork:
         self.call_ins = FakeCallIns(work)
         self.outbox = FakeOutbox(work)
         self.rounds = FakeRounds(work)
+        self.jobs = FakeJobs(work)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ..jobs.settings import JobSettings
 from ..mail.settings import MailSettings
 from ..secret_key import server_key
 from ..storage.database import make_engine, upgrade
@@ -15,14 +16,14 @@ from .access import AccessServices, ResourceKind
 from .base import UnitOfWorkFactory
 from .conflicts import ReportServices
 from .councils import CouncilServices
+from .jobs import JobServices
 from .member_own import MemberOwnServices
 from .polls import PollServices
-from .rounds import RoundServices
 
 __all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
 
 
-class Services(CouncilServices, RoundServices, MemberOwnServices, PollServices,
+class Services(CouncilServices, JobServices, MemberOwnServices, PollServices,
                AccessServices, ReportServices):
     """Everything the service does, over one store."""
 
@@ -37,5 +38,7 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
     def unit_of_work(write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, write=write)
 
-    return Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
-                    public_url=public_url), engine
+    made = Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
+                    public_url=public_url)
+    made.job_settings = JobSettings.from_env()
+    return made, engine

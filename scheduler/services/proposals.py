@@ -8,7 +8,9 @@ import zoneinfo
 from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
+from ..jobs.progress import ProgressCallback, progress_argument
 from ..planning import period_window, propose
+from ..ports import UnitOfWork
 from ..proposal_request import parse_proposal_request
 from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange
@@ -26,6 +28,23 @@ class ProposalServices(MailingServices):
         """Propose meetings from the stored calendars, and keep the answer. At most
         ``solves_at_once`` proposals are computed at a time; the request's time limit
         bounds the whole computation."""
+        parse_proposal_request(options)  # bad input answers before a busy service does
+        if not self.solves.acquire(timeout=self.solve_wait_s):
+            raise Busy(f"{self.solves_at_once} proposals are being computed already; "
+                       "try again in a moment", retry_after=10)
+        try:
+            document = self.compute_proposal(council_id, options)
+        finally:
+            self.solves.release()
+        with self.uow() as uow:
+            stored = self.keep_proposal(uow, council_id, options, document)
+            uow.commit()
+        return stored
+
+    def compute_proposal(self, council_id: str, options: Any, *,
+                         progress: ProgressCallback | None = None) -> dict[str, Any]:
+        """The proposal document for a council and request, from the stored calendars,
+        plans and statements (nothing is kept); ``progress`` hears how the solve goes."""
         request = parse_proposal_request(options)
         deadline = time.monotonic() + request.time_limit_s
         with self.reader() as uow:
@@ -34,21 +53,18 @@ class ProposalServices(MailingServices):
             busy, plans, warnings = self.known_time(uow, record,
                                                     *period_window(council, request))
             said = self.statement_map(uow, record)
-        if not self.solves.acquire(timeout=self.solve_wait_s):
-            raise Busy(f"{self.solves_at_once} proposals are being computed already; "
-                       "try again in a moment", retry_after=10)
-        try:
-            proposal = propose(council, request, busy=busy, deadline=deadline, plans=plans,
-                               statements=said)
-        finally:
-            self.solves.release()
+        proposal = propose(council, request, busy=busy, deadline=deadline, plans=plans,
+                           statements=said, **progress_argument(propose, progress))
         document = proposal.as_json()
         if warnings:
             document["warnings"] = [*warnings, *document.get("warnings", [])]
-        with self.uow() as uow:
-            stored = uow.plans.add_proposal(council_id, dict(options), document)
-            uow.commit()
-        return stored
+        return document
+
+    @staticmethod
+    def keep_proposal(uow: UnitOfWork, council_id: str, options: Any,
+                      document: dict[str, Any]) -> ProposalRecord:
+        """Store a computed proposal in the caller's unit of work (not committed)."""
+        return uow.plans.add_proposal(council_id, dict(options), document)
 
     def proposals(self, council_id: str) -> list[ProposalRecord]:
         """A council's proposals, newest first."""

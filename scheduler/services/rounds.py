@@ -8,12 +8,24 @@ from typing import Any
 
 from ..council import Council
 from ..errors import Busy, InputError, NotFound
+from ..jobs.progress import ProgressCallback, progress_argument
 from ..planning import period_window
-from ..records import RoundRecord
-from ..round_request import parse_round
+from ..ports import UnitOfWork
+from ..records import CouncilRecord, RoundRecord
+from ..round_request import RoundRequest, parse_round
 from .proposals import ProposalServices
 
-__all__ = ["RoundServices"]
+__all__ = ["PlannedRound", "RoundServices"]
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedRound:
+    """A round's answer before it is kept: its name, councils, document and status."""
+
+    name: str
+    council_ids: tuple[str, ...]
+    document: dict[str, Any]
+    status: str
 
 
 def round_council_ids(body: Any) -> list[str]:
@@ -37,9 +49,23 @@ class RoundServices(ProposalServices):
     def create_round(self, body: Any) -> RoundRecord:
         """Plan a round of stored councils (``{"councils": [{"council": ID, ...options}]}``)
         with each member's stored calendar, plans and statements; keep its answer."""
-        from ..round_planning import plan_round  # the solver's round model loads on use
+        self.parse_round_body(body)  # bad input answers before a busy service does
+        if not self.solves.acquire(timeout=self.solve_wait_s):
+            raise Busy(f"{self.solves_at_once} plans are being computed already; "
+                       "try again in a moment", retry_after=10)
+        try:
+            planned = self.compute_round(body)
+        finally:
+            self.solves.release()
+        with self.uow() as uow:
+            stored = self.keep_round(uow, body, planned)
+            uow.commit()
+        return stored
 
-        records = {}
+    def parse_round_body(self, body: Any) -> tuple[RoundRequest, dict[int, CouncilRecord]]:
+        """The round a body asks for, each council read from storage (InputError naming
+        the entry when it is bad or its council is missing), with the records read."""
+        records: dict[int, CouncilRecord] = {}
 
         def council_of(i: int, entry: Mapping[str, Any]) -> tuple[str, Council]:
             council_id = entry.get("council")
@@ -55,7 +81,15 @@ class RoundServices(ProposalServices):
                 records[i] = record
                 return council_id, self.with_history(uow, record)
 
-        request = parse_round(body, council_of)
+        return parse_round(body, council_of), records
+
+    def compute_round(self, body: Any, *,
+                      progress: ProgressCallback | None = None) -> PlannedRound:
+        """The joint plan of a round's body (nothing is kept); ``progress`` hears how the
+        solve goes."""
+        from ..round_planning import plan_round  # the solver's round model loads on use
+
+        request, records = self.parse_round_body(body)
         inputs = []
         with self.reader() as uow:
             for i, entry in enumerate(request.councils):
@@ -63,18 +97,16 @@ class RoundServices(ProposalServices):
                 busy, plans, _warnings = self.known_time(
                     uow, record, *period_window(entry.council, entry.request))
                 inputs.append((busy, plans, self.statement_map(uow, record)))
-        if not self.solves.acquire(timeout=self.solve_wait_s):
-            raise Busy(f"{self.solves_at_once} plans are being computed already; "
-                       "try again in a moment", retry_after=10)
-        try:
-            plan = plan_round(request, sources=lambda i: inputs[i])
-        finally:
-            self.solves.release()
-        with self.uow() as uow:
-            stored = uow.rounds.add(request.name, [c.id for c in request.councils], dict(body),
-                                    plan.as_json(), plan.status)
-            uow.commit()
-        return stored
+        plan = plan_round(request, sources=lambda i: inputs[i],
+                          **progress_argument(plan_round, progress))
+        return PlannedRound(request.name, tuple(c.id for c in request.councils),
+                            plan.as_json(), plan.status)
+
+    @staticmethod
+    def keep_round(uow: UnitOfWork, body: Any, planned: PlannedRound) -> RoundRecord:
+        """Store a planned round in the caller's unit of work (not committed)."""
+        return uow.rounds.add(planned.name, list(planned.council_ids), dict(body),
+                              planned.document, planned.status)
 
     def round(self, round_id: str) -> RoundRecord:
         """One round as asked and answered."""

@@ -12,6 +12,7 @@ from .bodies import BodyRepository
 from .calendars import CalendarRepository
 from .call_ins import CallInRepository
 from .councils import CouncilRepository
+from .jobs import JobRepository
 from .links import LinkRepository
 from .outbox import OutboxRepository
 from .plans import PlanRepository
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     call_ins: CallInRepository
     outbox: OutboxRepository
     rounds: RoundRepository
+    jobs: JobRepository
 
     def __init__(self, engine: sa.Engine, *, write: bool = True):
         self.engine = engine
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.call_ins = CallInRepository(connection)
         self.outbox = OutboxRepository(connection)
         self.rounds = RoundRepository(connection)
+        self.jobs = JobRepository(connection)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -1,0 +1,213 @@
+"""Use cases of background jobs: proposals and rounds asked for as jobs (validated first,
+kept, then put on the queue), run under a lease with their outcome kept in the same
+transaction that marks them done, watched, and handed back when their worker died."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from ..errors import KeyReused, QueueUnavailable
+from ..jobs.lease import Heartbeat, ProgressWriter, worker_name
+from ..jobs.problems import problem, problem_of
+from ..jobs.records import JobRecord, NewJob
+from ..jobs.settings import JobSettings
+from ..ports import UnitOfWork
+from ..proposal_request import parse_proposal_request
+from .rounds import RoundServices
+
+__all__ = ["JobDispatch", "JobServices"]
+
+log = logging.getLogger(__name__)
+
+Keeper = Callable[[UnitOfWork], dict[str, Any]]  # stores an outcome, returns the job's result
+
+
+class JobDispatch(Protocol):
+    """Puts a kept job on the queue; raises QueueUnavailable when the queue is down."""
+
+    def enqueue_job(self, job_id: str) -> None: ...
+
+
+def request_hash(kind: str, council_ids: tuple[str, ...], payload: Any) -> str:
+    """A fingerprint of what was asked (to tell an idempotency key sent again with another
+    request)."""
+    text = json.dumps({"kind": kind, "councils": council_ids, "payload": payload},
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class JobServices(RoundServices):
+    """Long work as jobs: asked for, queued, run once, watched."""
+
+    job_settings: JobSettings = JobSettings()
+    job_queue: JobDispatch | None = None  # None: a job runs at once, in the caller
+
+    # asking ---------------------------------------------------------------------------------
+    def submit_proposal(self, council_id: str, options: Any, requester: str | None = None,
+                        idempotency_key: str | None = None) -> tuple[JobRecord, bool]:
+        """A job that proposes meetings for a council: (the job, True when it is new). The
+        request is checked as ``create_proposal`` checks it (InputError, NotFound) before
+        anything is kept; the same ``idempotency_key`` from the same requester gives the
+        same job (KeyReused when its request differs); QueueUnavailable keeps nothing."""
+        parse_proposal_request(options)
+        with self.reader() as uow:
+            uow.councils.get(council_id)
+        payload = {"council_id": council_id, "options": options}
+        return self._submit("proposal", (council_id,), payload, requester, idempotency_key)
+
+    def submit_round(self, body: Any, requester: str | None = None,
+                     idempotency_key: str | None = None) -> tuple[JobRecord, bool]:
+        """A job that plans a round, checked first as ``create_round`` checks it; otherwise
+        as ``submit_proposal``."""
+        request, _records = self.parse_round_body(body)
+        council_ids = tuple(c.id for c in request.councils)
+        return self._submit("round", council_ids, {"body": body}, requester, idempotency_key)
+
+    def _submit(self, kind: str, council_ids: tuple[str, ...], payload: dict[str, Any],
+                requester: str | None, key: str | None) -> tuple[JobRecord, bool]:
+        fingerprint = request_hash(kind, council_ids, payload)
+        if key is not None:
+            found = self._by_key(requester, key, fingerprint)
+            if found is not None:
+                return found, False
+        with self.uow() as uow:
+            made = uow.jobs.add(NewJob(kind, council_ids, payload, requester, key, fingerprint))
+            uow.commit()
+        if made is None:  # the same key came in at the same moment
+            found = self._by_key(requester, key or "", fingerprint)
+            if found is None:
+                raise QueueUnavailable("the job could not be kept; try again", retry_after=1)
+            return found, False
+        try:
+            self.dispatch(made.id)
+        except QueueUnavailable:
+            with self.uow() as uow:
+                uow.jobs.delete(made.id)
+                uow.commit()
+            raise
+        return self.job(made.id), True
+
+    def _by_key(self, requester: str | None, key: str, fingerprint: str) -> JobRecord | None:
+        with self.reader() as uow:
+            found = uow.jobs.by_key(requester, key)
+        if found is not None and found.request_hash != fingerprint:
+            raise KeyReused("this Idempotency-Key was used with another request")
+        return found
+
+    def dispatch(self, job_id: str) -> None:
+        """Put a kept job on the queue (or, without a queue, run it now)."""
+        if self.job_queue is None:
+            self.run_job(job_id)
+        else:
+            self.job_queue.enqueue_job(job_id)
+
+    # watching -------------------------------------------------------------------------------
+    def job(self, job_id: str) -> JobRecord:
+        """One job as it stands."""
+        with self.reader() as uow:
+            return uow.jobs.get(job_id)
+
+    def wait(self, job_id: str, timeout_s: float) -> JobRecord:
+        """The job once it is done or failed, or as it stands after ``timeout_s`` seconds."""
+        deadline = time.monotonic() + timeout_s
+        pause = 0.02
+        while True:
+            found = self.job(job_id)
+            left = deadline - time.monotonic()
+            if found.finished or left <= 0:
+                return found
+            time.sleep(min(pause, left))
+            pause = min(pause * 1.5, 0.5)
+
+    # running --------------------------------------------------------------------------------
+    def run_job(self, job_id: str, owner: str | None = None) -> JobRecord | None:
+        """Claim a queued job and run it: its outcome is kept in the transaction that marks
+        it done, and only while this worker still holds its lease. None when the job was
+        not queued (another worker has it, or it has ended)."""
+        owner = owner or worker_name()
+        settings = self.job_settings
+        with self.uow() as uow:
+            job = uow.jobs.claim(job_id, owner, dt.datetime.now(dt.UTC),
+                                 dt.timedelta(seconds=settings.lease_s))
+            uow.commit()
+        if job is None:
+            return None
+        log.info("job %s (%s) started, try %d", job.id, job.kind, job.attempts)
+        started = time.monotonic()
+        writer = ProgressWriter(self.uow, job.id, owner, settings.progress_every_s)
+        with Heartbeat(self.uow, job.id, owner, settings.lease_s):
+            try:
+                keep = self._compute(job, writer)
+            except Exception as error:
+                found = problem_of(error)
+                if found["status"] >= 500:
+                    log.exception("job %s failed", job.id)
+                with self.uow() as uow:
+                    uow.jobs.fail(job.id, owner, found)
+                    uow.commit()
+                log.info("job %s failed: %s", job.id, found.get("detail", found["title"]))
+                return self.job(job.id)
+            with self.uow() as uow:
+                result = keep(uow)
+                if uow.jobs.finish(job.id, owner, result):
+                    uow.commit()
+                    log.info("job %s done in %.1f s: %s", job.id, time.monotonic() - started,
+                             result)
+                else:
+                    log.warning("job %s: lease lost before the end; its outcome is dropped",
+                                job.id)
+        return self.job(job.id)
+
+    def _compute(self, job: JobRecord, writer: ProgressWriter) -> Keeper:
+        """Compute a job's outcome (outside any transaction); return how to keep it."""
+        if job.kind == "proposal":
+            council_id, options = job.payload["council_id"], job.payload["options"]
+            document = self.compute_proposal(council_id, options, progress=writer)
+
+            def keep_proposal(uow: UnitOfWork) -> dict[str, Any]:
+                return {"proposal": self.keep_proposal(uow, council_id, options, document).id}
+            return keep_proposal
+        if job.kind == "round":
+            body = job.payload["body"]
+            planned = self.compute_round(body, progress=writer)
+
+            def keep_round(uow: UnitOfWork) -> dict[str, Any]:
+                return {"round": self.keep_round(uow, body, planned).id}
+            return keep_round
+        raise ValueError(f"no way to run a job of kind {job.kind!r}")
+
+    # the reaper -----------------------------------------------------------------------------
+    def reap_jobs(self) -> tuple[list[str], list[str]]:
+        """Hand back the jobs whose worker died (lease run out) and put queued jobs whose
+        message was lost on the queue again: (the ids put on the queue, the ids failed
+        after too many tries)."""
+        settings = self.job_settings
+        moment = dt.datetime.now(dt.UTC)
+        gave_up = problem(500, "Internal Server Error",
+                          f"the job's worker stopped {settings.attempts} times; it is given up")
+        with self.uow() as uow:
+            again, failed = uow.jobs.reap(moment, settings.attempts, gave_up)
+            stale = uow.jobs.stale(moment - dt.timedelta(seconds=settings.stale_after_s), moment)
+            uow.commit()
+        queued = list(dict.fromkeys([*again, *stale]))
+        for job_id in queued:
+            try:
+                self.dispatch(job_id)
+            except QueueUnavailable:
+                log.warning("reaper: the queue is down; %d jobs wait for the next round",
+                            len(queued))
+                break
+        if queued or failed:
+            log.info("reaper: %d jobs queued again, %d given up", len(queued), len(failed))
+        return queued, failed
+
+    def job_counts(self) -> dict[str, int]:
+        """How many jobs are queued, running, done and failed."""
+        with self.reader() as uow:
+            return uow.jobs.counts()

@@ -1,0 +1,163 @@
+"""Jobs in the database. A worker claims a queued job with one conditional UPDATE (so two
+workers never run it at once, on SQLite and PostgreSQL alike), keeps its lease alive,
+and ends it only while it still holds the lease; the reaper hands expired leases back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import NotFound
+from ..jobs.records import JobRecord, NewJob
+from .rows import aware, now
+from .tables import jobs
+
+__all__ = ["JobRepository"]
+
+
+def _maybe(moment: dt.datetime | None) -> dt.datetime | None:
+    return aware(moment) if moment else None
+
+
+def _record(row: sa.Row[Any]) -> JobRecord:
+    return JobRecord(row.id, row.kind, tuple(row.council_ids), row.payload, row.requester,
+                     row.idempotency_key, row.request_hash, row.state, float(row.progress),
+                     row.stage, row.detail, row.result, row.error, row.attempts, row.lease_owner,
+                     _maybe(row.lease_until), aware(row.created_at), aware(row.updated_at),
+                     aware(row.enqueued_at), _maybe(row.started_at), _maybe(row.finished_at))
+
+
+class JobRepository:
+    """Jobs over one connection."""
+
+    def __init__(self, db: sa.Connection):
+        self.db = db
+
+    def add(self, job: NewJob) -> JobRecord | None:
+        """Keep a new queued job; None (and nothing added) when its requester already
+        used its idempotency key."""
+        if job.idempotency_key is not None and self.by_key(job.requester, job.idempotency_key):
+            return None
+        moment = now()
+        job_id = secrets.token_hex(8)
+        values = {"id": job_id, "kind": job.kind, "council_ids": list(job.council_ids),
+                  "payload": job.payload, "requester": job.requester,
+                  "idempotency_key": job.idempotency_key, "request_hash": job.request_hash,
+                  "state": "queued", "progress": 0.0, "attempts": 0, "created_at": moment,
+                  "updated_at": moment, "enqueued_at": moment}
+        if job.idempotency_key is None:
+            self.db.execute(jobs.insert().values(**values))
+        else:  # two requests with one key at once: one row, the other sees it taken
+            with self.db.begin_nested() as savepoint:
+                try:
+                    self.db.execute(jobs.insert().values(**values))
+                except sa.exc.IntegrityError:
+                    savepoint.rollback()
+                    return None
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> JobRecord:
+        """One job; NotFound if there is none."""
+        row = self.db.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
+        if row is None:
+            raise NotFound(f"no job {job_id!r}")
+        return _record(row)
+
+    def by_key(self, requester: str | None, key: str) -> JobRecord | None:
+        """The job a requester made with an idempotency key, if any."""
+        owner = jobs.c.requester.is_(None) if requester is None else jobs.c.requester == requester
+        row = self.db.execute(sa.select(jobs).where(owner)
+                              .where(jobs.c.idempotency_key == key)).first()
+        return None if row is None else _record(row)
+
+    def delete(self, job_id: str) -> None:
+        """Forget a job (the queue would not take it)."""
+        self.db.execute(jobs.delete().where(jobs.c.id == job_id))
+
+    def claim(self, job_id: str, owner: str, at: dt.datetime, lease: dt.timedelta) -> JobRecord | None:
+        """Take a queued job to run: running, leased to ``owner`` until ``at + lease``, its
+        attempts counted; None when it is not queued (another worker has it, or it ended)."""
+        taken = self.db.execute(
+            jobs.update().where(jobs.c.id == job_id).where(jobs.c.state == "queued")
+            .values(state="running", lease_owner=owner, lease_until=at + lease,
+                    attempts=jobs.c.attempts + 1, updated_at=at,
+                    started_at=sa.func.coalesce(jobs.c.started_at, at))).rowcount
+        return self.get(job_id) if taken else None
+
+    def _held(self, job_id: str, owner: str) -> Any:
+        return (jobs.update().where(jobs.c.id == job_id).where(jobs.c.state == "running")
+                .where(jobs.c.lease_owner == owner))
+
+    def heartbeat(self, job_id: str, owner: str, until: dt.datetime) -> bool:
+        """Keep ``owner``'s lease alive until ``until``; False when it holds it no longer."""
+        return bool(self.db.execute(self._held(job_id, owner)
+                                    .values(lease_until=until, updated_at=now())).rowcount)
+
+    def progress(self, job_id: str, owner: str, progress: float, stage: str | None,
+                 detail: dict[str, Any] | None) -> bool:
+        """Record how far ``owner`` got; False when it holds the lease no longer."""
+        return bool(self.db.execute(self._held(job_id, owner).values(
+            progress=min(max(progress, 0.0), 1.0), stage=stage, detail=detail,
+            updated_at=now())).rowcount)
+
+    def finish(self, job_id: str, owner: str, result: dict[str, Any]) -> bool:
+        """Mark ``owner``'s job done with its result; False (nothing changed) when it
+        holds the lease no longer, so its outcome must not be kept."""
+        moment = now()
+        return bool(self.db.execute(self._held(job_id, owner).values(
+            state="done", result=result, progress=1.0, lease_owner=None, lease_until=None,
+            updated_at=moment, finished_at=moment)).rowcount)
+
+    def fail(self, job_id: str, owner: str | None, error: dict[str, Any]) -> bool:
+        """Mark a job failed with a problem: ``owner``'s running job, or (owner None) a
+        job not yet finished; False when it is not so."""
+        moment = now()
+        query = (self._held(job_id, owner) if owner is not None else
+                 jobs.update().where(jobs.c.id == job_id)
+                 .where(jobs.c.state.in_(("queued", "running"))))
+        return bool(self.db.execute(query.values(
+            state="failed", error=error, lease_owner=None, lease_until=None, updated_at=moment,
+            finished_at=moment)).rowcount)
+
+    def reap(self, at: dt.datetime, max_attempts: int,
+             error: dict[str, Any]) -> tuple[list[str], list[str]]:
+        """Jobs whose lease ran out before ``at``: back to queued (their ids first), or,
+        after ``max_attempts`` tries, failed with ``error`` (their ids second)."""
+        expired = self.db.execute(sa.select(jobs.c.id, jobs.c.attempts)
+                                  .where(jobs.c.state == "running")
+                                  .where(jobs.c.lease_until < at)).all()
+        again: list[str] = []
+        given_up: list[str] = []
+        for job_id, attempts in expired:
+            still = (jobs.update().where(jobs.c.id == job_id).where(jobs.c.state == "running")
+                     .where(jobs.c.lease_until < at))
+            if attempts >= max_attempts:
+                if self.db.execute(still.values(state="failed", error=error, lease_owner=None,
+                                                lease_until=None, updated_at=at,
+                                                finished_at=at)).rowcount:
+                    given_up.append(job_id)
+            elif self.db.execute(still.values(state="queued", lease_owner=None, lease_until=None,
+                                              updated_at=at, enqueued_at=at)).rowcount:
+                again.append(job_id)
+        return again, given_up
+
+    def stale(self, before: dt.datetime, at: dt.datetime, limit: int = 500) -> list[str]:
+        """Queued jobs last put on the queue before ``before`` (their message may have been
+        lost), marked as put on it again at ``at``."""
+        found = list(self.db.scalars(sa.select(jobs.c.id).where(jobs.c.state == "queued")
+                                     .where(jobs.c.enqueued_at < before)
+                                     .order_by(jobs.c.enqueued_at).limit(limit)))
+        if found:
+            self.db.execute(jobs.update().where(jobs.c.id.in_(found))
+                            .where(jobs.c.state == "queued").values(enqueued_at=at))
+        return found
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state."""
+        rows = self.db.execute(sa.select(jobs.c.state, sa.func.count()).group_by(jobs.c.state))
+        found = {"queued": 0, "running": 0, "done": 0, "failed": 0}
+        found.update({state: int(count) for state, count in rows})
+        return found
