@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
-__all__ = ["ProgressCallback", "ProgressReport", "progress_argument", "progress_detail"]
+__all__ = ["ProgressCallback", "ProgressReport", "progress_detail"]
 
 
 class ProgressReport(Protocol):
-    """What a progress report carries (``solver.progress.Progress`` is one)."""
+    """What a progress report carries (``solver.progress.Progress`` is one; the jobs
+    read it without loading the solver)."""
 
     @property
     def stage(self) -> str: ...
@@ -27,19 +27,6 @@ class ProgressReport(Protocol):
 
 
 ProgressCallback = Callable[[ProgressReport], None]
-
-
-def progress_argument(function: Callable[..., Any],
-                      progress: ProgressCallback | None) -> dict[str, Any]:
-    """``{"progress": callback}`` when ``function`` takes a ``progress`` argument and there
-    is a callback, else nothing (a computation that does not report runs as before)."""
-    if progress is None:
-        return {}
-    try:
-        takes = "progress" in inspect.signature(function).parameters
-    except (TypeError, ValueError):
-        takes = False
-    return {"progress": progress} if takes else {}
 
 
 def _number(value: Any) -> float | None:

@@ -8,7 +8,7 @@ import zoneinfo
 from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
-from ..jobs.progress import ProgressCallback, progress_argument
+from ..jobs.progress import ProgressCallback
 from ..planning import period_window, propose
 from ..ports import UnitOfWork
 from ..proposal_request import parse_proposal_request
@@ -54,7 +54,7 @@ class ProposalServices(MailingServices):
                                                     *period_window(council, request))
             said = self.statement_map(uow, record)
         proposal = propose(council, request, busy=busy, deadline=deadline, plans=plans,
-                           statements=said, **progress_argument(propose, progress))
+                           statements=said, progress=progress)
         document = proposal.as_json()
         if warnings:
             document["warnings"] = [*warnings, *document.get("warnings", [])]

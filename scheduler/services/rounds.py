@@ -8,7 +8,7 @@ from typing import Any
 
 from ..council import Council
 from ..errors import Busy, InputError, NotFound
-from ..jobs.progress import ProgressCallback, progress_argument
+from ..jobs.progress import ProgressCallback
 from ..planning import period_window
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, RoundRecord
@@ -98,7 +98,7 @@ class RoundServices(ProposalServices):
                     uow, record, *period_window(entry.council, entry.request))
                 inputs.append((busy, plans, self.statement_map(uow, record)))
         plan = plan_round(request, sources=lambda i: inputs[i],
-                          **progress_argument(plan_round, progress))
+                          progress=progress)
         return PlannedRound(request.name, tuple(c.id for c in request.councils),
                             plan.as_json(), plan.status)
 
