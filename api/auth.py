@@ -86,12 +86,15 @@ def authorised(*roles: str, scope: tuple[ResourceKind, str] | None = None) -> Ca
 
 
 def documented(*, body: str | None = None, responses: dict[int, str] | None = None,
-               public: bool = False) -> Callable[[View], View]:
+               public: bool = False, headers: dict[int, dict[str, Any]] | None = None,
+               parameters: list[dict[str, Any]] | None = None) -> Callable[[View], View]:
     """Describe a view for the generated OpenAPI document: its body schema (a component
-    name, or ``text/calendar``) and its success responses."""
+    name, or ``text/calendar``), its success responses, the headers of its answers by
+    status, and the request headers it reads (OpenAPI parameters)."""
     def mark(view: View) -> View:
         view.__dict__["openapi"] = {"body": body, "responses": responses or {200: "OK"},
-                                    "public": public}
+                                    "public": public, "headers": headers or {},
+                                    "parameters": parameters or []}
         return view
     return mark
 

@@ -51,8 +51,9 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
              413: "The body is too large", 415: "Wrong content type",
              422: "Well-formed, but the service cannot act on it"}
 # problems that only some views answer, by endpoint
-_MORE_PROBLEMS = {"api.create_proposal": {429: "Too many proposals being computed; try again "
-                                               "after Retry-After seconds"}}
+_MORE_PROBLEMS = {endpoint: {503: "The job queue is down; nothing was kept; try again after "
+                                  "Retry-After seconds"}
+                  for endpoint in ("api.create_proposal", "api.create_round")}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
@@ -118,6 +119,7 @@ def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
         "responses": {str(code): _response(rule.endpoint, code, text)
                       for code, text in info.get("responses", {200: "OK"}).items()},
     }
+    operation["parameters"] += info.get("parameters", [])
     if description.strip():
         operation["description"] = " ".join(description.split())
     public = bool(info.get("public"))
@@ -131,6 +133,8 @@ def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
         elif code == 429:
             problem["headers"] = {"Retry-After": {"required": True, "schema": {"type": "string"}}}
         operation["responses"].setdefault(str(code), problem)
+    for code, headers in info.get("headers", {}).items():  # the view's own, by status
+        operation["responses"][str(code)].setdefault("headers", {}).update(headers)
     if public:
         operation["security"] = []
     body = info.get("body")

@@ -11,7 +11,7 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
-from scheduler.errors import Busy, Conflict, InputError, NotFound
+from scheduler.errors import Busy, Conflict, InputError, KeyReused, NotFound, QueueUnavailable
 
 __all__ = ["Problem", "problem_response", "register_errors"]
 
@@ -60,6 +60,16 @@ def register_errors(app: Flask) -> None:
         response = problem_response(429, "Too Many Requests", exc.message)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
+
+    @app.errorhandler(QueueUnavailable)
+    def queue_down(exc: QueueUnavailable) -> Response:
+        response = problem_response(503, "Service Unavailable", exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.errorhandler(KeyReused)
+    def key_reused(exc: KeyReused) -> Response:
+        return problem_response(422, "Unprocessable Content", exc.message, exc.field)
 
     @app.errorhandler(InputError)
     def bad_input(exc: InputError) -> Response:

@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from scheduler.jobs.records import JobRecord
 from scheduler.records import CalendarState, MeetingRecord, ProposalRecord
 from scheduler.reports import report_csv
 
 from .auth import authorised, documented, no_content, services
+from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key
 from .links import feed_links, page_link
 from .problems import Problem
 
@@ -241,12 +243,21 @@ def mail_member_link(member_id: str) -> Response:
 
 # proposals and meetings --------------------------------------------------------------------
 @api.post("/councils/<council_id>/proposals")
-@documented(body="ProposalOptions", responses={201: "The proposal, with its id"})
+@documented(body="ProposalOptions", responses={
+    201: "The proposal, with its id",
+    202: "The job computing it (Prefer: respond-async, or not done within the wait)"},
+    headers=ASYNC_HEADERS, parameters=JOB_PARAMETERS)
 @authorised("secretary", scope=("council", "council_id"))
 def create_proposal(council_id: str) -> Response:
-    """Propose meetings; 201 with the id and the proposal document."""
-    proposal = services().create_proposal(council_id, json_body())
-    return created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
+    """Propose meetings, as a job: 201 with the id and the proposal document when it is
+    done within the wait, else 202 with the job (``Location: /api/jobs/{id}``)."""
+    job, _new = services().submit_proposal(council_id, json_body(), g.token.id,
+                                           idempotency_key())
+
+    def done(finished: JobRecord) -> Response:
+        proposal = services().proposal(finished.result["proposal"] if finished.result else "")
+        return created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
+    return answer_job(job, done)
 
 
 @api.get("/councils/<council_id>/proposals")

@@ -8,10 +8,12 @@ from typing import Any
 from flask import Response, jsonify
 
 from scheduler.errors import NotFound
+from scheduler.jobs.records import JobRecord
 from scheduler.records import PollRecord
 from scheduler.services.rounds import round_council_ids
 
 from .auth import allow_every, authorised, documented, services
+from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key
 from .rest import api, created, json_body
 
 __all__: list[str] = []
@@ -61,16 +63,23 @@ def remind_poll(poll_id: str) -> Response:
 
 # rounds -----------------------------------------------------------------------------------
 @api.post("/rounds")
-@documented(body="RoundDocument", responses={201: "The round planned: each council's meetings, "
-                                                  "the shared people and the comparison"})
+@documented(body="RoundDocument", responses={
+    201: "The round planned: each council's meetings, the shared people and the comparison",
+    202: "The job planning it (Prefer: respond-async, or not done within the wait)"},
+    headers=ASYNC_HEADERS, parameters=JOB_PARAMETERS)
 def create_round() -> Response:
-    """Plan several councils that share people together (admin, or a secretary of every
-    council in the round); 201 with the joint plan, each council alone and in turn."""
+    """Plan several councils that share people together, as a job (admin, or a secretary
+    of every council in the round); 201 with the joint plan, each council alone and in
+    turn, when it is done within the wait, else 202 with the job."""
     allow_every(("secretary",), [])  # who asks, before what they ask
     body = json_body()
-    allow_every(("secretary",), round_council_ids(body))
-    found = services().create_round(body)
-    return created({"id": found.id, **found.document}, f"/api/rounds/{found.id}")
+    token = allow_every(("secretary",), round_council_ids(body))
+    job, _new = services().submit_round(body, token.id, idempotency_key())
+
+    def done(finished: JobRecord) -> Response:
+        found = services().round(finished.result["round"] if finished.result else "")
+        return created({"id": found.id, **found.document}, f"/api/rounds/{found.id}")
+    return answer_job(job, done)
 
 
 @api.get("/rounds/<round_id>")

@@ -49,6 +49,7 @@ class Seeded:
     feed_secret: str
     page_token: str
     poll_id: str
+    job_id: str
     spare_council_id: str
     spare_party_id: str
 
@@ -111,9 +112,11 @@ def seed(base: str, token: str) -> Seeded:
         poll = client.post(f"/api/proposals/{proposal['id']}/poll",
                            json={"deadline": "2027-01-10"}).raise_for_status().json()
         spare = client.post("/api/councils", json=COUNCIL).raise_for_status().json()
+        job = client.post(f"/api/councils/{council['id']}/proposals", json=OPTIONS,
+                          headers={"Prefer": "respond-async"}).raise_for_status().json()
     return Seeded(base=base, token=token, council_id=council["id"], party_id=party["id"],
                   member_id=member_id, substitute_id=substitute_id, proposal_id=proposal["id"],
                   meeting_id=confirmed["meetings"][0]["id"],
                   feed_secret=feed["url"].rsplit("/", 1)[1].removesuffix(".ics"),
-                  page_token=page["url"].rsplit("/", 1)[1], poll_id=poll["id"],
+                  page_token=page["url"].rsplit("/", 1)[1], poll_id=poll["id"], job_id=job["id"],
                   spare_council_id=spare["id"], spare_party_id=council["parties"][1]["id"])

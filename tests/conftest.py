@@ -21,6 +21,8 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
 
     monkeypatch.setenv("SCHEDULER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("SCHEDULER_SECRET_KEY", "tests")  # no key file in the user's folder
+    # jobs run at once, inside the request (tests of the queue itself name their own)
+    monkeypatch.setenv("SCHEDULER_QUEUE_URL", "immediate:")
     reset_ingest_cache()
 
 

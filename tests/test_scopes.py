@@ -26,8 +26,8 @@ OPTIONS = {"from": "2027-01-11", "to": "2027-01-16", "meetings": 1, "min_gap_day
 
 # the path parameters this file knows how to fill, and which of them name a council's resource
 FILLED = ("council_id", "member_id", "proposal_id", "meeting_id", "party_id", "body_id",
-          "poll_id")
-SCOPING = {"council_id", "member_id", "proposal_id", "meeting_id", "poll_id"}
+          "poll_id", "job_id")
+SCOPING = {"council_id", "member_id", "proposal_id", "meeting_id", "poll_id", "job_id"}
 # routes with no council resource in the path, and why there is nothing to scope
 UNSCOPED = {
     "api.create_council": "creates a council (admins only)",
@@ -57,7 +57,8 @@ UNSCOPED = {
 # what a chair may do on their own council; every other scoped route is a secretary's
 CHAIR_MAY = {"api.read_council", "api.list_proposals", "api.read_proposal", "api.list_meetings",
              "api.conflict_report", "pages.council", "pages.proposal", "pages.report",
-             "pages.report_download", "api.list_polls", "api.read_poll", "api.list_rounds"}
+             "pages.report_download", "api.list_polls", "api.read_poll", "api.list_rounds",
+             "jobs.read_job"}
 ADMIN_ONLY = {"api.delete_council"}
 UNKNOWN = dict.fromkeys(FILLED, "0123456789abcdef")
 
@@ -83,10 +84,12 @@ def ids(app):
         proposal = services.create_proposal(council["id"], OPTIONS)
         poll = services.open_poll(proposal.id, {"deadline": "2027-01-10"})
         _created, meetings = services.confirm(proposal.id)
+        job, _new = services.submit_proposal(council["id"], OPTIONS)
         first = council["parties"][0]
         found[name] = {"council_id": council["id"], "member_id": first["members"][1]["id"],
                        "proposal_id": proposal.id, "meeting_id": meetings[0].id,
-                       "party_id": first["id"], "body_id": "kf", "poll_id": poll.id}
+                       "party_id": first["id"], "body_id": "kf", "poll_id": poll.id,
+                       "job_id": job.id}
     return found
 
 

@@ -1,0 +1,65 @@
+"""Which queue: ``SCHEDULER_QUEUE_URL`` unset is the embedded default (an SQLite file, no
+server), ``redis://HOST:PORT/DB`` is Redis (any number of workers on any machines), and
+``immediate:`` runs each task at once in the caller (tests)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+
+from ..errors import InputError
+
+__all__ = ["QueueTarget", "queue_target", "queue_url"]
+
+QueueKind = Literal["embedded", "redis", "immediate"]
+
+
+@dataclass(frozen=True)
+class QueueTarget:
+    """A queue to open: its kind, and the SQLite file (embedded) or Redis URL."""
+
+    kind: QueueKind
+    location: str  # a file path, a redis:// URL, or "" (immediate)
+
+    def redacted(self) -> str:
+        """Where the queue is, without a password."""
+        if self.kind != "redis" or "@" not in self.location:
+            return f"{self.kind} {self.location}".strip()
+        scheme, _, rest = self.location.partition("://")
+        return f"redis {scheme}://***@{rest.rpartition('@')[2]}"
+
+
+def queue_url(environ: Mapping[str, str] | None = None) -> str:
+    """``SCHEDULER_QUEUE_URL`` ("" when unset)."""
+    env = os.environ if environ is None else environ
+    return env.get("SCHEDULER_QUEUE_URL", "").strip()
+
+
+def _embedded_file(database_url: str | None) -> Path:
+    """Beside the database's SQLite file, else in the user's data folder."""
+    prefix = "sqlite:///"
+    if database_url and database_url.startswith(prefix) and ":memory:" not in database_url:
+        database = Path(database_url[len(prefix):].split("?", 1)[0])
+        if database.name:
+            return database.with_name(f"{database.stem}-queue.sqlite")
+    folder = Path(user_data_dir("council-scheduler", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "queue.sqlite"
+
+
+def queue_target(url: str, database_url: str | None = None) -> QueueTarget:
+    """The queue a URL names (InputError naming SCHEDULER_QUEUE_URL for one it cannot)."""
+    url = url.strip()
+    if not url:
+        return QueueTarget("embedded", str(_embedded_file(database_url)))
+    if url == "immediate:":
+        return QueueTarget("immediate", "")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return QueueTarget("redis", url)
+    raise InputError("must be empty (the embedded queue), redis://HOST:PORT/DB or immediate:",
+                     field="SCHEDULER_QUEUE_URL")

@@ -1,0 +1,100 @@
+"""The project's tasks on a huey instance, each under an explicit name (so a worker of
+another build still finds them): run a job, send the mail that is due, and the periodic
+work: mail every minute, the reaper every minute, calendars every few hours.
+
+A task reaches the services through ``TaskContext``: the app's own services in the web
+process, services built from the environment in a ``scheduler worker``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from huey import Huey, crontab
+
+from ..mail.delivery import drain
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+__all__ = ["TASK_NAMES", "TaskContext", "Tasks", "register_tasks"]
+
+log = logging.getLogger(__name__)
+
+TASK_NAMES = ("council.run_job", "council.send_mail", "council.send_mail_due",
+              "council.reap_jobs", "council.refresh_calendars")
+
+
+class TaskContext:
+    """What a task needs: the services (built on first use) and a way to put a job on
+    the queue again."""
+
+    def __init__(self, services: Callable[[], Services]):
+        self._make = services
+        self._made: Services | None = None
+
+    def services(self) -> Services:
+        """The services tasks use."""
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+
+@dataclass(frozen=True)
+class Tasks:
+    """The task wrappers registered on one huey instance (call one to enqueue it)."""
+
+    run_job: Any
+    send_mail: Any
+    send_mail_due: Any
+    reap_jobs: Any
+    refresh_calendars: Any
+
+
+def send_due_mail(services: Services) -> None:
+    """Send every message of the outbox that is due (nothing when mail is off)."""
+    if services.mail is None:
+        return
+    result = drain(services.uow, services.mail)
+    if result.sent or result.failed or result.dead:
+        log.info("mail: %d sent, %d failed, %d given up", result.sent, result.failed,
+                 result.dead)
+
+
+def refresh_calendars(services: Services) -> None:
+    """Fetch the calendar URLs that are due again."""
+    refresh = getattr(services, "refresh_due", None)
+    if refresh is None:  # the service that knows what is due is not there yet
+        log.info("calendar refresh: no refresh_due in this build; nothing fetched")
+        return
+    found = refresh()
+    log.info("calendar refresh: %s", found)
+
+
+def register_tasks(huey: Huey, context: TaskContext, *, refresh_hours: int = 6) -> Tasks:
+    """Register the project's tasks on ``huey``; calendars are refreshed every
+    ``refresh_hours`` hours (at minute 17, away from the hour's rush)."""
+    def run_job(job_id: str) -> None:
+        context.services().run_job(job_id)
+
+    def send_mail() -> None:
+        send_due_mail(context.services())
+
+    def reap_jobs() -> None:
+        context.services().reap_jobs()
+
+    def refresh() -> None:
+        refresh_calendars(context.services())
+
+    hours = "*" if refresh_hours <= 1 else f"*/{min(refresh_hours, 23)}"
+    every_minute = crontab(minute="*")
+    return Tasks(
+        run_job=huey.task(name="council.run_job")(run_job),
+        send_mail=huey.task(name="council.send_mail")(send_mail),
+        send_mail_due=huey.periodic_task(every_minute, name="council.send_mail_due")(send_mail),
+        reap_jobs=huey.periodic_task(every_minute, name="council.reap_jobs")(reap_jobs),
+        refresh_calendars=huey.periodic_task(crontab(minute="17", hour=hours),
+                                             name="council.refresh_calendars")(refresh))
