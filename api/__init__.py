@@ -22,6 +22,7 @@ from scheduler.storage.database import database_url
 from .feeds import feeds
 from .jobs import jobs
 from .member_pages import member_pages
+from .observability import init_observability
 from .openapi import docs_pages, openapi_document
 from .own import own
 from .pages import pages
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(blueprint)
     init_pages(app)
     register_errors(app)
+    init_observability(app)
     return app
 
 

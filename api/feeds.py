@@ -19,19 +19,14 @@ _GONE = "no such feed (the link may have been replaced)"
 def feed(secret: str) -> Response:
     """A member's iCal feed; the secret in the link is the only credential."""
     holds = request.args.get("holds") in ("1", "true")
-    version = services().feed_version(secret, holds=holds)
-    if version is None:
+    found = services().feed_unless(secret, holds=holds, known=request.if_none_match)
+    if found is None:
         raise Problem(404, "Not Found", _GONE)
-    if version in request.if_none_match:  # unchanged: answered without building the feed
+    body, version = found
+    if body is None:  # unchanged: answered without building the feed
         response = Response(status=304)
-        response.set_etag(version)
-        return response
-    built = services().feed(secret, holds=holds)
-    if built is None:
-        raise Problem(404, "Not Found", _GONE)
-    body, version = built
-    response = Response(body, mimetype="text/calendar")
-    response.content_type = "text/calendar; charset=utf-8"
+    else:
+        response = Response(body, content_type="text/calendar; charset=utf-8")
+        response.headers["Cache-Control"] = "private, max-age=300"
     response.set_etag(version)
-    response.headers["Cache-Control"] = "private, max-age=300"
     return response

@@ -8,7 +8,7 @@ import json
 import threading
 from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
@@ -33,7 +33,7 @@ from scheduler.service_models import (
     NewSubstitute,
 )
 
-__all__ = ["docs_pages", "openapi_document"]
+__all__ = ["docs_pages", "openapi_document", "prepare_document"]
 
 docs_pages = Blueprint("docs", __name__, url_prefix="/api")
 
@@ -61,6 +61,8 @@ _JSON = {"application/json": {"schema": {"type": "object"}}}
 _CONTENT = {
     ("feeds.feed", 200): {"text/calendar": {"schema": {"type": "string"}}},
     ("api.conflict_report", 200): {**_JSON, "text/csv": {"schema": {"type": "string"}}},
+    ("health.readyz", 503): {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 _HEADERS = {
     ("feeds.feed", 200): {"ETag": {"required": True, "schema": {"type": "string"}}},
@@ -156,7 +158,8 @@ def openapi_document(app: Flask) -> dict[str, Any]:
         "type": "object", "required": ["type", "title", "status"], "properties": {
             "type": {"type": "string"}, "title": {"type": "string"},
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
-            "detail": {"type": "string"}, "invalid-params": {"type": "array", "items": {
+            "detail": {"type": "string"}, "request_id": {"type": "string"},
+            "invalid-params": {"type": "array", "items": {
                 "type": "object", "required": ["name", "reason"],
                 "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}}})
     for name, model in _SCHEMAS.items():
@@ -180,32 +183,50 @@ def openapi_document(app: Flask) -> dict[str, Any]:
 _BUILD_LOCK = threading.Lock()
 
 
-def _built(app: Flask) -> tuple[dict[str, Any], bytes]:
-    """The app's document and its JSON bytes, built on first use and kept for the app."""
+class _Built(NamedTuple):
+    document: dict[str, Any]
+    body: bytes
+    etag: str
+
+
+def _built(app: Flask) -> _Built:
+    """The app's document, its JSON bytes and their ETag, built on first use and kept for
+    the app (an app that serves is loaded once, before its processes fork)."""
+    found: _Built | None = app.extensions.get("openapi_document")
+    if found is not None:
+        return found
     with _BUILD_LOCK:
-        found: tuple[dict[str, Any], bytes] | None = app.extensions.get("openapi_document")
+        found = app.extensions.get("openapi_document")
         if found is None:
             document = openapi_document(app)
-            found = document, json.dumps(document, ensure_ascii=False).encode()
+            body = json.dumps(document, ensure_ascii=False).encode()
+            found = _Built(document, body, hashlib.sha256(body).hexdigest()[:32])
             app.extensions["openapi_document"] = found
         return found
+
+
+def prepare_document(app: Flask) -> None:
+    """Build the document now (before a server forks its processes, so each has it)."""
+    _built(app)
 
 
 @docs_pages.get("/openapi.json")
 def openapi() -> Response:
     """The OpenAPI 3 document of this service, built once per app."""
-    body = _built(current_app)[1]
-    response = Response(body, mimetype="application/json")
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    built = _built(current_app)
+    if built.etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(built.body, mimetype="application/json")
+    response.set_etag(built.etag)
     response.headers["Cache-Control"] = "no-cache"
-    response.make_conditional(request)
     return response
 
 
 @docs_pages.get("/docs")
 def docs() -> Response:
     """A readable page of the API, made from the OpenAPI document."""
-    document = _built(current_app)[0]
+    document = _built(current_app).document
     rows = []
     for path, operations in document["paths"].items():
         for method, operation in operations.items():

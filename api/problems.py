@@ -7,7 +7,7 @@ import logging
 from html import escape
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, has_request_context, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from calendars import CalendarError, CalendarFetchError
@@ -16,6 +16,7 @@ from scheduler.errors import Busy, Conflict, InputError, KeyReused, NotFound, Qu
 __all__ = ["Problem", "problem_response", "register_errors"]
 
 log = logging.getLogger("council_scheduler.api")
+_AS_PROBLEMS = ("/api/", "/feeds/", "/healthz", "/readyz")  # the rest are pages: HTML
 
 
 class Problem(Exception):
@@ -28,13 +29,17 @@ class Problem(Exception):
 
 
 def problem_response(status: int, title: str, detail: str | None = None,
-             field: str | None = None) -> Response:
-    """An ``application/problem+json`` answer (RFC 9457)."""
+             field: str | None = None, extensions: dict[str, Any] | None = None) -> Response:
+    """An ``application/problem+json`` answer (RFC 9457), with the request's id and any
+    other extension members."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if field:
         body["invalid-params"] = [{"name": field, "reason": detail or title}]
+    body.update(extensions or {})
+    if has_request_context() and request.environ.get("council.request_id"):
+        body["request_id"] = request.environ["council.request_id"]
     response = jsonify(body)
     response.status_code = status
     response.mimetype = "application/problem+json"
@@ -47,7 +52,7 @@ def register_errors(app: Flask) -> None:
     """Answer every error of ``app`` as a problem (pages that fail answer in HTML)."""
     @app.errorhandler(Problem)
     def problem(exc: Problem) -> Response:
-        if not request.path.startswith(("/api/", "/feeds/")):  # a page: answer in HTML
+        if not request.path.startswith(_AS_PROBLEMS):  # a page: answer in HTML
             return _page_error(exc.status, exc.title, exc.detail)
         return problem_response(exc.status, exc.title, exc.detail, exc.field)
 
@@ -89,7 +94,7 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
-        if not request.path.startswith(("/api/", "/feeds/")):  # a page: answer in HTML
+        if not request.path.startswith(_AS_PROBLEMS):  # a page: answer in HTML
             return _page_error(exc.code or 500, exc.name, exc.description)
         response = problem_response(exc.code or 500, exc.name, exc.description)
         for name, value in exc.get_headers():  # e.g. Allow on 405, Retry-After on 503

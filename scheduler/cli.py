@@ -177,7 +177,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .serve import serve
 
-    serve(args.host, args.port, dt.date.today().year + 1 if args.demo else None)  # noqa: DTZ011
+    serve(args.host, args.port, dt.date.today().year + 1 if args.demo else None,  # noqa: DTZ011
+          threads=args.threads, processes=args.processes)
     return 0
 
 
@@ -273,9 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     round_.add_argument("--time-limit", type=float, default=None, metavar="S",
                         help="seconds for the whole round (default: the file's, or 30)")
     round_.set_defaults(run=_round)
-    serve = commands.add_parser("serve", help="run the web service (waitress)")
+    serve = commands.add_parser("serve", help="run the web service (waitress; gunicorn with "
+                                              "--processes above 1)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--processes", type=int, default=1,
+                       help="worker processes (default 1: waitress in this process; more: gunicorn)")
+    serve.add_argument("--threads", type=int, default=8, help="threads per process (default 8)")
     serve.add_argument("--demo", action="store_true", help="load the demo council first")
     serve.set_defaults(run=_serve)
 

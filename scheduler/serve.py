@@ -1,15 +1,22 @@
-"""``scheduler serve`` (a production WSGI server) and loading the demo council into it."""
+"""``scheduler serve``: the app under a production WSGI server (waitress in one process,
+gunicorn with several), and loading the demo council into it."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .council_file import load_council
 from .demo import write_demo
+from .errors import InputError
 from .services import Services
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 __all__ = ["load_demo", "serve"]
 
@@ -39,23 +46,52 @@ def load_demo(services: Services, year: int) -> tuple[str, dict[str, str]]:
     return document["id"], tokens
 
 
-def serve(host: str, port: int, demo_year: int | None, threads: int = 8) -> None:
-    """Run the app under waitress until interrupted."""
-    import waitress
-
+def serve(host: str, port: int, demo_year: int | None, threads: int = 8,
+          processes: int = 1) -> None:
+    """Run the app until interrupted: under waitress in this process (``processes`` 1), or
+    under gunicorn with that many worker processes, each with ``threads`` threads. The app
+    (and the demo) is loaded once, before the workers fork."""
+    if processes < 1 or threads < 1:
+        raise InputError("--processes and --threads must be at least 1")
+    if processes > 1 and os.name != "posix":
+        raise InputError("--processes above 1 needs a POSIX system (gunicorn); use 1 here")
     from api import create_app
+    from api.observability import configure_logging
+    from api.openapi import prepare_document
 
+    try:
+        configure_logging()
+    except ValueError as error:
+        raise InputError(str(error)) from None
     app = create_app()
     if demo_year is not None:
         council_id, tokens = load_demo(app.extensions["council_services"], demo_year)
         print(f"demo council {council_id} loaded; tokens (shown once):")
         for role, secret in tokens.items():
             print(f"  {role:<9} {secret}")
-    server = waitress.create_server(app, host=host, port=port, threads=threads,
-                                    ident="council-scheduler")  # bound from here on
+    prepare_document(app)
     mail = app.extensions["council_services"].mail
     print(f"mail: {mail.redacted()}" if mail is not None
           else "mail is off: set SCHEDULER_SMTP_URL to send it")
-    print(f"serving on http://{host}:{port}/ (API documentation at /api/docs)", flush=True)
+    if processes == 1:
+        _waitress(app, host, port, threads)
+    else:
+        from .serve_gunicorn import run_gunicorn
+
+        run_gunicorn(app, host, port, processes=processes, threads=threads,
+                     ready=lambda: _serving(host, port, f"gunicorn, {processes} processes "
+                                                        f"of {threads} threads"))
+
+
+def _serving(host: str, port: int, how: str) -> None:
+    print(f"serving on http://{host}:{port}/ ({how}; API documentation at /api/docs)", flush=True)
     sys.stdout.flush()
+
+
+def _waitress(app: Flask, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    server: Any = waitress.create_server(app, host=host, port=port, threads=threads,
+                                         ident="council-scheduler")  # bound from here on
+    _serving(host, port, f"waitress, {threads} threads")
     server.run()

@@ -435,6 +435,10 @@ class FakeLinks(_Repository):
                 return str(link["member_id"])
         return None
 
+    def feed_state(self, secret_hash: str, holds: bool) -> tuple[str, str] | None:
+        member_id = self.member_of(secret_hash, "feed")
+        return None if member_id is None else (member_id, self.feed_version(member_id, holds))
+
     def feed_version(self, member_id: str, holds: bool) -> str:
         member = self._require_member(member_id)
         party = self.s.parties[member["party_row"]]

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Container
 from typing import Any
 
 from ..availability import presence
@@ -73,19 +74,27 @@ class LinkServices(CalendarServices):
     def feed_version(self, secret: str, *, holds: bool = False) -> str | None:
         """The current version (an ETag) of the feed behind a secret; None if unknown."""
         with self.reader() as uow:
-            member_id = self._member_of(uow, secret, FEED)
-            if member_id is None:
-                return None
-            return uow.links.feed_version(member_id, holds)
+            found = uow.links.feed_state(secret_hash(secret), holds)
+        return None if found is None else found[1]
 
     def feed(self, secret: str, *, holds: bool = False) -> tuple[bytes, str] | None:
-        """The feed behind a secret and its version, or None for an unknown or revoked one.
-        Built feeds are kept by version, so an unchanged feed is built once."""
+        """The feed behind a secret and its version, or None for an unknown or revoked one."""
+        found = self.feed_unless(secret, holds=holds)
+        return None if found is None or found[0] is None else (found[0], found[1])
+
+    def feed_unless(self, secret: str, *, holds: bool = False,
+                    known: Container[str] = ()) -> tuple[bytes | None, str] | None:
+        """The feed behind a secret and its version, the feed None when the caller already
+        has that version (``known``); None for an unknown or revoked link. One query tells
+        the link and the version; built feeds are kept by version, so an unchanged feed is
+        built once."""
         with self.reader() as uow:
-            member_id = self._member_of(uow, secret, FEED)
-            if member_id is None:
+            found = uow.links.feed_state(secret_hash(secret), holds)
+            if found is None:
                 return None
-            version = uow.links.feed_version(member_id, holds)
+            member_id, version = found
+            if version in known:
+                return None, version
             body = self.feed_cache.get(version)
             if body is None:
                 body = self._build_feed(uow, member_id, holds)

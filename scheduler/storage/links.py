@@ -3,30 +3,15 @@ hash of their secret (and the salt the server derives the secret from), revocabl
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import secrets
 
 import sqlalchemy as sa
 
 from ..errors import NotFound
 from ..tokens import same_hash
+from .feed_state import feed_state
 from .rows import now
-from .tables import (
-    absences,
-    attendance,
-    bodies,
-    calendars,
-    call_ins,
-    councils,
-    feed_tokens,
-    meeting_answers,
-    meetings,
-    members,
-    parties,
-    poll_answers,
-    proposals,
-)
+from .tables import feed_tokens, members
 
 __all__ = ["LinkRepository"]
 
@@ -68,45 +53,8 @@ class LinkRepository:
             return None
         return str(row.member_id)
 
-    def feed_version(self, member_id: str, holds: bool) -> str:
-        """A short fingerprint of everything a member's feed is made from (languages
-        included, in the member's and the council's rows): it changes whenever the feed
-        would, so an unchanged feed is answered without building it."""
-        member = self.db.execute(sa.select(members).where(members.c.id == member_id)).first()
-        if member is None:
-            raise NotFound(f"no member {member_id!r}")
-        party = self.db.execute(sa.select(parties).where(parties.c.id == member.party_id)).one()
-        council = self.db.execute(sa.select(councils).where(councils.c.id == party.council_id)).one()
-        team = sa.select(members.c.id).where(members.c.party_id == member.party_id)
-        parts: list[object] = [
-            tuple(member), tuple(party), tuple(council),
-            self.db.execute(sa.select(members.c.id, members.c.role, members.c.invited,
-                                      members.c.attended, members.c.horizon, members.c.bodies)
-                            .where(members.c.party_id == party.id)
-                            .order_by(members.c.id)).all(),
-            self.db.execute(sa.select(bodies.c.key, bodies.c.draft, bodies.c.content_hash)
-                            .where(bodies.c.council_id == party.council_id)
-                            .order_by(bodies.c.key)).all(),
-            self.db.execute(sa.select(calendars.c.member_id, calendars.c.content_hash)
-                            .where(calendars.c.member_id.in_(team))
-                            .order_by(calendars.c.member_id)).all(),
-            self.db.execute(sa.select(sa.func.count(), sa.func.max(meetings.c.updated_at))
-                            .where(meetings.c.council_id == party.council_id)).one(),
-            self.db.execute(sa.select(sa.func.count(), sa.func.max(attendance.c.recorded_at))
-                            .where(attendance.c.member_id.in_(team))).one(),
-            # what the party's members said, and who was called in
-            self.db.execute(sa.select(sa.func.count(), sa.func.max(absences.c.stated_at))
-                            .where(absences.c.member_id.in_(team))).one(),
-            self.db.execute(sa.select(sa.func.count(), sa.func.max(meeting_answers.c.answered_at))
-                            .where(meeting_answers.c.member_id.in_(team))).one(),
-            self.db.execute(sa.select(sa.func.count(), sa.func.max(poll_answers.c.answered_at))
-                            .where(poll_answers.c.member_id.in_(team))).one(),
-            self.db.execute(sa.select(sa.func.count(), sa.func.max(call_ins.c.changed_at))
-                            .where(call_ins.c.member_id.in_(team))).one(),
-            dt.datetime.now(dt.UTC).date(),  # cancelled meetings age out of the feed
-        ]
-        if holds:
-            parts.append(self.db.execute(sa.select(proposals.c.id, proposals.c.confirmed_at)
-                                         .where(proposals.c.council_id == party.council_id)
-                                         .order_by(proposals.c.created_at.desc()).limit(1)).all())
-        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    def feed_state(self, secret_hash: str, holds: bool) -> tuple[str, str] | None:
+        """The member behind an active feed link with this hash and their feed's version
+        (a short fingerprint of everything the feed is made from, languages included: it
+        changes whenever the feed would), in one query; None for an unknown or revoked link."""
+        return feed_state(self.db, secret_hash, holds)
