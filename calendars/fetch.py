@@ -8,7 +8,11 @@
 - an address that carries an IPv4 address (IPv4-mapped, -compatible, -translated,
   NAT64, 6to4, Teredo) is judged by the IPv4 address it carries;
 - time-out per request, a size limit while streaming, conditional requests (ETag,
-  Last-Modified) against a cache of earlier answers;
+  Last-Modified) from validators kept by the caller (``Validators``) or from a cache of
+  earlier answers (``FetchCache``); a 304 answer says the kept content still holds;
+- a host that does not answer usefully (no address, no connection, a time-out, a broken
+  transfer, HTTP 5xx, 408 or 429) raises ``HostUnavailable``, so callers can back off
+  from that host (``host_key``) while the others are still fetched;
 - an answer whose first line is not BEGIN:VCALENDAR is refused by its kind (a web page,
   JSON, ...);
 - error messages are one line, name the URL through ``redact_url`` (no password, token
@@ -32,14 +36,22 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from .addresses import refusal
-from .decode import BOMS, unfold
+from .answers import kind_of_answer, starts_like_a_calendar
 from .errors import CalendarError, CalendarFetchError
 from .redact import redact_url
 
-__all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "fetch_calendar"]
+__all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "HostUnavailable", "Validators",
+           "fetch_calendar", "host_key"]
 
 Resolver = Callable[[str, int], list[str]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_HOST_STATUSES = frozenset({408, 429})  # with every 5xx: the host's trouble, not the URL's
+
+
+class HostUnavailable(CalendarFetchError):
+    """The host did not answer usefully: no address, no connection, a time-out, a broken
+    transfer or a server error. Worth trying again later; other URLs of the host likely
+    fail alike."""
 
 
 def _system_resolver(host: str, port: int) -> list[str]:
@@ -47,9 +59,11 @@ def _system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def _failure(message: str, url: str) -> CalendarFetchError:
-    """A fetch error on one line, naming ``url`` without its secrets."""
-    return CalendarFetchError(" ".join(message.split()), source=redact_url(url))
+def _failure(message: str, url: str, *, host: bool = False) -> CalendarFetchError:
+    """A fetch error on one line, naming ``url`` without its secrets; ``host``: the host's
+    trouble (HostUnavailable)."""
+    kind = HostUnavailable if host else CalendarFetchError
+    return kind(" ".join(message.split()), source=redact_url(url))
 
 
 @dataclass(frozen=True)
@@ -88,14 +102,34 @@ class FetchPolicy:
 
 
 @dataclass(frozen=True)
+class Validators:
+    """What a conditional request sends: the ETag and Last-Modified of the answer kept."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.etag or self.last_modified)
+
+
+@dataclass(frozen=True)
 class FetchedCalendar:
-    """The bytes behind a URL, with the validators for the next conditional request."""
+    """The bytes behind a URL, with the validators for the next conditional request.
+
+    ``not_modified``: the server answered 304, so what the caller kept still holds;
+    ``content`` is then the cached bytes, or empty when the caller gave the validators.
+    """
 
     url: str
     content: bytes
     etag: str | None = None
     last_modified: str | None = None
     not_modified: bool = False
+
+    @property
+    def validators(self) -> Validators:
+        """The validators for the next conditional request of this URL."""
+        return Validators(self.etag, self.last_modified)
 
 
 @dataclass
@@ -134,6 +168,18 @@ def _normalise(url: str) -> str | None:
     return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 
+def host_key(url: str) -> str | None:
+    """The host (and port, when not the scheme's) a URL is fetched from, in lower case, as
+    ``fetch_calendar`` reads it (webcal as https); None when it is no http(s) URL."""
+    normalised = _normalise(url)
+    if normalised is None:
+        return None
+    parts = urlsplit(normalised)
+    host = (parts.hostname or "").lower()
+    default = 443 if parts.scheme == "https" else 80
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
+
+
 def _is_ip(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -156,10 +202,10 @@ def _pinned(url: str, hop: int, original: str, policy: FetchPolicy,
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
         name = host if hop == 0 else "the host a redirect leads to"
-        raise _failure(f"cannot resolve {name}: {reason}", original) from exc
+        raise _failure(f"cannot resolve {name}: {reason}", original, host=True) from exc
     if not addresses:
         raise _failure(f"{host if hop == 0 else 'the host a redirect leads to'} has no address",
-                       original)
+                       original, host=True)
     for address in addresses:
         if not policy.allows(host, address):
             ip = ipaddress.ip_address(address)
@@ -210,59 +256,6 @@ def _connect_reason(exc: BaseException) -> str:
     return "no connection to the server"
 
 
-# answers ------------------------------------------------------------------------------
-
-_SNIFF = 4096
-_MEDIA_TYPES = {
-    "text/html": "a web page",
-    "application/xhtml+xml": "a web page",
-    "application/json": "JSON data",
-    "application/problem+json": "JSON data",
-    "text/xml": "an XML document",
-    "application/xml": "an XML document",
-    "application/rss+xml": "a news feed",
-    "application/atom+xml": "a news feed",
-    "text/plain": "text",
-    "text/csv": "a table",
-    "text/calendar": "other text labelled as a calendar",
-    "application/pdf": "a PDF document",
-    "application/zip": "an archive",
-    "application/gzip": "an archive",
-    "application/octet-stream": "binary data",
-}
-_TOP_LEVEL_TYPES = {
-    "text": "text of an unknown type",
-    "image": "an image",
-    "audio": "a sound file",
-    "video": "a video",
-    "font": "a font",
-}
-
-
-def _starts_like_a_calendar(content: bytes) -> bool:
-    """True when the first content line is BEGIN:VCALENDAR, as ingestion reads it."""
-    for bom, encoding in BOMS:
-        if content.startswith(bom):
-            text = content[len(bom):len(bom) + 4 * _SNIFF].decode(encoding, errors="ignore")
-            break
-    else:
-        text = content.lstrip()[:_SNIFF].decode("latin-1")
-    for line in unfold(text.lstrip()):
-        key, sep, value = line.text.partition(":")
-        return bool(sep) and key.strip().upper() == "BEGIN" and value.strip().upper() == "VCALENDAR"
-    return False
-
-
-def _kind_of_answer(content: bytes, content_type: str | None) -> str:
-    """What came back, in words and a known media type; never any of the content."""
-    if not content.strip():
-        return "an empty answer"
-    media = (content_type or "").partition(";")[0].strip().lower()
-    if media in _MEDIA_TYPES:
-        return f"{_MEDIA_TYPES[media]} ({media})"
-    return _TOP_LEVEL_TYPES.get(media.partition("/")[0], "an answer of an unknown type")
-
-
 def _read_limited(response: httpx.Response, policy: FetchPolicy, original: str) -> bytes:
     too_big = _failure(f"the answer is larger than the limit of {policy.max_bytes / 1e6:g} MB",
                        original)
@@ -276,13 +269,14 @@ def _read_limited(response: httpx.Response, policy: FetchPolicy, original: str) 
         for chunk in response.iter_bytes():
             if time.monotonic() > deadline:
                 raise _failure(f"timed out after {policy.timeout:g} s before the whole answer "
-                               "arrived", original)
+                               "arrived", original, host=True)
             size += len(chunk)
             if size > policy.max_bytes:
                 raise too_big
             chunks.append(chunk)
     except httpx.HTTPError as exc:
-        raise _failure(_transport_problem(exc, policy, started=True), original) from exc
+        raise _failure(_transport_problem(exc, policy, started=True), original,
+                       host=True) from exc
     return b"".join(chunks)
 
 
@@ -293,12 +287,16 @@ def fetch_calendar(
     cache: FetchCache | None = None,
     transport: httpx.BaseTransport | None = None,
     resolver: Resolver = _system_resolver,
+    known: Validators | None = None,
 ) -> FetchedCalendar:
     """Fetch the bytes of a calendar URL under ``policy``.
 
-    Raises CalendarFetchError when it cannot be fetched and CalendarError when what came
-    back is not a calendar; messages name the URL through ``redact_url`` and never quote
-    anything the server sent.
+    ``known``: the validators of the answer the caller keeps; they are sent (before any
+    in ``cache``), and a 304 answer comes back as ``not_modified`` with empty content.
+
+    Raises CalendarFetchError when it cannot be fetched (HostUnavailable when the host is
+    at fault) and CalendarError when what came back is not a calendar; messages name the
+    URL through ``redact_url`` and never quote anything the server sent.
     """
     policy = policy or FetchPolicy()
     original = url
@@ -306,7 +304,9 @@ def fetch_calendar(
     if normalised is None:
         raise _failure("only http, https and webcal URLs can be fetched", original)
     url = normalised
-    earlier = cache.get(url) if cache else None
+    earlier = cache.get(url) if cache and not known else None
+    if known:
+        earlier = FetchedCalendar(url, b"", known.etag, known.last_modified)
     headers = {"User-Agent": policy.user_agent, "Accept": "text/calendar, */*;q=0.5"}
     if earlier and earlier.etag:
         headers["If-None-Match"] = earlier.etag
@@ -322,23 +322,27 @@ def fetch_calendar(
             try:
                 response = client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                raise _failure(_transport_problem(exc, policy, started=False), original) from exc
+                raise _failure(_transport_problem(exc, policy, started=False), original,
+                               host=True) from exc
             try:
                 status = response.status_code
                 if status == 304 and earlier is not None:
-                    return FetchedCalendar(url, earlier.content, earlier.etag,
-                                           earlier.last_modified, not_modified=True)
+                    return FetchedCalendar(
+                        url, earlier.content, response.headers.get("ETag") or earlier.etag,
+                        response.headers.get("Last-Modified") or earlier.last_modified,
+                        not_modified=True)
                 if status in _REDIRECTS and "Location" in response.headers:
                     url = _redirect_target(url, response.headers["Location"], original)
                     continue
                 if not 200 <= status < 300:
                     missing = " without a Location" if status in _REDIRECTS else ""
-                    raise _failure(f"{_status(status)}{missing}", original)
+                    raise _failure(f"{_status(status)}{missing}", original,
+                                   host=status >= 500 or status in _HOST_STATUSES)
                 content = _read_limited(response, policy, original)
             finally:
                 response.close()
-            if not _starts_like_a_calendar(content):
-                kind = _kind_of_answer(content, response.headers.get("Content-Type"))
+            if not starts_like_a_calendar(content):
+                kind = kind_of_answer(content, response.headers.get("Content-Type"))
                 raise CalendarError(f"the address answered with {kind}, not a calendar",
                                     source=redact_url(original))
             fetched = FetchedCalendar(url, content, response.headers.get("ETag"),

@@ -183,11 +183,18 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    done, errors = _services().refresh_all()
-    for error in errors:
+    import datetime as dt
+
+    from .fetch_state import FRESH_FOR
+
+    found = _services().refresh_due(fresh_for=dt.timedelta(0) if args.all else FRESH_FOR)
+    for error in found["errors"]:
         print(f"warning: {error}", file=sys.stderr)
-    print(f"{done} calendars refreshed, {len(errors)} failed")
-    return 1 if errors and not done else 0
+    told = [("unchanged", "unchanged"), ("skipped", "skipped while their hosts back off"),
+            ("not_due", "checked within the last hour")]
+    print(f"{found['fetched']} calendars refreshed, {found['failed']} failed"
+          + "".join(f", {found[key]} {words}" for key, words in told if found[key]))
+    return 1 if found["failed"] and not (found["fetched"] or found["unchanged"]) else 0
 
 
 def _outbox(args: argparse.Namespace) -> int:
@@ -284,7 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true", help="load the demo council first")
     serve.set_defaults(run=_serve)
 
-    refresh = commands.add_parser("refresh", help="fetch every calendar URL again (for cron)")
+    refresh = commands.add_parser("refresh", help="fetch the calendar URLs that are due (for cron)")
+    refresh.add_argument("--all", action="store_true",
+                         help="those checked within the last hour too (hosts still back off)")
     refresh.set_defaults(run=_refresh)
 
     db = commands.add_parser("db", help="the database (SCHEDULER_DATABASE_URL)")

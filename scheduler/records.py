@@ -41,6 +41,9 @@ class CalendarState:
     intervals: int
     window: tuple[dt.datetime, dt.datetime] | None = None
     rereadable: bool = False
+    checked_at: dt.datetime | None = None  # last asked for, whether it answered or not
+    failures: int = 0  # fetches in a row that failed
+    failing_since: dt.datetime | None = None
 
     @property
     def known(self) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 from calendars import BusyInterval
 from scheduler.council import Body, Council, Member, Party, Weights
 from scheduler.errors import InputError, NotFound
+from scheduler.fetch_state import FetchMark, FetchState, HostState, backoff, short_error
 from scheduler.jobs.records import JobRecord, NewJob
 from scheduler.records import (
     CalendarState,
@@ -95,6 +96,7 @@ class FakeStore:
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
+    fetch_hosts: dict[str, HostState] = dataclasses.field(default_factory=dict)
     jobs: dict[str, JobRecord] = dataclasses.field(default_factory=dict)
     last_row: int = 0
 
@@ -288,6 +290,9 @@ class FakeCalendars(_Repository):
         self._upsert(member_id, {"content_hash": content_hash, "window": (_utc(window[0]),
                                                                            _utc(window[1])),
                                  "fetched_at": _now(), "last_error": None, "sanitised": sanitised})
+        row = self.s.calendars[member_id]  # what is kept now came from no URL's answer
+        row["fetch"] = dataclasses.replace(row.get("fetch", FetchState()), source=None, etag=None,
+                                           last_modified=None)
 
     def record_error(self, member_id: str, error: str) -> None:
         self._require_member(member_id)
@@ -318,9 +323,11 @@ class FakeCalendars(_Repository):
             if row is None:
                 found[member_id] = CalendarState(member_id, None, None, None, 0)
                 continue
+            fetch = row.get("fetch", FetchState())
             found[member_id] = CalendarState(
                 member_id, row["content_hash"], row["fetched_at"], row["last_error"],
-                len(self.s.busy.get(member_id, [])), row["window"], row["sanitised"] is not None)
+                len(self.s.busy.get(member_id, [])), row["window"], row["sanitised"] is not None,
+                fetch.checked_at, fetch.failures, fetch.failing_since)
         return found
 
     def _upsert(self, member_id: str, values: dict[str, object]) -> None:
@@ -328,6 +335,65 @@ class FakeCalendars(_Repository):
             "content_hash": None, "window": None, "fetched_at": None, "last_error": None,
             "sanitised": None})
         row.update(values)
+
+    # fetching calendar URLs: the fetch state as a FetchState beside each row
+    def fetch_states(self, member_ids: Sequence[str]) -> dict[str, FetchState]:
+        return {m: _known(self.s.calendars[m]) for m in member_ids if m in self.s.calendars}
+
+    def checked(self, member_id: str, mark: FetchMark) -> None:
+        self._require_member(member_id)
+        self._upsert(member_id, {"fetch": _checked(mark), "last_error": None})
+
+    def fetch_failed(self, member_id: str, error: str, at: dt.datetime) -> None:
+        self._require_member(member_id)
+        self._upsert(member_id, {})
+        row = self.s.calendars[member_id]
+        row["fetch"] = _failed(row.get("fetch", FetchState()), error, at)
+        row["last_error"] = short_error(error)
+
+    def plan_fetch_states(self, council_id: str) -> dict[str, FetchState]:
+        return {k[1]: _known(b) for k, b in self.s.bodies.items() if k[0] == council_id}
+
+    def plan_checked(self, council_id: str, body_id: str, mark: FetchMark | None) -> None:
+        row = FakeBodies(self.s)._row(council_id, body_id)
+        row["fetch"] = _checked(mark) if mark else dataclasses.replace(
+            row.get("fetch", FetchState()), source=None, etag=None, last_modified=None)
+        row["last_error"] = None if mark else row["last_error"]
+
+    def plan_fetch_failed(self, council_id: str, body_id: str, error: str,
+                          at: dt.datetime) -> None:
+        row = FakeBodies(self.s)._row(council_id, body_id)
+        row["fetch"] = _failed(row.get("fetch", FetchState()), error, at)
+        row["last_error"] = short_error(error)
+
+    def hosts(self) -> dict[str, HostState]:
+        return dict(self.s.fetch_hosts)
+
+    def host_failed(self, host: str, error: str, at: dt.datetime) -> HostState:
+        failures = self.s.fetch_hosts[host].failures + 1 if host in self.s.fetch_hosts else 1
+        self.s.fetch_hosts[host] = HostState(host, failures, at + backoff(failures),
+                                             short_error(error))
+        return self.s.fetch_hosts[host]
+
+    def host_answered(self, host: str) -> None:
+        self.s.fetch_hosts.pop(host, None)
+
+
+def _known(row: dict[str, Any]) -> FetchState:
+    state: FetchState = row.get("fetch", FetchState())
+    if row.get("content_hash") is None:  # nothing kept to fall back on: no validators
+        state = dataclasses.replace(state, source=None, etag=None, last_modified=None)
+    return dataclasses.replace(state, last_error=row.get("last_error"))
+
+
+def _checked(mark: FetchMark) -> FetchState:
+    return FetchState(mark.source, mark.etag, mark.last_modified, mark.at)
+
+
+def _failed(state: FetchState, error: str, at: dt.datetime) -> FetchState:
+    return dataclasses.replace(state, checked_at=at, failures=state.failures + 1,
+                               failing_since=state.failing_since or at,
+                               last_error=short_error(error))
 
 
 class FakePlans(_Repository):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from calendars import redact_url
@@ -9,6 +10,7 @@ from calendars import redact_url
 from ..council import Body, Council, Member
 from ..council_file import council_from_mapping
 from ..errors import InputError
+from ..fetch_state import is_failing
 from ..ports import UnitOfWork
 from ..records import CalendarState, CouncilRecord, PlanState
 from ..service_models import CouncilChange, MemberChange, NewSubstitute
@@ -147,11 +149,16 @@ def _member_document(member_id: str, member: Member, state: CalendarState, *,
         "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None,
         "last_error": state.last_error, "busy_intervals": state.intervals,
         "known_until": state.window[1].isoformat() if state.window and not state.rereadable
-        else None}
+        else None,
+        "checked_at": state.checked_at.isoformat() if state.checked_at else None,
+        "failures": state.failures,
+        "failing_since": state.failing_since.isoformat() if state.failing_since else None}
+    failing = member.calendar is not None and is_failing(
+        state.failures, state.failing_since, dt.datetime.now(dt.UTC))
     if urls:
         calendar["url"] = redact_url(member.calendar) if member.calendar else None
     return {"id": member_id, "name": member.name, "role": member.role, "email": member.email,
-            "language": member.language, "calendar": calendar,
+            "language": member.language, "calendar": calendar, "calendar_failing": failing,
             "horizon": member.horizon.isoformat() if member.horizon else None,
             "bodies": list(member.bodies), "person": member.person}
 

@@ -1,17 +1,23 @@
-"""Use cases of members' calendars: upload, fetch again, and busy time for any window."""
+"""Use cases of members' calendars: upload, fetch again (one, or every URL that is due,
+conditionally and backing off from failing hosts), and busy time for any window."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from calendars import BusyInterval, CalendarError, busy_time_calendar, read_busy
-from calendars.fetch import fetch_calendar
+from calendars.fetch import FetchedCalendar, HostUnavailable, Validators
+from solver.progress import Progress, Reporter
 
 from ..availability import StatementMap, presence
 from ..bodies import PlanMap, plans_for_members
-from ..calendar_sources import ingest_cache
+from ..calendar_sources import Answer, Wanted, fetch_by_host, ingest_cache
 from ..council import Body
 from ..errors import InputError, NotFound
+from ..fetch_state import FRESH_FOR, FetchMark, FetchState, HostState, source_key
 from ..horizon import HISTORY
 from ..planning import BusyMap, calendar_views
 from ..ports import UnitOfWork
@@ -24,6 +30,25 @@ __all__ = ["CalendarServices"]
 _PAST = dt.timedelta(days=31)
 _YEAR = dt.timedelta(days=365)
 _FUTURE = dt.timedelta(days=2 * 366)
+REFRESHING = "refreshing calendars"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A calendar URL the service keeps: a member's ("member", member_id) or a body's plan
+    ("plan", council_id, body_id), with who it is in words and how fetching it went."""
+
+    key: tuple[str, ...]
+    who: str
+    url: str
+    state: FetchState
+
+    def wanted(self) -> Wanted:
+        """The URL to fetch, conditional on what is kept when it came from this URL."""
+        state = self.state
+        same = state.source == source_key(self.url)
+        known = Validators(state.etag, state.last_modified) if same else None
+        return Wanted(self.key, self.url, known or None)
 
 
 class CalendarServices(ServiceBase):
@@ -33,6 +58,11 @@ class CalendarServices(ServiceBase):
         """Read an uploaded calendar and keep its busy time only (never titles or
         descriptions). A calendar that cannot be read raises CalendarError and changes
         nothing stored."""
+        return self._keep_calendar(member_id, data, None)
+
+    def _keep_calendar(self, member_id: str, data: bytes, mark: FetchMark | None
+                       ) -> CalendarState:
+        """Keep a calendar's busy time; ``mark``: it came from the member's URL, checked so."""
         with self.reader() as uow:
             record, _party, member = uow.councils.member(member_id)
         zone = record.council.timezone
@@ -42,42 +72,155 @@ class CalendarServices(ServiceBase):
         kept = busy_time_calendar(data, zone=zone, email=member.email)
         with self.uow() as uow:
             uow.calendars.save(member_id, result.content_hash, (start, end), result.intervals, kept)
+            if mark is not None:
+                uow.calendars.checked(member_id, mark)
             uow.commit()
             return uow.calendars.state(member_id)
 
     def refresh_calendar(self, member_id: str) -> CalendarState:
-        """Fetch a member's calendar URL again; a failure is recorded and raised."""
+        """Fetch a member's calendar URL again (conditionally: a 304 keeps what is stored);
+        a failure is recorded and raised."""
         with self.reader() as uow:
-            _record, _party, member = uow.councils.member(member_id)
+            _record, party_id, member = uow.councils.member(member_id)
+            states = uow.calendars.fetch_states([member_id])
         if not member.calendar:
             raise InputError("this member has no calendar URL", field="calendar")
-        try:
-            fetched = fetch_calendar(member.calendar, policy=self.fetch_policy,
-                                     cache=self.fetch_cache)
-            return self.upload_calendar(member_id, fetched.content)
-        except ValueError as exc:  # CalendarError and its fetch error
-            with self.uow() as uow:
-                uow.calendars.record_error(member_id, str(exc))
-                uow.commit()
-            raise
-
-    def refresh_all(self) -> tuple[int, list[str]]:
-        """Fetch every member's calendar URL again; return how many and the errors."""
+        self._refresh_one(_Source(("member", member_id), f"{member.name} ({party_id})",
+                                  member.calendar, states.get(member_id, FetchState())))
         with self.reader() as uow:
-            linked = [(member_id, f"{member.name} ({party.id})")
-                      for record in map(uow.councils.get, uow.councils.ids())
-                      for party in record.council.parties
-                      for i, member in enumerate(party.members)
-                      if member.calendar
-                      for member_id in [record.member_ids[(party.id, i)]]]
-        done, errors = 0, []
-        for member_id, who in linked:
+            return uow.calendars.state(member_id)
+
+    def _refresh_one(self, source: _Source) -> None:
+        """Fetch one URL now, whether its host backs off or not; raise its error."""
+        errors: list[CalendarError] = []
+        with self.reader() as uow:
+            hosts = uow.calendars.hosts()
+        self._fetch([source], _now(), hosts,
+                    lambda _answer, error: errors.extend([error] if error else []))
+        if errors:
+            raise errors[0]
+
+    def refresh_due(self, now: dt.datetime | None = None, *, fresh_for: dt.timedelta = FRESH_FOR,
+                    progress: Callable[[Progress], None] | None = None) -> dict[str, Any]:
+        """Fetch every member's calendar URL and body's plan URL not checked within
+        ``fresh_for``, conditionally (a 304 keeps what is stored), each host's one after
+        another and several hosts at once; a host that failed waits (doubling, up to a day)
+        while the others are fetched. Return how many were ``fetched``, ``unchanged``,
+        ``failed``, ``skipped`` (their host backs off) and ``not_due``, with the
+        ``errors`` in words."""
+        now = now or _now()
+        with self.reader() as uow:
+            sources = self._sources(uow)
+            hosts = uow.calendars.hosts()
+        summary: dict[str, Any] = {"fetched": 0, "unchanged": 0, "failed": 0, "skipped": 0,
+                                   "not_due": 0, "errors": []}
+        wanted: dict[tuple[str, ...], _Source] = {}
+        for source in sources:
+            waiting = hosts.get(source.wanted().host)
+            if source.state.checked_at and now - source.state.checked_at < fresh_for:
+                summary["not_due"] += 1
+            elif waiting is not None and waiting.retry_at > now:
+                summary["skipped"] += 1
+            else:
+                wanted[source.key] = source
+        report = Reporter(progress)
+        report.stage(REFRESHING, done=0.0)
+        done = 0
+
+        def count(answer: Answer, error: CalendarError | None) -> None:
+            nonlocal done
+            if answer.skipped:
+                summary["skipped"] += 1
+            elif error is not None:
+                summary["failed"] += 1
+                summary["errors"].append(f"{wanted[answer.wanted.key].who}: {error}")
+            else:
+                summary["unchanged" if answer.fetched and answer.fetched.not_modified
+                        else "fetched"] += 1
+            done += 1
+            report.update(done=done / len(wanted))
+
+        self._fetch(list(wanted.values()), now, hosts, count)
+        report.finish()
+        return summary
+
+    def _fetch(self, sources: list[_Source], now: dt.datetime, hosts: dict[str, HostState],
+               told: Callable[[Answer, CalendarError | None], None]) -> None:
+        """Fetch the sources (those that failed least first, host by host) and keep what
+        came of each; then a host that answered at all stops backing off, and one that
+        only failed (HostUnavailable) backs off longer."""
+        ordered = sorted(sources, key=lambda source: source.state.failures)
+        by_key = {source.key: source for source in ordered}
+        answered: set[str] = set()
+        failed: dict[str, str] = {}
+        for answer in fetch_by_host([source.wanted() for source in ordered], self.fetch_policy):
+            error = self._take(answer, by_key[answer.wanted.key], now)
+            host = answer.wanted.host
+            if isinstance(error, HostUnavailable):
+                failed.setdefault(host, str(error))
+            elif not answer.skipped:
+                answered.add(host)
+            told(answer, error)
+        with self.uow() as uow:
+            for host in answered & set(hosts):
+                uow.calendars.host_answered(host)
+            for host, why in failed.items():
+                if host and host not in answered:
+                    uow.calendars.host_failed(host, why, now)
+            uow.commit()
+
+    def _sources(self, uow: UnitOfWork) -> list[_Source]:
+        """Every calendar URL kept: members' and bodies' plans, with how fetching went."""
+        found = []
+        for record in map(uow.councils.get, uow.councils.ids()):
+            states = uow.calendars.fetch_states(list(record.member_ids.values()))
+            for (party_id, i), member_id in record.member_ids.items():
+                member = record.council.party(party_id).members[i]
+                if member.calendar:
+                    found.append(_Source(("member", member_id), f"{member.name} ({party_id})",
+                                         member.calendar, states.get(member_id, FetchState())))
+            plans = uow.calendars.plan_fetch_states(record.id)
+            found += [_Source(("plan", record.id, body.id),
+                              f"{body.name} (meeting plan of {record.council.name})",
+                              body.calendar, plans.get(body.id, FetchState()))
+                      for body in record.council.bodies if body.calendar]
+        return found
+
+    def _take(self, answer: Answer, source: _Source, now: dt.datetime) -> CalendarError | None:
+        """Keep what came of a fetched URL: new content read and stored with its validators,
+        a 304 noted, a failure counted; nothing is kept of an answer that cannot be read.
+        Return the error, if any."""
+        if answer.skipped:
+            return None
+        error = answer.error
+        if answer.fetched is not None:
             try:
-                self.refresh_calendar(member_id)
-                done += 1
-            except CalendarError as exc:
-                errors.append(f"{who}: {exc}")
-        return done, errors
+                self._keep_fetched(source, answer.fetched, now)
+                return None
+            except CalendarError as exc:  # fetched, but not a calendar that can be read
+                error = exc
+        assert error is not None
+        with self.uow() as uow:
+            if source.key[0] == "member":
+                uow.calendars.fetch_failed(source.key[1], str(error), now)
+            else:
+                uow.calendars.plan_fetch_failed(source.key[1], source.key[2], str(error), now)
+            uow.commit()
+        return error
+
+    def _keep_fetched(self, source: _Source, fetched: FetchedCalendar, now: dt.datetime) -> None:
+        mark = FetchMark(source_key(source.url), fetched.etag, fetched.last_modified, now)
+        if source.key[0] == "member" and not fetched.not_modified:
+            self._keep_calendar(source.key[1], fetched.content, mark)
+        elif not fetched.not_modified:
+            self._keep_plan(source.key[1], source.key[2], fetched.content, mark)
+        else:
+            with self.uow() as uow:
+                if source.key[0] == "member":
+                    uow.calendars.checked(source.key[1], mark)
+                else:
+                    uow.calendars.plan_checked(source.key[1], source.key[2], mark)
+                uow.commit()
 
     def forget_calendar(self, member_id: str) -> None:
         """Remove everything stored of a member's calendar."""
@@ -118,6 +261,11 @@ class CalendarServices(ServiceBase):
     def upload_plan(self, council_id: str, body_id: str, data: bytes) -> PlanState:
         """Keep a body's meeting plan as busy time only; a file that is not a calendar
         raises CalendarError and changes nothing."""
+        return self._keep_plan(council_id, body_id, data, None)
+
+    def _keep_plan(self, council_id: str, body_id: str, data: bytes, mark: FetchMark | None
+                   ) -> PlanState:
+        """Keep a body's plan; ``mark``: it came from the body's URL, checked so."""
         with self.reader() as uow:
             record = uow.councils.get(council_id)
         body = _body(record, body_id)
@@ -127,24 +275,22 @@ class CalendarServices(ServiceBase):
         kept = busy_time_calendar(data, zone=zone)
         with self.uow() as uow:
             uow.bodies.save_plan(council_id, body_id, result.content_hash, kept)
+            uow.calendars.plan_checked(council_id, body_id, mark)
             uow.commit()
             return uow.bodies.states(council_id)[body_id]
 
     def refresh_plan(self, council_id: str, body_id: str) -> PlanState:
-        """Fetch a body's meeting-plan URL again; a failure is recorded and raised."""
+        """Fetch a body's meeting-plan URL again (conditionally); a failure is recorded
+        and raised."""
         with self.reader() as uow:
-            body = _body(uow.councils.get(council_id), body_id)
+            record = uow.councils.get(council_id)
+            body = _body(record, body_id)
+            state = uow.calendars.plan_fetch_states(council_id).get(body_id, FetchState())
         if not body.calendar:
             raise InputError("this body has no calendar URL", field="calendar")
-        try:
-            fetched = fetch_calendar(body.calendar, policy=self.fetch_policy,
-                                     cache=self.fetch_cache)
-            return self.upload_plan(council_id, body_id, fetched.content)
-        except ValueError as exc:
-            with self.uow() as uow:
-                uow.bodies.record_error(council_id, body_id, str(exc))
-                uow.commit()
-            raise
+        self._refresh_one(_Source(("plan", council_id, body_id), body.name, body.calendar, state))
+        with self.reader() as uow:
+            return uow.bodies.states(council_id)[body_id]
 
     @staticmethod
     def plan_map(uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,
@@ -200,3 +346,7 @@ def _body(record: CouncilRecord, body_id: str) -> Body:
         if body.id == body_id:
             return body
     raise NotFound(f"no body {body_id!r} in council {record.id!r}")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

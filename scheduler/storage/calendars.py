@@ -1,5 +1,6 @@
 """Members' calendars in the database: busy intervals over a window, the state of the last
-reading, and the calendar reduced to busy time so that any later window can be read."""
+reading, and the calendar reduced to busy time so that any later window can be read; how
+fetching members' and bodies' calendar URLs went, and the hosts that back off."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import sqlalchemy as sa
 from calendars import BusyInterval, BusyStatus
 
 from ..errors import NotFound
+from ..fetch_state import FetchMark, FetchState, HostState, backoff, short_error
 from ..records import CalendarState
 from .rows import aware, now
-from .tables import busy_intervals, calendars, members
+from .tables import bodies, busy_intervals, calendars, fetch_hosts, members
 
 __all__ = ["CalendarRepository"]
 
@@ -37,7 +39,8 @@ class CalendarRepository:
                 for i in intervals])
         self._upsert(member_id, {"content_hash": content_hash, "window_start": window[0],
                                  "window_end": window[1], "fetched_at": now(), "last_error": None,
-                                 "sanitised": sanitised})
+                                 "sanitised": sanitised, "source": None, "etag": None,
+                                 "last_modified": None})
 
     def record_error(self, member_id: str, error: str) -> None:
         """Note why a calendar could not be read; what is already stored stays."""
@@ -79,7 +82,8 @@ class CalendarRepository:
         rows = {r.member_id: r for r in self.db.execute(
             sa.select(calendars.c.member_id, calendars.c.content_hash, calendars.c.fetched_at,
                       calendars.c.last_error, calendars.c.window_start, calendars.c.window_end,
-                      calendars.c.sanitised.is_not(None).label("rereadable"))
+                      calendars.c.sanitised.is_not(None).label("rereadable"),
+                      calendars.c.checked_at, calendars.c.failures, calendars.c.failing_since)
             .where(calendars.c.member_id.in_(member_ids)))}
         counts: dict[str, int] = {str(r[0]): int(r[1]) for r in self.db.execute(
             sa.select(busy_intervals.c.member_id, sa.func.count())
@@ -94,9 +98,80 @@ class CalendarRepository:
             window = ((aware(row.window_start), aware(row.window_end))
                       if row.window_start and row.window_end else None)
             found[member_id] = CalendarState(
-                member_id, row.content_hash, aware(row.fetched_at) if row.fetched_at else None,
-                row.last_error, int(counts.get(member_id, 0)), window, bool(row.rereadable))
+                member_id, row.content_hash, _when(row.fetched_at), row.last_error,
+                int(counts.get(member_id, 0)), window, bool(row.rereadable),
+                _when(row.checked_at), int(row.failures or 0), _when(row.failing_since))
         return found
+
+    # fetching calendar URLs -------------------------------------------------------------
+    def fetch_states(self, member_ids: Sequence[str]) -> dict[str, FetchState]:
+        """How fetching each member's calendar URL went, for those with anything kept."""
+        if not member_ids:
+            return {}
+        rows = self.db.execute(sa.select(calendars).where(calendars.c.member_id.in_(member_ids)))
+        return {str(r.member_id): _fetch_state(r, known=r.content_hash is not None) for r in rows}
+
+    def checked(self, member_id: str, mark: FetchMark) -> None:
+        """A member's calendar URL answered (its content is saved, or unchanged)."""
+        self._require_member(member_id)
+        self._upsert(member_id, _checked(mark))
+
+    def fetch_failed(self, member_id: str, error: str, at: dt.datetime) -> None:
+        """A member's calendar URL failed once more; what is kept stays."""
+        self._require_member(member_id)
+        updated = self.db.execute(calendars.update().where(calendars.c.member_id == member_id)
+                                  .values(**_failed(calendars, error, at))).rowcount
+        if not updated:
+            self.db.execute(calendars.insert().values(
+                member_id=member_id, failures=1, failing_since=at, checked_at=at,
+                last_error=short_error(error)))
+
+    def plan_fetch_states(self, council_id: str) -> dict[str, FetchState]:
+        """Body id -> how fetching its meeting-plan URL went."""
+        rows = self.db.execute(sa.select(bodies).where(bodies.c.council_id == council_id))
+        return {str(r.key): _fetch_state(r, known=r.content_hash is not None) for r in rows}
+
+    def plan_checked(self, council_id: str, body_id: str, mark: FetchMark | None) -> None:
+        """A body's plan URL answered (its plan is kept, or unchanged); None: the plan
+        kept now came from an uploaded file, not from the URL."""
+        values: dict[str, object] = _checked(mark) if mark else {
+            "source": None, "etag": None, "last_modified": None}
+        self._body(council_id, body_id, values)
+
+    def plan_fetch_failed(self, council_id: str, body_id: str, error: str,
+                          at: dt.datetime) -> None:
+        """A body's plan URL failed once more; the plan kept stays."""
+        self._body(council_id, body_id, _failed(bodies, error, at))
+
+    def _body(self, council_id: str, body_id: str, values: dict[str, object]) -> None:
+        if not self.db.execute(bodies.update().where(bodies.c.council_id == council_id)
+                               .where(bodies.c.key == body_id).values(**values)).rowcount:
+            raise NotFound(f"no body {body_id!r} in council {council_id!r}")
+
+    def hosts(self) -> dict[str, HostState]:
+        """The hosts that failed last time they were asked, with when to try them again."""
+        return {str(r.host): HostState(str(r.host), int(r.failures), aware(r.retry_at),
+                                       r.last_error)
+                for r in self.db.execute(sa.select(fetch_hosts))}
+
+    def host_failed(self, host: str, error: str, at: dt.datetime) -> HostState:
+        """A host failed once more: it waits longer (``backoff``) before it is asked again."""
+        before = self.db.scalar(sa.select(fetch_hosts.c.failures)
+                                .where(fetch_hosts.c.host == host))
+        state = HostState(host, (before or 0) + 1, at + backoff((before or 0) + 1),
+                          short_error(error))
+        values = {"failures": state.failures, "retry_at": state.retry_at,
+                  "last_error": state.last_error}
+        if before is None:
+            self.db.execute(fetch_hosts.insert().values(host=host, **values))
+        else:
+            self.db.execute(fetch_hosts.update().where(fetch_hosts.c.host == host)
+                            .values(**values))
+        return state
+
+    def host_answered(self, host: str) -> None:
+        """A host answered: it no longer backs off."""
+        self.db.execute(fetch_hosts.delete().where(fetch_hosts.c.host == host))
 
     def _require_member(self, member_id: str) -> None:
         if self.db.scalar(sa.select(members.c.id).where(members.c.id == member_id)) is None:
@@ -107,3 +182,26 @@ class CalendarRepository:
                                   .values(**values)).rowcount
         if not updated:
             self.db.execute(calendars.insert().values(member_id=member_id, **values))
+
+
+def _when(moment: dt.datetime | None) -> dt.datetime | None:
+    return aware(moment) if moment else None
+
+
+def _fetch_state(row: sa.Row[tuple[object, ...]], *, known: bool) -> FetchState:
+    """A row's fetch state; the validators only when content is kept to fall back on."""
+    return FetchState(row.source if known else None, row.etag if known else None,
+                      row.last_modified if known else None, _when(row.checked_at),
+                      int(row.failures or 0), _when(row.failing_since), row.last_error)
+
+
+def _checked(mark: FetchMark) -> dict[str, object]:
+    return {"source": mark.source, "etag": (mark.etag or "")[:300] or None,
+            "last_modified": (mark.last_modified or "")[:100] or None, "checked_at": mark.at,
+            "failures": 0, "failing_since": None, "last_error": None}
+
+
+def _failed(table: sa.Table, error: str, at: dt.datetime) -> dict[str, object]:
+    return {"failures": table.c.failures + 1,
+            "failing_since": sa.func.coalesce(table.c.failing_since, at),
+            "checked_at": at, "last_error": short_error(error)}

@@ -13,6 +13,16 @@ metadata = sa.MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 
+
+def _fetch_state() -> list[sa.Column[object]]:
+    """How fetching a calendar URL went (see scheduler.fetch_state): the URL the kept
+    content came from (``source``), when it was last checked, its failures in a row."""
+    return [sa.Column("source", sa.String(32)),
+            sa.Column("checked_at", sa.DateTime(timezone=True)),
+            sa.Column("failures", sa.Integer, nullable=False, server_default="0"),
+            sa.Column("failing_since", sa.DateTime(timezone=True))]
+
+
 councils = sa.Table(
     "councils", metadata,
     sa.Column("id", sa.String(64), primary_key=True),
@@ -72,6 +82,7 @@ calendars = sa.Table(
     # the calendar reduced to busy time (no titles, descriptions, places or other people),
     # so it can be read again for any later window
     sa.Column("sanitised", sa.Text),
+    *_fetch_state(),
 )
 
 busy_intervals = sa.Table(
@@ -152,7 +163,19 @@ bodies = sa.Table(
     sa.Column("content_hash", sa.String(64)),
     sa.Column("fetched_at", sa.DateTime(timezone=True)),
     sa.Column("last_error", sa.Text),
+    sa.Column("etag", sa.String(300)),
+    sa.Column("last_modified", sa.String(100)),
+    *_fetch_state(),
     sa.UniqueConstraint("council_id", "key", name="uq_bodies_council_key"),
+)
+
+# hosts of calendar URLs that failed, and when each may be tried again
+fetch_hosts = sa.Table(
+    "fetch_hosts", metadata,
+    sa.Column("host", sa.String(300), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("retry_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_error", sa.Text),
 )
 
 sessions = sa.Table(
