@@ -197,6 +197,12 @@ def _refresh(args: argparse.Namespace) -> int:
     return 1 if found["failed"] and not (found["fetched"] or found["unchanged"]) else 0
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from .jobs.worker import run_worker
+
+    return run_worker(args.workers, "process" if args.processes else "thread", args.grace)
+
+
 def _outbox(args: argparse.Namespace) -> int:
     from .mail import MailSettings, drain
 
@@ -311,6 +317,15 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("id", metavar="ID")
     token.set_defaults(run=_token)
 
+    worker = commands.add_parser("worker", help="run background work from the queue "
+                                 "(SCHEDULER_QUEUE_URL: unset the embedded one, or redis://)")
+    worker.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="jobs run at once (default 2)")
+    worker.add_argument("--processes", action="store_true",
+                        help="each worker a process of its own (default: threads)")
+    worker.add_argument("--grace", type=float, default=30.0, metavar="SECONDS",
+                        help="on SIGTERM, how long to wait for the jobs under way (default 30)")
+    worker.set_defaults(run=_worker)
     outbox = commands.add_parser("outbox", help="mail not yet delivered: list, send")
     outbox_commands = outbox.add_subparsers(dest="action", required=True, parser_class=_Parser)
     listed = outbox_commands.add_parser("list", help="mail waiting or given up, one a line")

@@ -102,13 +102,15 @@ class JobQueue:
             log.warning("mail: the queue is down; the mail waits for the periodic sending",
                         exc_info=True)
 
-    def consumer(self, workers: int, worker_type: str = "thread", *,
-                 quiet: bool = False) -> Consumer:
+    def consumer(self, workers: int, worker_type: str = "thread", *, quiet: bool = False,
+                 graceful_signal: str = "INT") -> Consumer:
         """A consumer over this queue with ``workers`` threads or processes (periodic
-        tasks on); ``quiet`` leaves signal handlers alone."""
+        tasks on); ``quiet`` leaves signal handlers alone; ``graceful_signal`` (INT or
+        TERM) waits for the tasks under way, the other signal does not."""
         kind = QuietConsumer if quiet else Consumer
         return kind(self.huey, workers=workers, worker_type=worker_type, periodic=True,
-                    initial_delay=0.05, max_delay=1.0, backoff=1.2, check_worker_health=True)
+                    initial_delay=0.05, max_delay=1.0, backoff=1.2, check_worker_health=True,
+                    graceful_signal=graceful_signal)
 
     def start_in_process(self, workers: int) -> None:
         """Run a consumer with ``workers`` threads inside this process until ``stop``."""
