@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from calendars.write import OutgoingEvent
 from scheduler.errors import InputError
 from scheduler.mail import (
-    BackgroundSender,
     DrainResult,
     MailSettings,
     drain,
@@ -276,36 +275,6 @@ def test_smtps_speaks_tls_from_the_start(uow, tmp_path) -> None:
         assert server.received[0].recipients == ["asa@kumla.se"]
     finally:
         server.stop()
-
-
-def test_a_background_sender_delivers_when_nudged_and_survives_errors(uow, server) -> None:
-    broken = threading.Event()
-
-    def flaky(write: bool = True) -> SqlUnitOfWork:
-        if broken.is_set():
-            raise RuntimeError("database away")
-        return uow(write)
-
-    sender = BackgroundSender(flaky, settings_for(server), interval_s=60)
-    sender.start()
-    assert sender.running
-    try:
-        broken.set()
-        sender.nudge()
-        deadline = time.monotonic() + 10
-        while sender.drains < 2 and time.monotonic() < deadline:
-            sender.nudge()
-            time.sleep(0.02)
-        assert sender.drains >= 2  # the errors were logged, the thread goes on
-        broken.clear()
-        add(uow, invitation())
-        sender.nudge()
-        while server.count() < 1 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.count() == 1
-    finally:
-        sender.stop()
-    assert not sender.running
 
 
 # settings ---------------------------------------------------------------------------------

@@ -2,9 +2,9 @@
 (with iMIP meeting requests), and their delivery over SMTP. Mail is off without
 ``SCHEDULER_SMTP_URL``."""
 
-from .delivery import BackgroundSender, DrainResult, describe, drain, retry_at, send_one
+from .delivery import DrainResult, describe, drain, retry_at, send_one
 from .messages import link_mail, meeting_mail, poll_mail, secretary_mail
 from .settings import MailSettings
 
-__all__ = ["BackgroundSender", "DrainResult", "MailSettings", "describe", "drain", "link_mail",
-           "meeting_mail", "poll_mail", "retry_at", "secretary_mail", "send_one"]
+__all__ = ["DrainResult", "MailSettings", "describe", "drain", "link_mail", "meeting_mail",
+           "poll_mail", "retry_at", "secretary_mail", "send_one"]

@@ -5,6 +5,9 @@ A failed message is tried again after 1, 2, 4 … minutes (at most 6 hours betwe
 tries) and given up after twelve tries (about 20 hours), or at once when the server
 refuses it for good (a 5xx reply to its recipient or its content). A message is sent again only when its
 sender died between sending and recording it; its Message-ID is then the same.
+
+The job queue drains the outbox: when mail is queued, and every minute in any case
+(``scheduler.jobs.tasks``); ``scheduler outbox send`` drains it by hand.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import logging
 import re
 import smtplib
 import ssl
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +24,7 @@ from ..ports import UnitOfWork
 from ..records import MailRecord
 from .settings import MailSettings
 
-__all__ = ["BackgroundSender", "DrainResult", "describe", "drain", "retry_at", "send_one"]
+__all__ = ["DrainResult", "describe", "drain", "retry_at", "send_one"]
 
 log = logging.getLogger(__name__)
 
@@ -150,58 +152,3 @@ def drain(uow_factory: UnitOfWorkFactory, settings: MailSettings, *,
             uow.commit()
         sent += 1
     return DrainResult(sent, failed, dead)
-
-
-class BackgroundSender:
-    """A daemon thread that drains the outbox when nudged, and every ``interval_s``
-    seconds in any case. Errors are logged; they never end the thread."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory, settings: MailSettings, *,
-                 interval_s: float = 30.0, sender: Sender = send_one):
-        self.uow_factory = uow_factory
-        self.settings = settings
-        self.interval_s = interval_s
-        self.sender = sender
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.drains = 0  # drains finished, for tests and the curious
-
-    def start(self) -> None:
-        """Start the thread (once; starting again does nothing while it runs)."""
-        if self.running:
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
-        self._thread.start()
-        log.info("mail on: %s", self.settings.redacted())
-
-    @property
-    def running(self) -> bool:
-        """Whether the thread runs."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def nudge(self) -> None:
-        """Drain soon: there is new mail."""
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the thread, waiting up to ``timeout`` seconds for a drain under way."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                result = drain(self.uow_factory, self.settings, sender=self.sender)
-                if result.sent or result.failed or result.dead:
-                    log.info("mail: %d sent, %d failed, %d given up", result.sent,
-                             result.failed, result.dead)
-            except Exception:
-                log.exception("mail: the outbox could not be drained")
-            self.drains += 1
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
