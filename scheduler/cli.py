@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from calendars import CalendarError, CalendarFetchError
 
 from .errors import InputError
+from .progress_display import terminal_progress
 
 if TYPE_CHECKING:
     from .services import Services
@@ -54,7 +55,9 @@ def _solve(args: argparse.Namespace) -> int:
         problem = parse_problem(text)
     except ProblemError as exc:
         raise InputError(exc.message, field=exc.field, source=args.problem) from None
-    print(json.dumps(solve(problem).as_json(), indent=2, ensure_ascii=False))
+    with terminal_progress() as progress:
+        solution = solve(problem, progress)
+    print(json.dumps(solution.as_json(), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -86,7 +89,8 @@ def _propose(args: argparse.Namespace) -> int:
                                      names=_CLI_NAMES)
     council = load_council(args.council)
     try:  # on the command line the time limit is the solver's: reading calendars is not cut
-        proposal = propose(council, request, deadline=math.inf)
+        with terminal_progress() as progress:
+            proposal = propose(council, request, deadline=math.inf, progress=progress)
     except InputError as exc:
         exc.field = _CLI_NAMES.get(exc.field or "", exc.field)
         raise
@@ -98,11 +102,16 @@ def _demo(args: argparse.Namespace) -> int:
     if args.round:
         from .demo_round import run_round_demo
 
-        sys.stdout.write(run_round_demo(args.directory or "demo-round", year=args.year))
+        with terminal_progress("demo round") as progress:
+            planned = run_round_demo(args.directory or "demo-round", year=args.year,
+                                     progress=progress)
+        sys.stdout.write(planned)
         return 0
     from .demo import run_demo
 
-    sys.stdout.write(run_demo(args.directory or "demo-council", year=args.year))
+    with terminal_progress("demo") as progress:
+        proposed = run_demo(args.directory or "demo-council", year=args.year, progress=progress)
+    sys.stdout.write(proposed)
     return 0
 
 
@@ -118,7 +127,9 @@ def _round(args: argparse.Namespace) -> int:
         if not 0 < args.time_limit <= 600:
             raise InputError("must be more than 0 and at most 600 seconds", field="--time-limit")
         request = dataclasses.replace(request, time_limit_s=args.time_limit)
-    sys.stdout.write(render_round(plan_round(request), args.format))
+    with terminal_progress() as progress:
+        planned = plan_round(request, progress=progress)
+    sys.stdout.write(render_round(planned, args.format))
     return 0
 
 
@@ -187,7 +198,9 @@ def _refresh(args: argparse.Namespace) -> int:
 
     from .fetch_state import FRESH_FOR
 
-    found = _services().refresh_due(fresh_for=dt.timedelta(0) if args.all else FRESH_FOR)
+    with terminal_progress() as progress:
+        found = _services().refresh_due(fresh_for=dt.timedelta(0) if args.all else FRESH_FOR,
+                                        progress=progress)
     for error in found["errors"]:
         print(f"warning: {error}", file=sys.stderr)
     told = [("unchanged", "unchanged"), ("skipped", "skipped while their hosts back off"),

@@ -27,6 +27,7 @@ import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dateutil.easter import easter
 
@@ -36,6 +37,9 @@ from .formats import render
 from .planning import propose
 from .proposal_request import parse_proposal_request
 from .slots import swedish_days_off
+
+if TYPE_CHECKING:
+    from solver.progress import ProgressCallback
 
 __all__ = ["as_of", "published_until", "run_demo", "write_demo"]
 
@@ -368,11 +372,13 @@ def write_demo(directory: str | Path, year: int, *, council_name: str = COUNCIL_
     return path
 
 
-def run_demo(directory: str | Path, year: int | None = None) -> str:
-    """Write the demo council and return its proposal for ``year`` as a table."""
+def run_demo(directory: str | Path, year: int | None = None,
+             progress: ProgressCallback | None = None) -> str:
+    """Write the demo council and return its proposal for ``year`` as a table
+    (``progress``: told how the proposal goes)."""
     year = year or dt.datetime.now(ZONE).year + 1
     council = load_council(write_demo(directory, year))
     request = parse_proposal_request({"from": f"{year}-01-01", "to": f"{year + 1}-01-01",
                                       "meetings": 4, "duration": "3h", "min_gap_days": 42,
                                       "time_limit_s": 20})
-    return render(propose(council, request), "table")
+    return render(propose(council, request, progress=progress), "table")

@@ -8,11 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .demo import ZONE, write_demo
 from .round_formats import render_round
 from .round_planning import plan_round
 from .round_request import load_round
+
+if TYPE_CHECKING:
+    from solver.progress import ProgressCallback
 
 __all__ = ["COUNCILS", "SHARED", "run_round_demo", "write_round_demo"]
 
@@ -79,8 +83,11 @@ def _name_in(council_file: Path, pid: str, role: str) -> str:
     return str(next(m["name"] for m in party["members"] if m["role"] == role))
 
 
-def run_round_demo(directory: str | Path, year: int | None = None, form: str = "table") -> str:
-    """Write the demo round and plan it; the joint plan and the comparison as text."""
+def run_round_demo(directory: str | Path, year: int | None = None, form: str = "table",
+                   progress: ProgressCallback | None = None) -> str:
+    """Write the demo round and plan it; the joint plan and the comparison as text
+    (``progress``: told how the planning goes)."""
     year = year or dt.datetime.now(ZONE).year + 1
-    return render_round(plan_round(load_round(write_round_demo(directory, year))), form)
+    return render_round(plan_round(load_round(write_round_demo(directory, year)),
+                                   progress=progress), form)
 
