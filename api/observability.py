@@ -31,7 +31,6 @@ _REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("reques
 # paths whose segment after the prefix is a member's secret (feed link, own page, own API)
 _SECRET_PATH = re.compile(r"^(/feeds/|/my/|/api/my/)[^/]+?(\.ics)?(?=/|$)")
 _SECRET_WORD = re.compile(r"cs_[A-Za-z0-9_-]{8,}")  # any other secret that strays into a path
-_QUIET = ("/healthz", "/readyz")  # probes: logged at DEBUG, not once a second at INFO
 REDACTED = "[secret]"
 
 StartResponse = Callable[..., Any]
@@ -66,15 +65,13 @@ class RequestLog:
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers.append((_HEADER, request_id))
-            path = environ.get("PATH_INFO", "")
-            level = logging.DEBUG if path in _QUIET else logging.INFO
-            if exc_info is None and log.isEnabledFor(level):  # once, not again for an error
-                log.log(level, "%s %s %s", environ.get("REQUEST_METHOD", ""), redact_path(path),
-                        status[:3], extra={
-                            "request_id": request_id, "method": environ.get("REQUEST_METHOD", ""),
-                            "path": redact_path(path), "status": int(status[:3]),
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                            "remote": environ.get("REMOTE_ADDR", "")})
+            if exc_info is None and log.isEnabledFor(logging.INFO):  # once, not again for an error
+                method, path = environ.get("REQUEST_METHOD", ""), redact_path(environ.get("PATH_INFO", ""))
+                log.info("%s %s %s", method, path, status[:3], extra={
+                    "request_id": request_id, "method": method, "path": path,
+                    "status": int(status[:3]),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "remote": environ.get("REMOTE_ADDR", "")})
             return start_response(status, headers, exc_info) if exc_info else start_response(
                 status, headers)
 

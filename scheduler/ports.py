@@ -118,6 +118,13 @@ class LinkRepository(Protocol):
     def feed_state(self, secret_hash: str, holds: bool) -> tuple[str, str] | None: ...
 
 
+class FeedCheck(Protocol):
+    """The one cheap read behind a feed request: the member of an active feed link and a
+    stamp that moves with every write a feed may show."""
+
+    def member_and_stamp(self, secret_hash: str) -> tuple[str, int] | None: ...
+
+
 class TokenRepository(Protocol):
     """API tokens and signed-in sessions."""
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from ..jobs.settings import JobSettings
 from ..mail.settings import MailSettings
 from ..secret_key import server_key
+from ..storage.changes import FeedChecks, count_changes
 from ..storage.database import make_engine, upgrade
 from ..storage.unit_of_work import SqlUnitOfWork
 from .access import AccessServices, ResourceKind
@@ -34,6 +35,7 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
     turns mail on, ``public_url`` is where members' links in mail point."""
     engine = make_engine(url)
     upgrade(engine)
+    count_changes(engine)  # after the migrations: the counter's table exists from here on
 
     def unit_of_work(write: bool = True) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, write=write)
@@ -41,4 +43,5 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
     made = Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
                     public_url=public_url)
     made.job_settings = JobSettings.from_env()
+    made.feed_check = FeedChecks(engine)
     return made, engine

@@ -21,7 +21,7 @@ from ..availability import presence
 from ..cover import says_absent
 from ..errors import NotFound
 from ..feeds import FeedMeeting, member_feed
-from ..ports import UnitOfWork
+from ..ports import FeedCheck, UnitOfWork
 from ..records import CouncilRecord, MeetingRecord
 from ..tokens import secret_hash
 from .member_calendars import CalendarServices
@@ -29,11 +29,14 @@ from .member_calendars import CalendarServices
 __all__ = ["LinkServices"]
 
 _FEEDS_KEPT = 2048
+_VERSIONS_KEPT = 65536  # feed links whose version this process knows (about 200 bytes each)
 FEED, PAGE = "feed", "page"
 
 
 class LinkServices(CalendarServices):
     """Members' feeds and pages."""
+
+    feed_check: FeedCheck | None = None  # set over a real database: feeds checked cheaply
 
     def _secret(self, purpose: str, salt: str) -> str:
         digest = hmac.new(self.link_key, f"{purpose}:{salt}".encode(), hashlib.sha256).digest()
@@ -85,14 +88,34 @@ class LinkServices(CalendarServices):
     def feed_unless(self, secret: str, *, holds: bool = False,
                     known: Container[str] = ()) -> tuple[bytes | None, str] | None:
         """The feed behind a secret and its version, the feed None when the caller already
-        has that version (``known``); None for an unknown or revoked link. One query tells
-        the link and the version; built feeds are kept by version, so an unchanged feed is
-        built once."""
+        has that version (``known``); None for an unknown or revoked link.
+
+        With ``feed_check``, one indexed read tells that the link is active and whether
+        anything changed since this process last worked the version out; otherwise (and
+        after a change) one query tells the link and the version. Built feeds are kept
+        by version, so an unchanged feed is built once."""
+        hashed = secret_hash(secret)
+        stamp: int | None = None
+        day = dt.datetime.now(dt.UTC).date()  # the version changes with the date too
+        if self.feed_check is not None:
+            checked = self.feed_check.member_and_stamp(hashed)
+            if checked is None:
+                return None
+            stamp = checked[1]
+            kept = self._kept_versions().get((hashed, holds))
+            if kept is not None and kept[:2] == (stamp, day):
+                if kept[2] in known:
+                    return None, kept[2]
+                body = self.feed_cache.get(kept[2])
+                if body is not None:
+                    return body, kept[2]
         with self.reader() as uow:
-            found = uow.links.feed_state(secret_hash(secret), holds)
+            found = uow.links.feed_state(hashed, holds)
             if found is None:
                 return None
             member_id, version = found
+            if stamp is not None:  # read before the version: a later write moves it on
+                self._keep_version((hashed, holds), (stamp, day, version))
             if version in known:
                 return None, version
             body = self.feed_cache.get(version)
@@ -103,6 +126,18 @@ class LinkServices(CalendarServices):
                     while len(self.feed_cache) > _FEEDS_KEPT:
                         self.feed_cache.pop(next(iter(self.feed_cache)))
         return body, version
+
+    def _kept_versions(self) -> dict[tuple[str, bool], tuple[int, dt.date, str]]:
+        kept: dict[tuple[str, bool], tuple[int, dt.date, str]] = vars(self).setdefault(
+            "_feed_versions", {})
+        return kept
+
+    def _keep_version(self, key: tuple[str, bool], value: tuple[int, dt.date, str]) -> None:
+        kept = self._kept_versions()
+        with self.feed_lock:
+            kept[key] = value
+            while len(kept) > _VERSIONS_KEPT:
+                kept.pop(next(iter(kept)))
 
     def _build_feed(self, uow: UnitOfWork, member_id: str, holds: bool) -> bytes:
         record, party_id, member = uow.councils.member(member_id)

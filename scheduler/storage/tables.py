@@ -337,3 +337,11 @@ jobs = sa.Table(
     sa.UniqueConstraint("requester", "idempotency_key", name="uq_jobs_requester_key"),
     sa.Index("ix_jobs_state_lease", "state", "lease_until"),
 )
+
+# one row: counts the committed writes that members' feeds may show (scheduler/storage/
+# changes.py), so a feed's version kept in memory is checked by one indexed read
+feed_changes = sa.Table(
+    "feed_changes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("stamp", sa.BigInteger, nullable=False),
+)

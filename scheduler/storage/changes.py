@@ -1,0 +1,161 @@
+"""Knowing cheaply that nothing a feed shows has changed, in every process at once.
+
+Every transaction that writes to a table members' feeds may show (any table but the
+few listed below) adds one to ``feed_changes.stamp`` as it commits. A server process
+that has worked out a feed's version at some stamp may answer with it while one indexed
+read finds the same stamp and the link still active; any write, by any process on any
+machine, moves the stamp, and the next request works the version out again.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = ["FeedChecks", "count_changes"]
+
+# tables no feed reads: writing them leaves every feed's version as it was
+QUIET_TABLES = frozenset({
+    "feed_changes", "jobs", "outbox", "sessions", "api_tokens", "alembic_version",
+    "fetch_hosts", "uncovered",
+})
+_WRITE = re.compile(r"\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|replace\s+into)"
+                    r"\s+[\"`]?(\w+)", re.IGNORECASE)
+_WRITE_AFTER_WITH = re.compile(r"\b(?:insert\s+into|update|delete\s+from)\s+[\"`]?(\w+)",
+                               re.IGNORECASE)
+_BUMP = "UPDATE feed_changes SET stamp = stamp + 1 WHERE id = 1"
+_FLAG = "council_feed_changed"
+
+
+def written_table(statement: str) -> str | None:
+    """The table a statement writes to, or None for one that only reads."""
+    found = _WRITE.match(statement)
+    if found is None and statement.lstrip()[:4].lower() == "with":
+        found = _WRITE_AFTER_WITH.search(statement)
+    return found.group(1).lower() if found else None
+
+
+def _note_write(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    table = written_table(statement)
+    if table is not None and table not in QUIET_TABLES:
+        connection.info[_FLAG] = True
+
+
+def _forget(connection: sa.Connection, *_args: Any) -> None:
+    connection.info.pop(_FLAG, None)
+
+
+def _count_on_commit(connection: sa.Connection) -> None:
+    if connection.info.pop(_FLAG, False):
+        cursor = connection.connection.cursor()  # the same transaction, just before COMMIT
+        try:
+            cursor.execute(_BUMP)
+        finally:
+            cursor.close()
+
+
+def count_changes(engine: sa.Engine) -> None:
+    """Make every transaction on ``engine`` that writes what a feed may show move the
+    stamp as it commits (once per transaction; its row is locked only for the commit)."""
+    if sa.event.contains(engine, "commit", _count_on_commit):
+        return
+    sa.event.listen(engine, "before_cursor_execute", _note_write)
+    sa.event.listen(engine, "begin", _forget)
+    sa.event.listen(engine, "rollback", _forget)
+    sa.event.listen(engine, "commit", _count_on_commit)
+
+
+_CHECK = ("SELECT t.member_id, (SELECT c.stamp FROM feed_changes c WHERE c.id = 1) "
+          "FROM feed_tokens t WHERE t.token_hash = {0} AND t.purpose = 'feed' "
+          "AND t.revoked_at IS NULL")
+
+
+class FeedChecks:
+    """The one indexed read behind every feed request: the member of an active feed link
+    and the current stamp. It runs outside any transaction on a few connections of its
+    own (no pool check-out, no BEGIN and ROLLBACK), opened in the process that uses them."""
+
+    def __init__(self, engine: sa.Engine, connections: int = 4):
+        self.engine = engine
+        self.sql = _CHECK.format("?" if engine.dialect.paramstyle == "qmark" else "%s")
+        self.connections = connections
+        self._free: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._opened = 0
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    def member_and_stamp(self, secret_hash: str) -> tuple[str, int] | None:
+        """The member behind an active feed link with this hash and the stamp now; None
+        for an unknown or revoked link."""
+        for attempt in (1, 2):  # a connection the database dropped is replaced once
+            connection = self._take()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(self.sql, (secret_hash,))
+                row = cursor.fetchone()
+                cursor.close()
+            except self.engine.dialect.loaded_dbapi.Error:
+                self._discard(connection)
+                if attempt == 2:
+                    raise
+                continue
+            self._free.put(connection)
+            return None if row is None else (str(row[0]), int(row[1]))
+        raise AssertionError("unreachable")
+
+    def _take(self) -> Any:
+        if self._pid != os.getpid():
+            self._take_over()
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            opening = self._opened < self.connections
+            self._opened += opening
+        if not opening:
+            return self._free.get(timeout=30)
+        try:
+            return self._open()
+        except BaseException:
+            with self._lock:
+                self._opened -= 1
+            raise
+
+    def _take_over(self) -> None:
+        """In a forked process: the parent's connections stay the parent's."""
+        with self._lock:
+            self._free, self._opened, self._pid = queue.LifoQueue(), 0, os.getpid()
+
+    def _open(self) -> Any:
+        connection = self.engine.raw_connection()
+        connection.detach()  # ours until closed; never handed back to the pool
+        if self.engine.dialect.name != "sqlite":  # SQLite's connections already autocommit
+            setattr(connection.dbapi_connection, "autocommit", True)  # noqa: B010
+        return connection
+
+    def _discard(self, connection: Any) -> None:
+        with self._lock:
+            self._opened -= 1
+        try:
+            connection.close()
+        except Exception:  # already broken: nothing more to do
+            return
+
+    def close(self) -> None:
+        """Close the connections of this process (those of a parent are left alone)."""
+        if self._pid != os.getpid():
+            self._take_over()
+            return
+        while True:
+            try:
+                connection = self._free.get_nowait()
+            except queue.Empty:
+                return
+            self._discard(connection)
