@@ -20,6 +20,7 @@ from scheduler.services import Services, open_services
 from scheduler.storage.database import database_url
 
 from .feeds import feeds
+from .job_pages import job_pages
 from .jobs import jobs
 from .member_pages import member_pages
 from .observability import init_observability
@@ -68,13 +69,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["council_services"] = services
     app.extensions["council_engine"] = engine
     app.register_blueprint(api)
-    app.register_blueprint(own)
     app.register_blueprint(jobs)
+    app.register_blueprint(own)
     app.register_blueprint(feeds)
     app.register_blueprint(docs_pages)
     app.register_blueprint(pages)
     app.register_blueprint(member_pages)
     app.register_blueprint(round_pages)
+    app.register_blueprint(job_pages)
     for blueprint in (api, jobs, own, feeds, docs_pages):  # bearer tokens and links, no cookies
         csrf.exempt(blueprint)
     init_pages(app)
@@ -86,7 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _start_queue(app: Flask, services: Services, database: str) -> None:
     """Open the job queue, hand it to the services, and run workers here when asked."""
     default = "immediate:" if app.config.get("TESTING") and not queue_url() else queue_url()
-    url = app.config["QUEUE_URL"] if "QUEUE_URL" in app.config else default  # "": embedded
+    url = app.config.get("QUEUE_URL", default)  # "": the embedded queue
     target = queue_target(url or "", database)
     queue = JobQueue(target, lambda: services)
     services.job_queue = queue

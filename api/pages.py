@@ -29,7 +29,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
-from scheduler.errors import Conflict, InputError
+from scheduler.errors import Conflict, InputError, QueueUnavailable
 from scheduler.formats import swedish_date
 from scheduler.proposal import CalendarView
 from scheduler.reports import report_csv
@@ -159,15 +159,20 @@ def council(token: Token, council_id: str) -> str:
 @pages.post("/councils/<council_id>/proposals")
 @signed_in("secretary", scope=("council", "council_id"))
 def propose(token: Token, council_id: str) -> Any:
-    """Ask for a proposal from the form (the fields of the JSON API, as text)."""
+    """Ask for a proposal from the form (the fields of the JSON API, as text), as a job:
+    the reader follows it on the job's page."""
     options = proposal_form(request.form)
     try:
-        proposal = services().create_proposal(council_id, options)
+        job, _new = services().submit_proposal(council_id, options, token.id)
     except InputError as exc:
         flash(_("Please check %(field)s: %(message)s", field=_form_label(exc.field),
                 message=_in_words(exc)), "error")
         return redirect(url_for("pages.council", council_id=council_id))
-    return redirect(url_for("pages.proposal", proposal_id=proposal.id))
+    except QueueUnavailable:
+        flash(_("The background work cannot be started right now; please try again in a "
+                "moment."), "error")
+        return redirect(url_for("pages.council", council_id=council_id))
+    return redirect(url_for("job_pages.job_page", job_id=job.id))
 
 
 def _form_label(field: str | None) -> str:
