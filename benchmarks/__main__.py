@@ -7,7 +7,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ["ingest", "solver", "propose", "service", "horizon", "members", "round_solver"]
+ALL = ["ingest", "solver", "propose", "service", "horizon", "members", "round_solver",
+       "jobs"]
 
 names = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
 for name in names or ALL:
