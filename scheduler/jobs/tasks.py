@@ -65,13 +65,14 @@ def send_due_mail(services: Services) -> None:
 
 
 def refresh_calendars(services: Services) -> None:
-    """Fetch the calendar URLs that are due again."""
-    refresh = getattr(services, "refresh_due", None)
-    if refresh is None:  # the service that knows what is due is not there yet
-        log.info("calendar refresh: no refresh_due in this build; nothing fetched")
-        return
-    found = refresh()
-    log.info("calendar refresh: %s", found)
+    """Fetch the calendar URLs that are due again (ETag and Last-Modified, each host
+    backing off on its own), and log what came of it."""
+    found = services.refresh_due()
+    log.info("calendar refresh: %d fetched, %d unchanged, %d failed, %d skipped, %d not due",
+             found["fetched"], found["unchanged"], found["failed"], found["skipped"],
+             found["not_due"])
+    for error in found["errors"][:20]:
+        log.warning("calendar refresh: %s", error)
 
 
 def register_tasks(huey: Huey, context: TaskContext, *, refresh_hours: int = 6) -> Tasks:
