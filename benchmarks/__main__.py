@@ -8,7 +8,7 @@ import importlib
 import sys
 
 ALL = ["ingest", "solver", "propose", "service", "horizon", "members", "round_solver",
-       "jobs"]
+       "http_load", "jobs"]
 
 names = [argument for argument in sys.argv[1:] if not argument.startswith("-")]
 for name in names or ALL:

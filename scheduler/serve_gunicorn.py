@@ -3,6 +3,7 @@ threads; database connections are never shared across a fork."""
 
 from __future__ import annotations
 
+import atexit
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +46,10 @@ def _after_fork(app: Any) -> Callable[[Any, Any], None]:
     def post_fork(_server: Any, _worker: Any) -> None:
         # the parent's pooled connections stay the parent's: the worker opens its own
         app.extensions["council_engine"].dispose(close=False)
+        queue = app.extensions.get("council_queue")
+        if queue is not None and hasattr(queue, "stop"):
+            # the queue's workers run in the parent only: a worker process has none to stop
+            atexit.unregister(queue.stop)
     return post_fork
 
 
