@@ -3,7 +3,8 @@ optimisation stage the best value found, the bound it cannot exceed and the gap 
 
 ``Reporter`` hands ``Progress`` to a caller's callback: a new stage and the end always
 pass, updates within a stage at most once per ``every`` seconds, and without a callback
-nothing is computed at all.
+nothing is computed at all. While CP-SAT searches, the callback is called from the
+solver's own thread; a callback that raises stops the work with its exception.
 """
 
 from __future__ import annotations
