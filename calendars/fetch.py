@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import os
 import socket
@@ -57,6 +58,15 @@ class HostUnavailable(CalendarFetchError):
 def _system_resolver(host: str, port: int) -> list[str]:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The process's TLS settings (httpx's default: certifi's authorities), made once:
+    making them costs more than a whole conditional request to a nearby server."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def _failure(message: str, url: str, *, host: bool = False) -> CalendarFetchError:
@@ -313,7 +323,7 @@ def fetch_calendar(
     if earlier and earlier.last_modified:
         headers["If-Modified-Since"] = earlier.last_modified
     with httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False,
-                      trust_env=False) as client:
+                      trust_env=False, verify=_tls()) as client:
         for hop in range(policy.max_redirects + 1):
             target, host_header, server_name = _pinned(url, hop, original, policy, resolver)
             request = client.build_request(
