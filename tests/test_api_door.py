@@ -185,23 +185,6 @@ def test_the_member_page_link_is_its_own_secret_and_can_renew_the_feed_link(page
     assert client.get(f"/my/{mine}").status_code == 200
 
 
-def test_proposals_beyond_the_solving_pool_are_a_429_with_retry_after(app, client, council):
-    services = app.extensions["council_services"]
-    services.solve_wait_s = 0.05
-    taken = [services.solves.acquire(blocking=False) for _ in range(services.solves_at_once)]
-    assert all(taken)
-    try:
-        answer = client.post(f"/api/councils/{council['id']}/proposals",
-                             headers=bearer(app, "secretary", council["id"]),
-                             json={"from": "2027-01-11", "to": "2027-01-16", "meetings": 1})
-    finally:
-        for _ in taken:
-            services.solves.release()
-    assert answer.status_code == 429 and answer.mimetype == "application/problem+json"
-    assert int(answer.headers["Retry-After"]) > 0
-    assert services.proposals(council["id"]) == []
-
-
 def test_only_trusted_host_names_are_answered_when_configured(tmp_path, monkeypatch):
     from api import create_app
 

@@ -58,6 +58,8 @@ def test_respond_async_answers_202_with_the_job_which_reads_back_done(app, clien
 
 
 def test_a_job_not_done_within_the_wait_answers_202(tmp_path):
+    """Proposals beyond what the workers take at once wait on the queue (202 with the
+    job), where they were once refused with a 429."""
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}", "TESTING": True,
                       "QUEUE_URL": "", "RUN_WORKER": False, "JOB_WAIT_S": 0.2})
     try:
