@@ -187,11 +187,15 @@ def as_reporter(progress: ProgressCallback | Reporter | None, seconds: float) ->
 def final_values(solution: Solution | RoundSolution) -> tuple[float | None, float | None]:
     """(bound, best) of a solution's first stage that was not proven, or of its first
     stage when all were (bound = best); (None, None) without a plan. For ``fair`` the
-    first stage's best is the worst-off party's optimum found (``worst_optimum``)."""
+    first stage's best is the worst-off party's optimum found (``worst_optimum``), or the
+    plan's worst-off party when the stage ended without one."""
     if solution.status == "infeasible":
         return None, None
-    fair = solution.worst_optimum is not None
-    first = solution.worst_optimum if fair else solution.total_expected
+    fair = solution.fairness_tolerance is not None
+    worst = solution.worst_party_expected if isinstance(solution, Solution) \
+        else solution.worst_share
+    found = solution.worst_optimum if solution.worst_optimum is not None else worst
+    first = found if fair else solution.total_expected
     if solution.bound is not None:
         best = first if solution.bound_of != "total_expected" or not fair \
             else solution.total_expected
