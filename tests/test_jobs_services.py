@@ -178,3 +178,30 @@ def test_the_wait_returns_when_the_job_ends_or_the_time_is_up(services):
     assert services.wait(job.id, 0.05).state == "queued"
     services.run_job(job.id)
     assert services.wait(job.id, 5).state == "done"
+
+
+def test_a_heartbeat_keeps_the_lease_alive_and_notices_when_it_is_lost(tmp_path):
+    import datetime as dt
+    import time
+
+    from scheduler.jobs.lease import Heartbeat
+
+    services, engine = open_services(f"sqlite:///{tmp_path}/h.sqlite", link_key="tests")
+    try:
+        services.job_queue = Recorder()
+        job, _ = services.submit_proposal(council_id(services), OPTIONS)
+        with services.uow() as uow:
+            uow.jobs.claim(job.id, "w1", dt.datetime.now(dt.UTC), dt.timedelta(seconds=0.3))
+            uow.commit()
+        first = services.job(job.id).lease_until
+        with Heartbeat(services.uow, job.id, "w1", 0.3) as beat:
+            time.sleep(0.5)
+            renewed = services.job(job.id).lease_until
+            assert renewed > first and not beat.lost
+            with services.uow() as uow:  # the reaper gave it away meanwhile
+                uow.jobs.reap(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5), 3, {})
+                uow.commit()
+            time.sleep(0.4)
+            assert beat.lost
+    finally:
+        engine.dispose()
