@@ -89,10 +89,12 @@ def redis_server(folder: Path) -> Iterator[RedisServer]:
 class Worker:
     """A ``scheduler worker`` process, its output in a log file."""
 
-    def __init__(self, env: dict[str, str], log: Path, workers: int = 1):
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 1,
+                 processes: bool = False):
         self.log_path = log
+        command = [SCHEDULER, "worker", "--workers", str(workers)]
         with log.open("ab") as out:  # the child keeps it
-            self.process = subprocess.Popen([SCHEDULER, "worker", "--workers", str(workers)],
+            self.process = subprocess.Popen([*command, *(["--processes"] if processes else [])],
                                             env=env, stdout=out, stderr=subprocess.STDOUT)
 
     @property

@@ -73,7 +73,8 @@ def test_a_worker_killed_mid_solve_loses_nothing_and_the_job_is_kept_once(world)
             second.stop()
 
 
-def test_the_same_idempotency_key_on_redis_gives_one_job(world):
+@pytest.mark.parametrize("processes", [False, True], ids=["threads", "processes"])
+def test_the_same_idempotency_key_on_redis_gives_one_job(world, processes):
     services = world["services"]
     quick = {"from": "2027-02-01", "to": "2027-03-01", "meetings": 1, "min_gap_days": 1,
              "time_limit_s": 10}
@@ -82,7 +83,7 @@ def test_the_same_idempotency_key_on_redis_gives_one_job(world):
     assert len(made) == 1
     assert services.job_queue.pending() == 1  # one message for one job
     env = worker_env(world["url"], world["redis"].url)
-    worker = Worker(env, world["folder"] / "w.log")
+    worker = Worker(env, world["folder"] / "w.log", workers=2, processes=processes)
     try:
         (job_id,) = made
         job = wait_for(lambda: services.job(job_id).finished and services.job(job_id), 60,
