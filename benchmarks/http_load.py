@@ -116,9 +116,9 @@ def _python_load(port: int, path: str, headers: dict[str, str], expect: int,
 
 # the server --------------------------------------------------------------------------------
 @contextmanager
-def _server(database: str, folder: Path) -> Iterator[tuple[int, list[str]]]:
-    """``scheduler serve --processes 2 --demo`` over ``database``; yields its port and the
-    lines it printed before serving."""
+def _server(database: str, folder: Path) -> Iterator[tuple[int, list[str], int]]:
+    """``scheduler serve --processes 2 --demo`` over ``database``; yields its port, the
+    lines it printed before serving and its process id."""
     port = _free_port()
     env = {**os.environ, "SCHEDULER_DATABASE_URL": database, "SCHEDULER_CACHE_DIR": "off",
            "XDG_DATA_HOME": str(folder), "SCHEDULER_LOG_FORMAT": "json"}
@@ -144,7 +144,7 @@ def _server(database: str, folder: Path) -> Iterator[tuple[int, list[str]]]:
             except queue.Empty:
                 raise RuntimeError("the server did not start: "
                                    + (folder / "server.log").read_text()[-2000:]) from None
-        yield port, printed
+        yield port, printed, server.pid
     finally:
         server.terminate()
         try:
@@ -198,33 +198,61 @@ def _targets(port: int, printed: list[str]) -> dict[str, tuple[str, dict[str, st
             "json_read": (f"/api/councils/{council}", secretary, 200)}
 
 
+def _cpu_seconds(server: int, database: str) -> float:
+    """CPU time used so far by the server's processes and, on PostgreSQL, by the backends
+    of its database (from /proc; 0 where there is none)."""
+    name = database.rsplit("/", 1)[-1] if database.startswith("postgresql") else None
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+            fields = raw[raw.rindex(")") + 2:].split()  # state, ppid, ..., utime, stime
+            ours = int(stat.parent.name) == server or int(fields[1]) == server
+            if not ours and name:
+                ours = f" {name} " in (stat.parent / "cmdline").read_text()
+        except (OSError, ValueError):
+            continue
+        ticks += (int(fields[11]) + int(fields[12])) if ours else 0
+    return ticks / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
+
+
 def measure(database: str, folder: Path, rounds: int, seconds: int) -> dict[str, Any]:
     """Start the server over ``database`` and measure each target ``rounds`` times."""
     wrk = _wrk()
-    with _server(database, folder) as (port, printed):
+    with _server(database, folder) as (port, printed, pid):
         targets = _targets(port, printed)
         runs: dict[str, list[float]] = {name: [] for name in targets}
+        cpu: dict[str, list[float]] = {name: [] for name in targets}
         failures = dict.fromkeys(targets, 0)
 
         def load(name: str, length: float) -> float:
             path, headers, expect = targets[name]
+            before = _cpu_seconds(pid, database)
             rate, failed = (_wrk_load(wrk, port, path, headers, length) if wrk
                             else _python_load(port, path, headers, expect, length))
+            used = _cpu_seconds(pid, database) - before
+            cpu[name].append(used * 1000 / max(1.0, rate * length))
             failures[name] += failed
             return rate
 
         for name in targets:  # warm: the feed built, connections opened in both processes
             load(name, 1.0)
+        cpu = {name: [] for name in targets}
         shares: dict[str, list[float]] = {name: [] for name in targets if name != "healthz"}
         for _ in range(rounds):  # each target right after a /healthz run: a busy moment of
             for name, found in shares.items():  # the machine hits both alike
                 runs["healthz"].append(load("healthz", seconds))
                 runs[name].append(load(name, seconds))
                 found.append(runs[name][-1] / runs["healthz"][-1])
+    cpu_ms = {name: statistics.median(used) for name, used in cpu.items()}
     return {
         "requests_per_second": {name: round(statistics.median(rates), 1) for name, rates in runs.items()},
         "share_of_healthz": {name: round(statistics.median(found), 3) for name, found in shares.items()},
         "goals_met": {name: statistics.median(shares[name]) >= goal for name, goal in GOALS.items()},
+        # steadier on a busy machine: the server's CPU per request, and /healthz's over each
+        "server_cpu_ms_per_request": {name: round(used, 3) for name, used in cpu_ms.items()},
+        "cpu_share_of_healthz": {name: round(cpu_ms["healthz"] / used, 3) if used else None
+                                 for name, used in cpu_ms.items() if name != "healthz"},
         "unexpected_answers": failures,
         "runs": {name: [round(rate, 1) for rate in rates] for name, rates in runs.items()},
         "generator": f"wrk -t1 -c{CONNECTIONS}" if wrk else f"Python, {CONNECTIONS} threads",

@@ -134,3 +134,19 @@ def test_only_a_committed_write_that_a_feed_may_show_moves_the_stamp(
 ])
 def test_the_table_a_statement_writes_is_recognised(statement: str, table: str | None) -> None:
     assert written_table(statement) == table
+
+
+def test_feeds_answer_again_after_the_database_dropped_every_connection(
+        two: tuple[Flask, Flask]) -> None:
+    here, there = two
+    engine: sa.Engine = here.extensions["council_engine"]
+    if engine.dialect.name != "postgresql":
+        pytest.skip("connections are dropped by a PostgreSQL server")
+    _client, _headers, _rep, _meeting, url = _setup(there)
+    reader = here.test_client()
+    etag = reader.get(url).headers["ETag"]
+    with engine.connect() as db:  # as when the server restarts: every other backend ends
+        db.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert reader.get(url).status_code == 200

@@ -10,7 +10,6 @@ machine, moves the stamp, and the next request works the version out again.
 from __future__ import annotations
 
 import os
-import queue
 import re
 import threading
 from typing import Any
@@ -84,67 +83,58 @@ class FeedChecks:
         self.engine = engine
         self.sql = _CHECK.format("?" if engine.dialect.paramstyle == "qmark" else "%s")
         self.connections = connections
-        self._free: queue.LifoQueue[Any] = queue.LifoQueue()
-        self._opened = 0
-        self._pid = os.getpid()
-        self._lock = threading.Lock()
+        self._failure: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._take_over()
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     def member_and_stamp(self, secret_hash: str) -> tuple[str, int] | None:
         """The member behind an active feed link with this hash and the stamp now; None
         for an unknown or revoked link."""
-        for attempt in (1, 2):  # a connection the database dropped is replaced once
-            connection = self._take()
-            try:
-                cursor = connection.cursor()
-                cursor.execute(self.sql, (secret_hash,))
-                row = cursor.fetchone()
-                cursor.close()
-            except self.engine.dialect.loaded_dbapi.Error:
-                self._discard(connection)
-                if attempt == 2:
-                    raise
-                continue
-            self._free.put(connection)
-            return None if row is None else (str(row[0]), int(row[1]))
-        raise AssertionError("unreachable")
-
-    def _take(self) -> Any:
         if self._pid != os.getpid():
             self._take_over()
+        if not self._slots.acquire(timeout=30):
+            raise TimeoutError("no connection for feed checks within 30 s")
         try:
-            return self._free.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            opening = self._opened < self.connections
-            self._opened += opening
-        if not opening:
-            return self._free.get(timeout=30)
-        try:
-            return self._open()
-        except BaseException:
-            with self._lock:
-                self._opened -= 1
-            raise
+            for attempt in (1, 2):  # connections the database dropped are replaced once
+                try:
+                    held = self._free.pop()
+                except IndexError:
+                    held = self._open()
+                try:
+                    held[1].execute(self.sql, (secret_hash,))
+                    row = held[1].fetchone()
+                except self._failure:
+                    self._close(held)
+                    while self._free:  # the server dropped one: the others went with it
+                        self._close(self._free.pop())
+                    if attempt == 2:
+                        raise
+                    continue
+                self._free.append(held)
+                return None if row is None else (str(row[0]), int(row[1]))
+            raise AssertionError("unreachable")
+        finally:
+            self._slots.release()
 
     def _take_over(self) -> None:
-        """In a forked process: the parent's connections stay the parent's."""
-        with self._lock:
-            self._free, self._opened, self._pid = queue.LifoQueue(), 0, os.getpid()
+        """Start afresh in this process (after a fork the parent's connections stay the
+        parent's: they are neither used nor closed here)."""
+        self._free: list[tuple[Any, Any]] = []  # (connection, its cursor), last used on top
+        self._slots = threading.BoundedSemaphore(self.connections)
+        self._pid = os.getpid()
 
-    def _open(self) -> Any:
+    def _open(self) -> tuple[Any, Any]:
         connection = self.engine.raw_connection()
         connection.detach()  # ours until closed; never handed back to the pool
         if self.engine.dialect.name != "sqlite":  # SQLite's connections already autocommit
             setattr(connection.dbapi_connection, "autocommit", True)  # noqa: B010
-        return connection
+        return connection, connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
-    def _discard(self, connection: Any) -> None:
-        with self._lock:
-            self._opened -= 1
+    @staticmethod
+    def _close(held: tuple[Any, Any]) -> None:
         try:
-            connection.close()
+            held[1].close()
+            held[0].close()
         except Exception:  # already broken: nothing more to do
             return
 
@@ -153,9 +143,5 @@ class FeedChecks:
         if self._pid != os.getpid():
             self._take_over()
             return
-        while True:
-            try:
-                connection = self._free.get_nowait()
-            except queue.Empty:
-                return
-            self._discard(connection)
+        while self._free:
+            self._close(self._free.pop())
