@@ -113,7 +113,10 @@ def workers_of(pid: int) -> list[int]:
 
 def test_the_server_runs_two_worker_processes_and_answers_probes(server: Server) -> None:
     assert "gunicorn, 2 processes" in server.printed[-1]
-    if Path("/proc").is_dir():
+    if Path("/proc").is_dir():  # "serving on" comes once the port is bound; the workers follow
+        deadline = time.monotonic() + 30
+        while len(workers_of(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert len(workers_of(server.process.pid)) == 2
     status, headers, body = server.get("/healthz", {"X-Request-Id": "serve-test-1"})
     assert (status, json.loads(body)) == (200, {"status": "ok"})
