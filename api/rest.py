@@ -22,19 +22,53 @@ api = Blueprint("api", __name__, url_prefix="/api")
 
 
 def json_body() -> Any:
-    """The request's JSON body; 415 for another media type, 400 for JSON that cannot be read."""
+    """The request's JSON body; 415 for another media type, 400 for JSON that cannot be read
+    or that holds a string which is not text (a lone surrogate), naming where it is."""
     if not request.is_json:
         raise Problem(415, "Unsupported Media Type", "the body must be application/json")
     try:
-        return json.loads(request.get_data(cache=True) or b"null", parse_constant=_no_constant)
+        body = json.loads(request.get_data(cache=True) or b"null", parse_constant=_no_constant)
     except RecursionError:
         raise Problem(400, "Bad Request", "the JSON body is nested too deeply", field="body") from None
     except ValueError:
         raise Problem(400, "Bad Request", "the body is not valid JSON", field="body") from None
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Problem(400, "Bad Request", "holds a lone surrogate (\\uD800-\\uDFFF), which "
+                      "is not text", field=_not_text(body, "") or "body") from None
+    return body
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _not_text(value: Any, where: str) -> str | None:
+    """Where in a JSON value the first string that is not UTF-8 text is (``a.b[2]``)."""
+    def encodes(text: str) -> bool:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    if isinstance(value, str):
+        return None if encodes(value) else where
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{where}.{key}" if where else str(key)
+            if not encodes(str(key)):
+                return where or "body"
+            items.append((name, item))
+    elif isinstance(value, list):
+        items = [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+    for name, item in items:
+        found = _not_text(item, name)
+        if found is not None:
+            return found
+    return None
 
 
 def created(body: dict[str, Any], location: str | None = None) -> Response:

@@ -36,10 +36,11 @@ class JobDispatch(Protocol):
 
 def request_hash(kind: str, council_ids: tuple[str, ...], payload: Any) -> str:
     """A fingerprint of what was asked (to tell an idempotency key sent again with another
-    request)."""
+    request). Escaped to ASCII, so any text a JSON body can hold (a lone surrogate too)
+    has a fingerprint."""
     text = json.dumps({"kind": kind, "councils": council_ids, "payload": payload},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+                      sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 class JobServices(RoundServices):
