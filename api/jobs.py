@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -16,11 +17,14 @@ from scheduler.jobs.records import JobRecord
 from .auth import allow_every, documented, services
 from .problems import Problem, problem_response
 
-__all__ = ["ASYNC_HEADERS", "JOB_PARAMETERS", "answer_job", "idempotency_key", "job_location", "jobs"]
+__all__ = ["ASYNC_HEADERS", "JOB_PARAMETERS", "Preferences", "answer_job", "idempotency_key",
+           "job_location", "jobs", "preferences"]
 
 jobs = Blueprint("jobs", __name__, url_prefix="/api")
 
 _KEY = re.compile(r"[\x21-\x7e]{1,200}")  # visible ASCII, as the draft standard asks
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9a-z-]+")  # RFC 9110 token (names are lower-cased)
+_SECONDS = re.compile(r"[0-9]{1,9}")  # wait=N: ASCII digits only (not "²" or "٣")
 _LOCATION = {"required": True, "schema": {"type": "string"}}
 ASYNC_HEADERS: dict[int, dict[str, Any]] = {  # for the OpenAPI document
     202: {"Location": _LOCATION,
@@ -55,14 +59,53 @@ def idempotency_key() -> str | None:
     return key
 
 
-def _preferences() -> dict[str, str]:
+@dataclass(frozen=True)
+class Preferences:
+    """What the request's ``Prefer`` header asks of a job's answer: 202 at once
+    (``respond-async``), or waiting at most ``wait_s`` seconds (``wait=N``)."""
+
+    respond_async: bool = False
+    wait_s: int | None = None
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` outside quoted strings."""
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def preferences() -> Preferences:
+    """The request's ``Prefer`` headers read as RFC 7240 says: comma-separated
+    preferences, each a token with an optional value, its parameters (after ``;``) left
+    aside; the first of a name counts. A preference not understood, or a value that is
+    not what it takes (``wait`` takes ASCII digits), is ignored, never an error."""
     found: dict[str, str] = {}
     for header in request.headers.getlist("Prefer"):
-        for item in header.split(","):
-            name, _, value = item.strip().partition("=")
-            if name:
-                found.setdefault(name.strip().lower(), value.strip().strip('"'))
-    return found
+        for item in _split(header, ","):
+            name, _, value = _split(item, ";")[0].partition("=")
+            name, value = name.strip().lower(), value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            if _TOKEN.fullmatch(name):
+                found.setdefault(name, value)
+    wait = found.get("wait", "")
+    return Preferences("respond-async" in found,
+                       int(wait) if _SECONDS.fullmatch(wait) else None)
 
 
 def _accepted(job: JobRecord, applied: bool) -> Response:
@@ -82,16 +125,16 @@ def _failed(job: JobRecord) -> Response:
                             error.get("detail"), params[0].get("name"))
 
 
-def answer_job(job: JobRecord, done: Callable[[JobRecord], Response]) -> Response:
+def answer_job(job: JobRecord, done: Callable[[JobRecord], Response],
+               preferred: Preferences) -> Response:
     """202 with the job when the client asked not to wait or it does not end within the
-    wait; ``done(job)`` when it is done; its problem when it failed."""
-    preferences = _preferences()
-    if "respond-async" in preferences:
+    wait; ``done(job)`` when it is done; its problem when it failed. ``preferred`` is read
+    (``preferences()``) before the job is asked for, so nothing about it fails after."""
+    if preferred.respond_async:
         return _accepted(job, applied=True)
     wait_s = float(current_app.config.get("JOB_WAIT_S", 30.0))
-    asked = preferences.get("wait", "")
-    if asked.isdigit():
-        wait_s = min(wait_s, float(asked))
+    if preferred.wait_s is not None:
+        wait_s = min(wait_s, float(preferred.wait_s))
     if not job.finished:
         job = services().wait(job.id, wait_s)
     if job.state == "done":

@@ -12,7 +12,7 @@ from scheduler.records import CalendarState, MeetingRecord, ProposalRecord
 from scheduler.reports import report_csv
 
 from .auth import authorised, documented, no_content, services
-from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key
+from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key, preferences
 from .links import feed_links, page_link
 from .problems import Problem
 
@@ -285,13 +285,14 @@ def mail_member_link(member_id: str) -> Response:
 def create_proposal(council_id: str) -> Response:
     """Propose meetings, as a job: 201 with the id and the proposal document when it is
     done within the wait, else 202 with the job (``Location: /api/jobs/{id}``)."""
+    preferred = preferences()  # read before the job is asked for: nothing fails after
     job, _new = services().submit_proposal(council_id, json_body(), g.token.id,
                                            idempotency_key())
 
     def done(finished: JobRecord) -> Response:
         proposal = services().proposal(finished.result["proposal"] if finished.result else "")
         return created({"id": proposal.id, **proposal.document}, f"/api/proposals/{proposal.id}")
-    return answer_job(job, done)
+    return answer_job(job, done, preferred)
 
 
 @api.get("/councils/<council_id>/proposals")

@@ -13,7 +13,7 @@ from scheduler.records import PollRecord
 from scheduler.services.rounds import round_council_ids
 
 from .auth import allow_every, authorised, documented, services
-from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key
+from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key, preferences
 from .rest import api, created, json_body
 
 __all__: list[str] = []
@@ -74,12 +74,13 @@ def create_round() -> Response:
     allow_every(("secretary",), [])  # who asks, before what they ask
     body = json_body()
     token = allow_every(("secretary",), round_council_ids(body))
+    preferred = preferences()  # read before the job is asked for: nothing fails after
     job, _new = services().submit_round(body, token.id, idempotency_key())
 
     def done(finished: JobRecord) -> Response:
         found = services().round(finished.result["round"] if finished.result else "")
         return created({"id": found.id, **found.document}, f"/api/rounds/{found.id}")
-    return answer_job(job, done)
+    return answer_job(job, done, preferred)
 
 
 @api.get("/rounds/<round_id>")

@@ -12,7 +12,7 @@ from scheduler.services.jobs import request_hash
 
 from .conftest import bearer
 from .databases import database
-from .test_api import COUNCIL
+from .test_api import COUNCIL, OPTIONS
 
 ROUND_OPTIONS = {"meetings": 1, "duration": "3h", "step": "4h", "earliest": "09:00",
                  "latest": "16:00"}
@@ -68,3 +68,38 @@ def test_a_lone_surrogate_in_a_round_is_a_400_naming_the_field(app, client, coun
     assert answer.status_code == 400
     assert answer.json["invalid-params"][0]["name"] == "councils[0].objective"
     assert jobs_kept(app) == before
+
+
+# Prefer ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("prefer", ["wait=\u00b2", "wait=1\u00b3", "wait=1e3", "wait=-1",
+                                    "wait", "wait=9" * 50, "=,;", 'wait="5', "\u00e5=1"])
+def test_a_prefer_header_it_cannot_read_is_ignored_never_a_500(app, client, council_id,
+                                                                prefer):
+    answer = client.post(f"/api/councils/{council_id}/proposals", json=OPTIONS,
+                         headers={**bearer(app), "Prefer": prefer})
+    assert answer.status_code == 201, answer.text
+    assert "Preference-Applied" not in answer.headers
+
+
+@pytest.mark.parametrize("prefer", ["respond-async; foo=bar", "wait=0, respond-async",
+                                    'Respond-Async;x="a,b", wait=10', "foo=\"a,respond\", "
+                                    "respond-async"])
+def test_respond_async_is_heard_with_parameters_and_other_preferences(app, client, council_id,
+                                                                      prefer):
+    answer = client.post(f"/api/councils/{council_id}/proposals", json=OPTIONS,
+                         headers={**bearer(app), "Prefer": prefer})
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["Preference-Applied"] == "respond-async"
+
+
+def test_wait_with_parameters_is_heard(app, client, council_id, monkeypatch):
+    waited: list[float] = []
+    services = app.extensions["council_services"]
+    real = services.wait
+    monkeypatch.setattr(services, "wait", lambda job_id, s: waited.append(s) or real(job_id, s))
+    queue = app.extensions["council_queue"]
+    monkeypatch.setattr(queue, "enqueue_job", lambda job_id: None)  # no worker comes
+    answer = client.post(f"/api/councils/{council_id}/proposals", json=OPTIONS,
+                         headers={**bearer(app), "Prefer": "wait=0;x=1"})
+    assert answer.status_code == 202 and waited == [0.0]
+    assert "Preference-Applied" not in answer.headers
