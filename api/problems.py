@@ -17,6 +17,7 @@ __all__ = ["Problem", "problem_response", "register_errors"]
 
 log = logging.getLogger("council_scheduler.api")
 _AS_PROBLEMS = ("/api/", "/feeds/", "/healthz", "/readyz")  # the rest are pages: HTML
+QUEUE_DOWN = "the job queue does not take work now; try again shortly"
 
 
 class Problem(Exception):
@@ -68,7 +69,8 @@ def register_errors(app: Flask) -> None:
 
     @app.errorhandler(QueueUnavailable)
     def queue_down(exc: QueueUnavailable) -> Response:
-        response = problem_response(503, "Service Unavailable", exc.message)
+        # the same words whatever the cause: where the queue is stays in the log
+        response = problem_response(503, "Service Unavailable", QUEUE_DOWN)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
 

@@ -25,6 +25,7 @@ __all__ = ["JobQueue", "QuietConsumer", "open_huey"]
 log = logging.getLogger(__name__)
 
 NAME = "council-scheduler"
+UNAVAILABLE = "the job queue does not take work now; try again shortly"
 
 
 def open_huey(target: QueueTarget) -> Huey:
@@ -74,12 +75,14 @@ class JobQueue:
         return bool(self.huey.immediate)
 
     def ping(self) -> None:
-        """Nothing when the queue answers; QueueUnavailable when it does not."""
+        """Nothing when the queue answers; QueueUnavailable when it does not (where the
+        queue is goes to the log only, without its secrets)."""
         try:
             self.huey.storage.queue_size()
         except Exception as error:
-            raise QueueUnavailable(f"the job queue ({self.target.redacted()}) does not "
-                                   f"answer: {type(error).__name__}") from error
+            log.warning("job queue: %s does not answer: %s", self.target.redacted(),
+                        type(error).__name__)
+            raise QueueUnavailable(UNAVAILABLE) from error
 
     def pending(self) -> int:
         """How many tasks wait on the queue."""
@@ -90,8 +93,9 @@ class JobQueue:
         try:
             self.tasks.run_job(job_id)
         except Exception as error:
-            raise QueueUnavailable(f"the job queue ({self.target.redacted()}) does not take "
-                                   f"work now: {type(error).__name__}") from error
+            log.warning("job queue: %s does not take job %s: %s", self.target.redacted(),
+                        job_id, type(error).__name__)
+            raise QueueUnavailable(UNAVAILABLE) from error
 
     def enqueue_mail(self) -> None:
         """Ask for the outbox to be sent soon; when the queue is down the minute's

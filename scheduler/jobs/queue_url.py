@@ -9,12 +9,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
 
 from ..errors import InputError
 
-__all__ = ["QueueTarget", "queue_target", "queue_url"]
+__all__ = ["QueueTarget", "queue_target", "queue_url", "redacted_url"]
 
 QueueKind = Literal["embedded", "redis", "immediate"]
 
@@ -27,11 +28,26 @@ class QueueTarget:
     location: str  # a file path, a redis:// URL, or "" (immediate)
 
     def redacted(self) -> str:
-        """Where the queue is, without a password."""
-        if self.kind != "redis" or "@" not in self.location:
-            return f"{self.kind} {self.location}".strip()
-        scheme, _, rest = self.location.partition("://")
-        return f"redis {scheme}://***@{rest.rpartition('@')[2]}"
+        """Where the queue is, for logs: its kind and location without a user, password,
+        query or fragment."""
+        return f"{self.kind} {redacted_url(self.location)}".strip()
+
+
+def redacted_url(url: str) -> str:
+    """A URL (or a file path) fit for a log: the scheme, host, port and path only; the
+    user and password, the query (it may hold a password) and the fragment are left out."""
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:  # not a port: the whole network location is left out
+        port = None
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    where = f"{host}:{port}" if port is not None else host
+    return f"{parts.scheme}://{where}{parts.path}"
 
 
 def queue_url(environ: Mapping[str, str] | None = None) -> str:

@@ -17,7 +17,7 @@ from ..secret_key import server_key
 from ..services import Services, open_services
 from ..storage.database import database_url
 from .queue import JobQueue
-from .queue_url import queue_target, queue_url
+from .queue_url import queue_target, queue_url, redacted_url
 
 __all__ = ["run_worker", "worker_services"]
 
@@ -62,7 +62,7 @@ def run_worker(workers: int = 2, worker_type: str = "thread", grace_s: float = 3
     services, engine = worker_services(queue, url)
     holder.append(services)
     log.info("worker: queue %s, %d %s workers, database %s", target.redacted(), workers,
-             worker_type, url.split("@")[-1])
+             worker_type, redacted_url(url))
     try:
         queue.ping()
     except Exception as error:  # the consumer keeps trying; say so now
@@ -77,6 +77,9 @@ def run_worker(workers: int = 2, worker_type: str = "thread", grace_s: float = 3
         engine.dispose()
     consumer = queue.consumer(workers, worker_type, graceful_signal="TERM")
     consumer.shutdown_timeout = grace_s
-    consumer.run()
+    try:
+        consumer.run()
+    finally:
+        engine.dispose()
     log.info("worker: stopped")
     return 0
