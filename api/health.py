@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +23,7 @@ health = Blueprint("health", __name__)
 
 _OK = b'{"status":"ok"}'
 _PROBE = sa.text("SELECT 1")
+CHECK_TIMEOUT_S = 3.0  # a dependency that has not answered by then is down
 
 
 @health.get("/healthz")
@@ -29,25 +33,61 @@ def healthz() -> Response:
     return Response(_OK, mimetype="application/json")
 
 
+def _database(engine: sa.Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(_PROBE)
+
+
+class _Checks:
+    """Asks each dependency in a daemon thread of its own, so that one that hangs (a
+    network that drops packets) answers a probe as down within ``CHECK_TIMEOUT_S``,
+    holds no request thread, and never keeps the process from ending; at most a few such
+    threads wait at once."""
+
+    def __init__(self, at_once: int = 4):
+        self.at_once = at_once
+        self._slots = threading.BoundedSemaphore(at_once)
+        self._pid = os.getpid()
+
+    def ask(self, check: Callable[[], object]) -> str:
+        """``ok``, or why the dependency is down."""
+        if self._pid != os.getpid():  # after a fork: the parent's threads are not here
+            self._slots, self._pid = threading.BoundedSemaphore(self.at_once), os.getpid()
+        slots = self._slots
+        if not slots.acquire(blocking=False):
+            return "down (earlier checks still wait for an answer)"
+        outcome: list[str] = []
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                check()
+                outcome.append("ok")
+            except Exception as error:  # any failure means: not ready
+                outcome.append(f"down ({type(error).__name__})")
+            finally:
+                slots.release()
+                done.set()
+
+        threading.Thread(target=run, name="readiness", daemon=True).start()
+        if not done.wait(CHECK_TIMEOUT_S):
+            return f"down (no answer within {CHECK_TIMEOUT_S:g} s)"
+        return outcome[0]
+
+
+_CHECKS = _Checks()
+
+
 def readiness(extensions: dict[str, Any]) -> dict[str, str]:
     """What each dependency answers: ``ok``, or why it is down."""
-    checks: dict[str, str] = {}
     engine: sa.Engine = extensions["council_engine"]
-    try:
-        with engine.connect() as connection:
-            connection.execute(_PROBE)
-        checks["database"] = "ok"
-    except Exception as error:  # any failure means: not ready
-        log.warning("readiness: the database does not answer: %s", type(error).__name__)
-        checks["database"] = f"down ({type(error).__name__})"
+    checks = {"database": _CHECKS.ask(lambda: _database(engine))}
     queue = extensions.get("council_queue")
     if queue is not None:
-        try:
-            queue.ping()
-            checks["queue"] = "ok"
-        except Exception as error:  # any failure means: not ready
-            log.warning("readiness: the queue does not answer: %s", type(error).__name__)
-            checks["queue"] = f"down ({type(error).__name__})"
+        checks["queue"] = _CHECKS.ask(queue.ping)
+    for name, state in checks.items():
+        if state != "ok":
+            log.warning("readiness: the %s does not answer: %s", name, state)
     return checks
 
 

@@ -98,3 +98,26 @@ def test_a_wrong_method_on_a_probe_is_a_problem_with_allow(client):
     answer = client.post("/healthz")
     assert answer.status_code == 405 and answer.mimetype == "application/problem+json"
     assert "GET" in answer.headers["Allow"]
+
+
+def test_a_dependency_that_hangs_is_down_within_the_time_limit(app, client, monkeypatch):
+    import threading
+    import time
+
+    import api.health
+
+    released = threading.Event()
+
+    class HangingQueue:
+        def ping(self) -> None:
+            released.wait(10)
+
+    monkeypatch.setattr(api.health, "CHECK_TIMEOUT_S", 0.3)
+    app.extensions["council_queue"] = HangingQueue()
+    started = time.monotonic()
+    answer = client.get("/readyz")
+    released.set()
+    assert time.monotonic() - started < 5
+    assert answer.status_code == 503
+    assert answer.get_json()["checks"]["queue"] == "down (no answer within 0.3 s)"
+    assert client.get("/healthz").status_code == 200
