@@ -20,6 +20,7 @@ from scheduler.services import Services, open_services
 from scheduler.storage.database import database_url
 
 from .feeds import feeds
+from .ids import check_url_ids
 from .job_pages import job_pages
 from .jobs import jobs
 from .member_pages import member_pages
@@ -81,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(blueprint)
     init_pages(app)
     register_errors(app)
+    check_url_ids(app)
     init_observability(app)
     return app
 

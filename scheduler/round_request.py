@@ -16,7 +16,7 @@ from .council import Council, PlanningRequest
 from .council_file import load_council
 from .errors import InputError
 from .proposal_request import gap_days, parse_proposal_request
-from .validation import Day
+from .validation import Day, PlainText, plain_text
 from .values import parse_duration
 
 __all__ = ["MAX_ROUND_COUNCILS", "RoundCouncil", "RoundCouncilEntry", "RoundDocument",
@@ -129,6 +129,10 @@ def parse_round(document: Mapping[str, Any], council_of: Callable[[int, Mapping[
     name = document.get("name", "")
     if not isinstance(name, str) or len(name) > 300:
         raise InputError("must be text of at most 300 characters", field="name")
+    try:
+        plain_text(name)
+    except ValueError as exc:
+        raise InputError(str(exc), field="name") from None
     return RoundRequest(name or "Planeringsomgång", tuple(councils), between, float(limit),
                         objective, None if tolerance is None else float(tolerance))
 
@@ -194,7 +198,7 @@ class RoundDocument(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    name: Annotated[str, Field(max_length=300)] | None = None
+    name: Annotated[PlainText, Field(max_length=300)] | None = None
     from_: Day = Field(alias="from")
     to: Day
     between: str | None = Field(default=None, json_schema_extra={"default": "1h"})

@@ -103,3 +103,61 @@ def test_wait_with_parameters_is_heard(app, client, council_id, monkeypatch):
                          headers={**bearer(app), "Prefer": "wait=0;x=1"})
     assert answer.status_code == 202 and waited == [0.0]
     assert "Preference-Applied" not in answer.headers
+
+
+# ids of a form never issued, and NUL in text -------------------------------------------------
+MALFORMED = ["%00", "a%00b", "0123456789ABCDEF", "x" * 101, "%C3%A5%00"]
+
+
+def id_routes(app) -> list[tuple[str, str, list[str]]]:
+    """Every route with an id in its URL: (method, rule, the ids' names)."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        names = [name for name in rule.arguments if name.endswith("_id")]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            if names:
+                found.append((method, rule.rule, names))
+    return found
+
+
+def test_every_route_answers_404_for_an_id_of_a_form_never_issued(app, client, council_id):
+    routes = id_routes(app)
+    assert len(routes) > 30 and any("/api/jobs/" in r for _m, r, _n in routes)
+    wrong = []
+    for method, rule, names in routes:
+        for malformed in MALFORMED:
+            for bad in names:  # one id wrong at a time, the others of the right form
+                if bad in ("party_id", "body_id") and malformed == "0123456789ABCDEF":
+                    continue  # chosen in the council file: upper case may be one
+                path = rule
+                for name in names:
+                    good = council_id if name == "council_id" else (
+                        "nora" if name in ("party_id", "body_id") else "0123456789abcdef")
+                    path = path.replace(f"<{name}>", malformed if name == bad else good)
+                path = path.replace("<secret>", "x").replace("<token>", "x")
+                answer = client.open(path, method=method, headers=bearer(app), json={})
+                if answer.status_code != 404:
+                    wrong.append(f"{method} {path}: {answer.status_code}")
+    assert wrong == []
+
+
+def test_nul_in_a_rounds_name_or_council_is_a_400_naming_the_field(app, client, council_id):
+    before = jobs_kept(app)
+    answer = client.post("/api/rounds", json=round_body(council_id, name="a\u0000b"),
+                         headers=bearer(app))
+    assert answer.status_code == 400, answer.text
+    assert answer.json["invalid-params"][0]["name"] == "name"
+    answer = client.post("/api/rounds", json=round_body("a\u0000b"), headers=bearer(app))
+    assert answer.status_code == 400, answer.text
+    assert answer.json["invalid-params"][0]["name"] == "councils[0].council"
+    assert jobs_kept(app) == before
+
+
+def test_nul_in_an_attendance_member_id_is_a_400_naming_the_field(app, client, council_id):
+    services = app.extensions["council_services"]
+    proposal = services.create_proposal(council_id, OPTIONS)
+    _first, [meeting, *_] = services.confirm(proposal.id)
+    answer = client.post(f"/api/meetings/{meeting.id}/attendance",
+                         json={"member_id": "a\u0000b", "state": "present"},
+                         headers=bearer(app))
+    assert answer.status_code == 400 and answer.json["invalid-params"][0]["name"] == "member_id"

@@ -8,6 +8,7 @@ import zoneinfo
 from typing import Any
 
 from ..errors import Busy, Conflict, InputError, NotFound
+from ..ids import is_record_id
 from ..jobs.progress import ProgressCallback
 from ..planning import period_window, propose
 from ..ports import UnitOfWork
@@ -142,6 +143,8 @@ class ProposalServices(MailingServices):
     def record_attendance(self, meeting_id: str, body: Any) -> None:
         """A notice of absence before a meeting, or presence/absence after it."""
         record = validated(AttendanceRecord, body)
+        if not is_record_id(record.member_id):  # never issued: nothing to look up
+            raise InputError(f"no member {record.member_id!r}", field="member_id")
         with self.uow() as uow:
             meeting = uow.plans.meeting(meeting_id)
             try:

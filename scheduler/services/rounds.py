@@ -8,6 +8,7 @@ from typing import Any
 
 from ..council import Council
 from ..errors import Busy, InputError, NotFound
+from ..ids import is_council_id
 from ..jobs.progress import ProgressCallback
 from ..planning import period_window
 from ..ports import UnitOfWork
@@ -39,6 +40,8 @@ def round_council_ids(body: Any) -> list[str]:
         council_id = entry.get("council") if isinstance(entry, Mapping) else None
         if not isinstance(council_id, str) or not council_id:
             raise InputError("needs the id of a stored council", field=f"councils[{i}].council")
+        if not is_council_id(council_id):  # never issued: nothing to look up
+            raise InputError(f"no council {council_id!r}", field=f"councils[{i}].council")
         ids.append(council_id)
     return ids
 
@@ -72,6 +75,8 @@ class RoundServices(ProposalServices):
             if not isinstance(council_id, str):
                 raise InputError("needs the id of a stored council",
                                  field=f"councils[{i}].council")
+            if not is_council_id(council_id):
+                raise InputError(f"no council {council_id!r}", field=f"councils[{i}].council")
             with self.reader() as uow:
                 try:
                     record = uow.councils.get(council_id)

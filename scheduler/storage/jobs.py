@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import NotFound
+from ..ids import is_record_id
 from ..jobs.records import JobRecord, NewJob
 from .rows import aware, now
 from .tables import jobs
@@ -60,7 +61,10 @@ class JobRepository:
         return self.get(job_id)
 
     def get(self, job_id: str) -> JobRecord:
-        """One job; NotFound if there is none."""
+        """One job; NotFound if there is none (an id of a form never issued is not
+        looked up)."""
+        if not is_record_id(job_id):
+            raise NotFound(f"no job {job_id!r}")
         row = self.db.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
         if row is None:
             raise NotFound(f"no job {job_id!r}")
