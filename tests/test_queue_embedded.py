@@ -4,6 +4,8 @@ the queue URLs that are understood or refused."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -50,7 +52,9 @@ def test_the_embedded_queue_of_another_database_lives_in_the_user_data_folder(mo
                                                                               tmp_path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     target = queue_target("", "postgresql+psycopg://db/app")
-    assert target.location == str(tmp_path / "council-scheduler" / "queue.sqlite")
+    location = Path(target.location)
+    assert location.parent == tmp_path / "council-scheduler"
+    assert location.name.startswith("queue-") and location.suffix == ".sqlite"
 
 
 @pytest.mark.parametrize("url", ["amqp://broker", "sqlite:///x", "immediate"])

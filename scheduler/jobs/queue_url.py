@@ -4,7 +4,9 @@ server), ``redis://HOST:PORT/DB`` is Redis (any number of workers on any machine
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from platformdirs import user_data_dir
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from ..errors import InputError
 
@@ -57,15 +61,34 @@ def queue_url(environ: Mapping[str, str] | None = None) -> str:
 
 
 def _embedded_file(database_url: str | None) -> Path:
-    """Beside the database's SQLite file, else in the user's data folder."""
-    prefix = "sqlite:///"
-    if database_url and database_url.startswith(prefix) and ":memory:" not in database_url:
-        database = Path(database_url[len(prefix):].split("?", 1)[0])
-        if database.name:
-            return database.with_name(f"{database.stem}-queue.sqlite")
+    """The embedded queue's file, one per database: beside the database's SQLite file
+    (``NAME-queue.sqlite``, any SQLite dialect); for an SQLite database in memory, one of
+    this process in the temporary folder; for any other database, in the user's data
+    folder under a short hash of its URL without the password (so deployments on other
+    databases never share a queue)."""
+    try:
+        url = make_url(database_url) if database_url else None
+    except ArgumentError:
+        url = None
+    if url is None:
+        return _data_folder() / "queue.sqlite"
+    if url.get_backend_name() == "sqlite":
+        database = (url.database or "").removeprefix("file:").split("?", 1)[0]
+        if database and database != ":memory:" and url.query.get("mode") != "memory":
+            path = Path(database)
+            return path.with_name(f"{path.stem}-queue.sqlite")
+        return Path(tempfile.gettempdir()) / f"council-scheduler-queue-{os.getpid()}.sqlite"
+    query = {key: value for key, value in url.query.items() if key.lower() != "password"}
+    plain = URL.create(url.drivername, url.username, None, url.host, url.port, url.database,
+                       query).render_as_string(hide_password=False)
+    digest = hashlib.sha256(plain.encode("utf-8")).hexdigest()[:12]
+    return _data_folder() / f"queue-{digest}.sqlite"
+
+
+def _data_folder() -> Path:
     folder = Path(user_data_dir("council-scheduler", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / "queue.sqlite"
+    return folder
 
 
 def queue_target(url: str, database_url: str | None = None) -> QueueTarget:
