@@ -786,8 +786,11 @@ class FakeJobs(_Repository):
         return next((j for j in self.s.jobs.values()
                      if j.requester == requester and j.idempotency_key == key), None)
 
-    def delete(self, job_id: str) -> None:
-        self.s.jobs.pop(job_id, None)
+    def withdraw(self, job_id: str) -> bool:
+        if job_id not in self.s.jobs or self.s.jobs[job_id].state != "queued":
+            return False
+        del self.s.jobs[job_id]
+        return True
 
     def _change(self, job_id: str, **values: Any) -> JobRecord:
         changed = dataclasses.replace(self.s.jobs[job_id], updated_at=_now(), **values)

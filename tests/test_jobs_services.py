@@ -99,6 +99,21 @@ def test_a_queue_that_is_down_keeps_no_job(services):
     assert new and job.state == "queued"
 
 
+def test_a_queue_that_errs_after_taking_the_job_answers_with_the_job(services):
+    cid = council_id(services)
+
+    class TookItThenFailed:
+        def enqueue_job(self, job_id: str) -> None:
+            services.run_job(job_id, "w1")  # a worker had it at once
+            raise QueueUnavailable("no answer from the queue")
+
+    services.job_queue = TookItThenFailed()
+    job, new = services.submit_proposal(cid, OPTIONS, "token-1", "k1")
+    assert new and job.state == "done"
+    assert [p.id for p in services.proposals(cid)] == [job.result["proposal"]]
+    assert services.job(job.id) == job
+
+
 def test_a_worker_that_lost_its_lease_keeps_no_outcome(services):
     cid = council_id(services)
     services.job_queue = Recorder()

@@ -145,6 +145,18 @@ def test_a_failed_insert_of_a_taken_key_leaves_the_transaction_usable(store):
 
 def test_a_job_is_deleted_when_the_queue_would_not_take_it(store):
     job = store.jobs.add(new_job())
-    store.jobs.delete(job.id)
+    assert store.jobs.withdraw(job.id)
     with pytest.raises(NotFound):
         store.jobs.get(job.id)
+    assert not store.jobs.withdraw(job.id)
+
+
+def test_a_job_a_worker_holds_or_ended_is_not_withdrawn(store):
+    held = store.jobs.add(new_job())
+    store.jobs.claim(held.id, "w1", now(), LEASE)
+    ended = store.jobs.add(new_job())
+    store.jobs.claim(ended.id, "w1", now(), LEASE)
+    store.jobs.finish(ended.id, "w1", {"proposal": "p"})
+    assert not store.jobs.withdraw(held.id) and not store.jobs.withdraw(ended.id)
+    assert store.jobs.get(held.id).state == "running"
+    assert store.jobs.get(ended.id).state == "done"

@@ -88,10 +88,13 @@ class JobServices(RoundServices):
         try:
             self.dispatch(made.id)
         except QueueUnavailable:
-            with self.uow() as uow:
-                uow.jobs.delete(made.id)
+            with self.uow() as uow:  # unless the queue took it after all and a worker has it
+                withdrawn = uow.jobs.withdraw(made.id)
                 uow.commit()
-            raise
+            if withdrawn:
+                raise
+            log.warning("job %s: the queue answered with an error, yet a worker has the job",
+                        made.id)
         return self.job(made.id), True
 
     def _by_key(self, requester: str | None, key: str, fingerprint: str) -> JobRecord | None:

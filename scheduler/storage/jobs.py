@@ -77,9 +77,11 @@ class JobRepository:
                               .where(jobs.c.idempotency_key == key)).first()
         return None if row is None else _record(row)
 
-    def delete(self, job_id: str) -> None:
-        """Forget a job (the queue would not take it)."""
-        self.db.execute(jobs.delete().where(jobs.c.id == job_id))
+    def withdraw(self, job_id: str) -> bool:
+        """Forget a job no worker has taken (the queue would not take it); False, and
+        nothing changed, when a worker holds it or it has ended."""
+        return bool(self.db.execute(jobs.delete().where(jobs.c.id == job_id)
+                                    .where(jobs.c.state == "queued")).rowcount)
 
     def claim(self, job_id: str, owner: str, at: dt.datetime, lease: dt.timedelta) -> JobRecord | None:
         """Take a queued job to run: running, leased to ``owner`` until ``at + lease``, its
