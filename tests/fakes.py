@@ -786,6 +786,9 @@ class FakeJobs(_Repository):
         return next((j for j in self.s.jobs.values()
                      if j.requester == requester and j.idempotency_key == key), None)
 
+    def clock(self) -> dt.datetime:
+        return _now()
+
     def withdraw(self, job_id: str) -> bool:
         if job_id not in self.s.jobs or self.s.jobs[job_id].state != "queued":
             return False

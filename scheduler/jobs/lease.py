@@ -52,8 +52,8 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.wait(self.lease_s / 3):
             try:
-                until = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.lease_s)
-                with self.uow() as uow:
+                with self.uow() as uow:  # renewed by the database's clock, not this one's
+                    until = uow.jobs.clock() + dt.timedelta(seconds=self.lease_s)
                     held = uow.jobs.heartbeat(self.job_id, self.owner, until)
                     uow.commit()
             except Exception:  # the database is away for now: try again next beat

@@ -136,8 +136,8 @@ class JobServices(RoundServices):
         not queued (another worker has it, or it has ended)."""
         owner = owner or worker_name()
         settings = self.job_settings
-        with self.uow() as uow:
-            job = uow.jobs.claim(job_id, owner, dt.datetime.now(dt.UTC),
+        with self.uow() as uow:  # the lease runs by the database's clock, not this one's
+            job = uow.jobs.claim(job_id, owner, uow.jobs.clock(),
                                  dt.timedelta(seconds=settings.lease_s))
             uow.commit()
         if job is None:
@@ -192,10 +192,10 @@ class JobServices(RoundServices):
         message was lost on the queue again: (the ids put on the queue, the ids failed
         after too many tries)."""
         settings = self.job_settings
-        moment = dt.datetime.now(dt.UTC)
         gave_up = problem(500, "Internal Server Error",
                           f"the job's worker stopped {settings.attempts} times; it is given up")
         with self.uow() as uow:
+            moment = uow.jobs.clock()  # leases are compared by the database's clock
             again, failed = uow.jobs.reap(moment, settings.attempts, gave_up)
             stale = uow.jobs.stale(moment - dt.timedelta(seconds=settings.stale_after_s), moment)
             uow.commit()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from ..errors import NotFound
 from ..ids import is_record_id
 from ..jobs.records import JobRecord, NewJob
-from .rows import aware, now
+from .rows import aware
 from .tables import jobs
 
 __all__ = ["JobRepository"]
@@ -37,12 +37,27 @@ class JobRepository:
     def __init__(self, db: sa.Connection):
         self.db = db
 
+    def clock(self) -> dt.datetime:
+        """The database's time now (aware, UTC): leases are set and compared by it, so
+        workers whose clocks disagree still agree on when a lease runs out. SQLite's is
+        the machine's own clock, read in SQL to the millisecond (its CURRENT_TIMESTAMP
+        has whole seconds only)."""
+        dialect = self.db.dialect.name
+        if dialect == "sqlite":
+            text = self.db.scalar(sa.select(sa.func.strftime("%Y-%m-%d %H:%M:%f", "now")))
+            return dt.datetime.fromisoformat(str(text)).replace(tzinfo=dt.UTC)
+        query = (sa.func.statement_timestamp() if dialect == "postgresql"
+                 else sa.func.current_timestamp())
+        moment = self.db.scalar(sa.select(query))
+        assert isinstance(moment, dt.datetime)
+        return aware(moment).astimezone(dt.UTC)
+
     def add(self, job: NewJob) -> JobRecord | None:
         """Keep a new queued job; None (and nothing added) when its requester already
         used its idempotency key."""
         if job.idempotency_key is not None and self.by_key(job.requester, job.idempotency_key):
             return None
-        moment = now()
+        moment = self.clock()
         job_id = secrets.token_hex(8)
         values = {"id": job_id, "kind": job.kind, "council_ids": list(job.council_ids),
                   "payload": job.payload, "requester": job.requester,
@@ -100,19 +115,19 @@ class JobRepository:
     def heartbeat(self, job_id: str, owner: str, until: dt.datetime) -> bool:
         """Keep ``owner``'s lease alive until ``until``; False when it holds it no longer."""
         return bool(self.db.execute(self._held(job_id, owner)
-                                    .values(lease_until=until, updated_at=now())).rowcount)
+                                    .values(lease_until=until, updated_at=self.clock())).rowcount)
 
     def progress(self, job_id: str, owner: str, progress: float, stage: str | None,
                  detail: dict[str, Any] | None) -> bool:
         """Record how far ``owner`` got; False when it holds the lease no longer."""
         return bool(self.db.execute(self._held(job_id, owner).values(
             progress=min(max(progress, 0.0), 1.0), stage=stage, detail=detail,
-            updated_at=now())).rowcount)
+            updated_at=self.clock())).rowcount)
 
     def finish(self, job_id: str, owner: str, result: dict[str, Any]) -> bool:
         """Mark ``owner``'s job done with its result; False (nothing changed) when it
         holds the lease no longer, so its outcome must not be kept."""
-        moment = now()
+        moment = self.clock()
         return bool(self.db.execute(self._held(job_id, owner).values(
             state="done", result=result, progress=1.0, lease_owner=None, lease_until=None,
             updated_at=moment, finished_at=moment)).rowcount)
@@ -120,7 +135,7 @@ class JobRepository:
     def fail(self, job_id: str, owner: str | None, error: dict[str, Any]) -> bool:
         """Mark a job failed with a problem: ``owner``'s running job, or (owner None) a
         job not yet finished; False when it is not so."""
-        moment = now()
+        moment = self.clock()
         query = (self._held(job_id, owner) if owner is not None else
                  jobs.update().where(jobs.c.id == job_id)
                  .where(jobs.c.state.in_(("queued", "running"))))
