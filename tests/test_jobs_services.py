@@ -220,3 +220,28 @@ def test_a_heartbeat_keeps_the_lease_alive_and_notices_when_it_is_lost(tmp_path)
             assert beat.lost
     finally:
         engine.dispose()
+
+
+def test_a_heartbeat_after_the_job_ended_says_no_lease_was_lost(tmp_path, caplog):
+    import datetime as dt
+    import time
+
+    from scheduler.jobs.lease import Heartbeat
+
+    services, engine = open_services(f"sqlite:///{tmp_path}/h.sqlite", link_key="tests")
+    try:
+        services.job_queue = Recorder()
+        job, _ = services.submit_proposal(council_id(services), OPTIONS)
+        with services.uow() as uow:
+            uow.jobs.claim(job.id, "w1", dt.datetime.now(dt.UTC), dt.timedelta(seconds=0.3))
+            uow.commit()
+        caplog.set_level("DEBUG", logger="scheduler.jobs.lease")
+        with Heartbeat(services.uow, job.id, "w1", 0.3) as beat:
+            with services.uow() as uow:  # the worker ends the job while the beat waits
+                assert uow.jobs.finish(job.id, "w1", {"proposal": "p"})
+                uow.commit()
+            time.sleep(0.4)
+            assert not beat.lost
+        assert "lease was lost" not in caplog.text and "ended; the heartbeat stops" in caplog.text
+    finally:
+        engine.dispose()

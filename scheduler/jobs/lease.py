@@ -60,10 +60,23 @@ class Heartbeat:
                 log.warning("job %s: the lease could not be renewed", self.job_id, exc_info=True)
                 continue
             if not held:
+                if self._ended():  # its worker ended it; the beat had waited for that
+                    log.debug("job %s: ended; the heartbeat stops", self.job_id)
+                    return
                 self.lost = True
                 log.warning("job %s: the lease was lost; its outcome will not be kept",
                             self.job_id)
                 return
+
+    def _ended(self) -> bool:
+        """Whether the job is done or failed (rather than held by another worker or
+        queued again): then no lease was lost, the job is over."""
+        try:
+            with self.uow(write=False) as uow:
+                return uow.jobs.get(self.job_id).finished
+        except Exception:
+            log.debug("job %s: its state could not be read", self.job_id, exc_info=True)
+            return False
 
 
 class ProgressWriter:
