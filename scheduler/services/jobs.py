@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..errors import KeyReused, QueueUnavailable
+import sqlalchemy as sa
+
+from ..errors import KeyReused, NotFound, QueueUnavailable
 from ..jobs.lease import Heartbeat, ProgressWriter, worker_name
 from ..jobs.problems import problem, problem_of
 from ..jobs.records import JobRecord, NewJob
@@ -41,6 +43,31 @@ def request_hash(kind: str, council_ids: tuple[str, ...], payload: Any) -> str:
     text = json.dumps({"kind": kind, "councils": council_ids, "payload": payload},
                       sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def transient(error: BaseException) -> bool:
+    """Whether an error may pass by itself (the database away, a connection dropped, a
+    pool exhausted, a transaction that lost a race): such a job is tried again."""
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError
+                      | sa.exc.TimeoutError)
+
+
+def _exists(uow: UnitOfWork, council_id: str) -> bool:
+    try:
+        uow.councils.get(council_id)
+    except NotFound:
+        return False
+    return True
+
+
+def _still_there(uow: UnitOfWork, job: JobRecord) -> None:
+    """NotFound when a council of the job was removed while it ran."""
+    for council_id in job.council_ids:
+        if not _exists(uow, council_id):
+            raise NotFound(f"council {council_id!r} was removed while the job ran; "
+                           "nothing was kept")
 
 
 class JobServices(RoundServices):
@@ -148,25 +175,55 @@ class JobServices(RoundServices):
         with Heartbeat(self.uow, job.id, owner, settings.lease_s):
             try:
                 keep = self._compute(job, writer)
-            except Exception as error:
-                found = problem_of(error)
-                if found["status"] >= 500:
-                    log.exception("job %s failed", job.id)
                 with self.uow() as uow:
-                    uow.jobs.fail(job.id, owner, found)
-                    uow.commit()
-                log.info("job %s failed: %s", job.id, found.get("detail", found["title"]))
-                return self.job(job.id)
-            with self.uow() as uow:
-                result = keep(uow)
-                if uow.jobs.finish(job.id, owner, result):
-                    uow.commit()
-                    log.info("job %s done in %.1f s: %s", job.id, time.monotonic() - started,
-                             result)
-                else:
-                    log.warning("job %s: lease lost before the end; its outcome is dropped",
-                                job.id)
-        return self.job(job.id)
+                    result = keep(uow)
+                    if uow.jobs.finish(job.id, owner, result):
+                        uow.commit()
+                        log.info("job %s done in %.1f s: %s", job.id,
+                                 time.monotonic() - started, result)
+                    else:
+                        log.warning("job %s: lease lost before the end; its outcome is "
+                                    "dropped", job.id)
+            except Exception as error:
+                if transient(error):  # the lease runs out and the reaper tries it again
+                    log.warning("job %s: the database failed (%s); it is tried again once "
+                                "its lease runs out", job.id, type(error).__name__)
+                    return self._current(job.id)
+                self._fail(job, owner, error)
+        return self._current(job.id)
+
+    def _fail(self, job: JobRecord, owner: str, error: BaseException) -> None:
+        """End a job that cannot succeed with the problem its error stands for."""
+        found = self._problem(job, error)
+        if found["status"] >= 500:
+            log.error("job %s failed", job.id, exc_info=error)
+        with self.uow() as uow:
+            uow.jobs.fail(job.id, owner, found)
+            uow.commit()
+        log.info("job %s failed: %s", job.id, found.get("detail", found["title"]))
+
+    def _problem(self, job: JobRecord, error: BaseException) -> dict[str, Any]:
+        """The problem of an error that a second try would meet again: the domain's own,
+        a council removed while the job ran (404), a value the database refuses (400),
+        else a defect (500)."""
+        if isinstance(error, sa.exc.IntegrityError):
+            with self.reader() as uow:
+                gone = [c for c in job.council_ids if not _exists(uow, c)]
+            if gone:
+                return problem(404, "Not Found", f"council {gone[0]!r} was removed while the "
+                               "job ran; nothing was kept")
+        if isinstance(error, sa.exc.DataError):
+            return problem(400, "Bad Request", "the request holds a value the database "
+                           "cannot store; nothing was kept")
+        return problem_of(error)
+
+    def _current(self, job_id: str) -> JobRecord | None:
+        """The job as it stands, or None when it cannot be read now."""
+        try:
+            return self.job(job_id)
+        except Exception:
+            log.warning("job %s: its state could not be read", job_id, exc_info=True)
+            return None
 
     def _compute(self, job: JobRecord, writer: ProgressWriter) -> Keeper:
         """Compute a job's outcome (outside any transaction); return how to keep it."""
@@ -175,6 +232,7 @@ class JobServices(RoundServices):
             document = self.compute_proposal(council_id, options, progress=writer)
 
             def keep_proposal(uow: UnitOfWork) -> dict[str, Any]:
+                _still_there(uow, job)
                 return {"proposal": self.keep_proposal(uow, council_id, options, document).id}
             return keep_proposal
         if job.kind == "round":
@@ -182,6 +240,7 @@ class JobServices(RoundServices):
             planned = self.compute_round(body, progress=writer)
 
             def keep_round(uow: UnitOfWork) -> dict[str, Any]:
+                _still_there(uow, job)
                 return {"round": self.keep_round(uow, body, planned).id}
             return keep_round
         raise ValueError(f"no way to run a job of kind {job.kind!r}")
