@@ -10,9 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from solver import Problem, solve
+from solver import SCALE, Problem, Solution, eligible, solve
+from solver.lagrange import total_bound
+from solver.reduce import useful_slots
 
 from .common import median_seconds, report
+from .solver_exact import exact_worst_off
 from .solver_instances import instance
 
 
@@ -50,15 +53,37 @@ def _versus_greedy(problem: Problem) -> dict[str, Any]:
     }
 
 
+def _percent(bound: float, value: float) -> float:
+    return round((bound - value) / bound * 100, 3)
+
+
+def _second_stage(problem: Problem, found: Solution) -> dict[str, Any]:
+    """The total against a proven bound on the second stage's optimum, where the first
+    stage was not proven: ``lagrange.total_bound`` over plans that keep every party at the
+    first stage's value minus τ (at most T* − τ), computed after the solve."""
+    if found.worst_optimum is None or found.status == "optimal" or not found.chosen:
+        return {}
+    useful = useful_slots(problem, eligible(problem))
+    chosen = [problem.index[c] for c in found.chosen]
+    if not set(chosen) <= set(useful.tolist()):
+        return {}
+    floor = round(found.worst_optimum * SCALE) - problem.tolerance_scaled
+    started = time.perf_counter()
+    upper = total_bound(problem, useful, floor, chosen, seconds=10) / SCALE
+    return {"total_bound": round(upper, 4),
+            "gap_percent_stage_2": _percent(upper, found.total_expected),
+            "total_bound_seconds_after_the_solve": round(time.perf_counter() - started, 3)}
+
+
 def _one(problem: Problem) -> dict[str, Any]:
     started = time.perf_counter()
     found = solve(problem)
     seconds = time.perf_counter() - started
     gap = stage_gap = None
     if found.bound is not None and found.bound_of == "worst_party_expected" and found.bound > 0:
-        gap = round((found.bound - found.worst_party_expected) / found.bound * 100, 3)
+        gap = _percent(found.bound, found.worst_party_expected)
         if found.worst_optimum is not None:  # what stage 1 reached, before τ is given up
-            stage_gap = round((found.bound - found.worst_optimum) / found.bound * 100, 3)
+            stage_gap = _percent(found.bound, found.worst_optimum)
     return {"slots": len(problem.slots), "parties": len(problem.parties),
             "meetings": problem.meetings, "status": found.status, "seconds": round(seconds, 3),
             "worst_party_expected": round(found.worst_party_expected, 4),
@@ -66,7 +91,30 @@ def _one(problem: Problem) -> dict[str, Any]:
                                     if found.worst_optimum is not None else None),
             "bound": round(found.bound, 4) if found.bound is not None else None,
             "total_expected": round(found.total_expected, 4), "gap_percent": gap,
-            "gap_percent_stage_1": stage_gap}
+            "gap_percent_stage_1": stage_gap, **_second_stage(problem, found)}
+
+
+def _against_exact(parties: int, days: int, step: int, meetings: int) -> dict[str, Any]:
+    """The solver's stage-1 bound and plan against the exact optimum, by enumeration, on
+    an instance small enough to enumerate: how much of the gap is the bound's."""
+    problem = instance("realistic", parties=parties, days=days, step=step, meetings=meetings,
+                       time_limit=30)
+    found = solve(problem)
+    reached = round(found.worst_optimum * SCALE) if found.worst_optimum is not None else -1
+    started = time.perf_counter()
+    optimum = exact_worst_off(problem, lower=reached - 1) / SCALE
+    figures: dict[str, Any] = {
+        "parties": parties, "days": days, "step_minutes": step, "meetings": meetings,
+        "slots": len(problem.slots), "status": found.status,
+        "bound": round(found.bound, 4) if found.bound is not None else None,
+        "optimum_by_enumeration": round(optimum, 4),
+        "enumeration_seconds": round(time.perf_counter() - started, 1),
+        "worst_party_stage_1": round(reached / SCALE, 4),
+    }
+    if found.bound is not None and found.bound_of == "worst_party_expected":
+        figures["bound_above_optimum_percent"] = _percent(found.bound, optimum)
+    figures["plan_below_optimum_percent"] = _percent(optimum, reached / SCALE)
+    return figures
 
 
 def run(quick: bool = False) -> dict[str, Any]:
@@ -88,6 +136,11 @@ def run(quick: bool = False) -> dict[str, Any]:
         for parties in (300, 100):
             figures[f"scale_{parties}_parties_two_years_15_min"] = _one(instance(
                 "realistic", parties=parties, days=730, step=15, meetings=12, time_limit=30))
+        # where that gap lies, on the same kind of instance with few enough meetings to
+        # enumerate every plan: the bound (the LP bound at best) against the optimum
+        figures["many_parties_against_the_exact_optimum"] = [
+            _against_exact(300, 122, 15, 2), _against_exact(300, 183, 60, 3),
+            _against_exact(100, 244, 60, 4)]
     growth = []
     for days, step, parties, meetings in [(91, 30, 13, 2), (182, 30, 13, 3), (365, 30, 13, 4),
                                           (365, 15, 13, 4), (365, 30, 50, 4), (365, 30, 100, 4),

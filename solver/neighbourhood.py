@@ -37,6 +37,8 @@ class _Search:
                  valid: Callable[[Plan], bool]) -> None:
         self.problem, self.useful, self.valid = problem, useful, valid
         self.values = np.ascontiguousarray(problem.scaled[:, useful].astype(np.int64))
+        # slot by party, in floats: a range of slots is one block for the gradient's product
+        self.columns = np.ascontiguousarray(self.values.T, dtype=np.float64)
         self.totals = self.values.sum(axis=0)
         self.days = problem.days[useful]
         self.gap = max(1, problem.min_gap_days)
@@ -105,7 +107,7 @@ def _descend(search: _Search, beta: float, deadline: float) -> None:
             places = np.arange(start, stop)
             if places.size > _SHORTLIST:  # the soft minimum's gradient picks a shortlist
                 weights = np.exp(np.minimum((reference - base) / beta, 60.0))
-                linear = weights @ search.values[:, start:stop]
+                linear = search.columns[start:stop] @ weights
                 places = start + np.argpartition(-linear, _SHORTLIST - 1)[:_SHORTLIST]
             scores = _soft(base[:, None] + search.values[:, places], reference, beta)
             for candidate in np.argsort(scores, kind="stable")[:_VALID_TRIES].tolist():

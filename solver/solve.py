@@ -27,10 +27,10 @@ from ortools.sat.python import cp_model
 
 from .alternatives import alternatives
 from .feasibility import diagnose, quick_check
-from .heuristic import best_total, initial_plan, objective_key
+from .heuristic import initial_plan, objective_key
 from .lagrange import Relaxation, relax
+from .many_parties import search_stages
 from .model import PlanModel, build_model
-from .neighbourhood import raise_total, raise_worst
 from .problem import SCALE, Problem
 from .progress import ALTERNATIVES, ProgressCallback, Reporter, as_reporter, final_values, stage_name
 from .reduce import bound_prune, useful_slots
@@ -45,8 +45,6 @@ _PRESOLVE_UP_TO = 4000  # slot variables
 # fair problems with at least this many parties and (parties x useful slots) go to local
 # search: CP-SAT neither proves nor improves them in the time limit
 _LARGE_PARTIES, _LARGE_SIZE = 30, 60_000
-_RELAX_SHARE = 0.3  # of the time left, for the relaxation's bound on large problems
-_TOTAL_SHARE = 0.1  # of the time left, for the second stage on large problems
 _FRUITLESS = 6  # local searches in a row (new seeds, from the best plan) that find nothing better
 # of the time limit, kept from the optimisation stages for the alternatives and the
 # comparison with the attendance optimum (whose quick heuristic alone takes up to a second)
@@ -242,38 +240,25 @@ def _exact(problem: Problem, useful: npt.NDArray[np.int64], valid: Callable[[lis
 
 
 def _search(problem: Problem, useful: npt.NDArray[np.int64], start_plan: list[int],
-            valid: Callable[[list[int]], bool], deadline: float) -> _Run | None:
-    """The stages by local search (large fair problems), bounded by the relaxation.
+            valid: Callable[[list[int]], bool], deadline: float,
+            report: Reporter | None = None) -> _Run | None:
+    """The stages by local search (large fair problems), bounded by column generation
+    (``many_parties``).
 
     None when the relaxation finds no plan under the gap rules (then CP-SAT decides).
     """
-    key = objective_key(problem)
-    relaxed = relax(problem, useful, valid, key,
-                    seconds=_RELAX_SHARE * (deadline - time.perf_counter()))
-    if not relaxed.plans:
+    found = search_stages(problem, useful, start_plan, valid, deadline, fruitless=_FRUITLESS,
+                          report=report)
+    if found is None:
         return None
-    if relaxed.plan is not None and key(relaxed.plan) > key(start_plan):
-        start_plan = relaxed.plan
-    share = (1 - _TOTAL_SHARE) * (deadline - time.perf_counter())
-    until, seed, fruitless = time.perf_counter() + share, 0, 0
-    chosen = start_plan
-    while time.perf_counter() < until and key(chosen)[0] < relaxed.upper \
-            and fruitless < _FRUITLESS:
-        found = raise_worst(problem, useful, chosen, valid, until, seed=seed)
-        fruitless = 0 if key(found) > key(chosen) else fruitless + 1
-        chosen, seed = found, seed + 1
-    worst = key(chosen)[0]
-    run = _Run(problem, None, deadline, chosen, worst_optimum=worst)
-    if worst < relaxed.upper:
-        run._stopped("worst_party_expected", relaxed.upper / SCALE)
-    chosen = raise_total(problem, useful, chosen, worst - problem.tolerance_scaled, valid,
-                         deadline)
-    ceiling = best_total(problem, useful)
-    total = key(chosen)[1]
-    if ceiling is None or total < ceiling:
-        run._stopped("total_expected", (ceiling if ceiling is not None else total) / SCALE)
+    run = _Run(problem, None, deadline, found.chosen, worst_optimum=found.worst)
+    if found.worst < found.worst_bound:
+        run._stopped("worst_party_expected", found.worst_bound / SCALE)
+    total = objective_key(problem)(found.chosen)[1]
+    if found.total_bound is None or total < found.total_bound:
+        run._stopped("total_expected", (found.total_bound if found.total_bound is not None
+                                        else total) / SCALE)
     run.proven = False  # the preferences and dates are not searched
-    run.chosen = chosen
     return run
 
 
@@ -314,7 +299,7 @@ def _solve(problem: Problem, report: Reporter) -> Solution:
     run = None
     if large and start_plan is not None:
         report.stage(stage_name(problem.objective, "worst_party_expected"))
-        run = _search(problem, useful, start_plan, valid, deadline - reserve)
+        run = _search(problem, useful, start_plan, valid, deadline - reserve, report)
     if run is None:
         run = _exact(problem, useful, valid, start_plan, deadline - reserve)
     run.report = report
