@@ -865,6 +865,15 @@ class FakeJobs(_Repository):
             self._change(job.id, enqueued_at=at)
         return [j.id for j in found]
 
+    def expire(self, before: dt.datetime, at: dt.datetime, error: dict[str, Any],
+               limit: int = 500) -> list[str]:
+        found = sorted((j for j in self.s.jobs.values()
+                        if j.state == "queued" and j.updated_at < before),
+                       key=lambda j: j.updated_at)[:limit]
+        for job in found:
+            self._change(job.id, state="failed", error=_json(error), finished_at=at)
+        return [j.id for j in found]
+
     def counts(self) -> dict[str, int]:
         found = dict.fromkeys(("queued", "running", "done", "failed"), 0)
         for job in self.s.jobs.values():

@@ -5,7 +5,6 @@ job on it, nudge the mail, run a consumer)."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from huey.consumer import Consumer
 
 from ..errors import QueueUnavailable
 from .queue_url import QueueTarget
+from .settings import refresh_hours
 from .tasks import TaskContext, Tasks, register_tasks
 
 if TYPE_CHECKING:
@@ -40,12 +40,6 @@ def open_huey(target: QueueTarget) -> Huey:
     pool = redis.ConnectionPool.from_url(target.location, socket_connect_timeout=2,
                                          socket_timeout=10, health_check_interval=15)
     return RedisHuey(NAME, connection_pool=pool, results=False)
-
-
-def refresh_hours(environ: dict[str, str] | None = None) -> int:
-    """``SCHEDULER_REFRESH_HOURS``: how often calendar URLs are fetched again (default 6)."""
-    raw = (os.environ if environ is None else environ).get("SCHEDULER_REFRESH_HOURS", "")
-    return int(raw) if raw.strip().isdigit() and int(raw) > 0 else 6
 
 
 class QuietConsumer(Consumer):  # type: ignore[misc]

@@ -247,15 +247,21 @@ class JobServices(RoundServices):
 
     # the reaper -----------------------------------------------------------------------------
     def reap_jobs(self) -> tuple[list[str], list[str]]:
-        """Hand back the jobs whose worker died (lease run out) and put queued jobs whose
-        message was lost on the queue again: (the ids put on the queue, the ids failed
-        after too many tries)."""
+        """Hand back the jobs whose worker died (lease run out), put queued jobs whose
+        message may have been lost on the queue again (once each ``stale_after_s``), and
+        fail those no worker took within ``max_queued_s``: (the ids put on the queue, the
+        ids failed: after too many tries, or never taken)."""
         settings = self.job_settings
         gave_up = problem(500, "Internal Server Error",
                           f"the job's worker stopped {settings.attempts} times; it is given up")
+        untaken = problem(503, "Service Unavailable",
+                          f"no worker took the job within {settings.max_queued_s:g} s; "
+                          "ask again")
         with self.uow() as uow:
             moment = uow.jobs.clock()  # leases are compared by the database's clock
             again, failed = uow.jobs.reap(moment, settings.attempts, gave_up)
+            failed += uow.jobs.expire(moment - dt.timedelta(seconds=settings.max_queued_s),
+                                      moment, untaken)
             stale = uow.jobs.stale(moment - dt.timedelta(seconds=settings.stale_after_s), moment)
             uow.commit()
         queued = list(dict.fromkeys([*again, *stale]))

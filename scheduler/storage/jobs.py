@@ -167,14 +167,36 @@ class JobRepository:
 
     def stale(self, before: dt.datetime, at: dt.datetime, limit: int = 500) -> list[str]:
         """Queued jobs last put on the queue before ``before`` (their message may have been
-        lost), marked as put on it again at ``at``."""
-        found = list(self.db.scalars(sa.select(jobs.c.id).where(jobs.c.state == "queued")
-                                     .where(jobs.c.enqueued_at < before)
-                                     .order_by(jobs.c.enqueued_at).limit(limit)))
-        if found:
-            self.db.execute(jobs.update().where(jobs.c.id.in_(found))
-                            .where(jobs.c.state == "queued").values(enqueued_at=at))
-        return found
+        lost), marked as put on it again at ``at``: each only by the one caller whose
+        conditional update changed it, so reapers running at once put it there once."""
+        found = self.db.scalars(sa.select(jobs.c.id).where(jobs.c.state == "queued")
+                                .where(jobs.c.enqueued_at < before)
+                                .order_by(jobs.c.enqueued_at).limit(limit)).all()
+        marked = []
+        for job_id in found:
+            if self.db.execute(jobs.update().where(jobs.c.id == job_id)
+                               .where(jobs.c.state == "queued")
+                               .where(jobs.c.enqueued_at < before)
+                               .values(enqueued_at=at)).rowcount:
+                marked.append(job_id)
+        return marked
+
+    def expire(self, before: dt.datetime, at: dt.datetime, error: dict[str, Any],
+               limit: int = 500) -> list[str]:
+        """Jobs queued since before ``before`` (no worker took them, or took them back)
+        failed at ``at`` with ``error``; their ids."""
+        found = self.db.scalars(sa.select(jobs.c.id).where(jobs.c.state == "queued")
+                                .where(jobs.c.updated_at < before)
+                                .order_by(jobs.c.updated_at).limit(limit)).all()
+        expired = []
+        for job_id in found:
+            if self.db.execute(jobs.update().where(jobs.c.id == job_id)
+                               .where(jobs.c.state == "queued")
+                               .where(jobs.c.updated_at < before)
+                               .values(state="failed", error=error, updated_at=at,
+                                       finished_at=at)).rowcount:
+                expired.append(job_id)
+        return expired
 
     def counts(self) -> dict[str, int]:
         """How many jobs are in each state."""
