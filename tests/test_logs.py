@@ -47,8 +47,9 @@ def test_a_well_formed_request_id_is_echoed_and_a_missing_or_odd_one_replaced(cl
 
 
 def test_a_problem_carries_the_id_of_its_request(client):
-    answer = client.get("/api/councils/nosuch", headers={"X-Request-Id": "req-123"})
-    assert answer.status_code == 401 and answer.get_json()["request_id"] == "req-123"
+    answer = client.get("/api/councils/0123456789ab", headers={"X-Request-Id": "req-123"})
+    assert answer.status_code == 401 and answer.mimetype == "application/problem+json"
+    assert answer.get_json()["request_id"] == "req-123"
     assert answer.headers["X-Request-Id"] == "req-123"
 
 
