@@ -5,6 +5,7 @@ benchmark equal to brute force."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 
 from benchmarks.solver_exact import exact_worst_off
 from solver import eligible, violations
-from solver.heuristic import objective_key
+from solver.heuristic import initial_plan, objective_key
 from solver.lagrange import ColumnGeneration, relax, total_bound
+from solver.many_parties import search_stages
 from solver.problem import Problem
 from solver.reduce import useful_slots
 
@@ -98,3 +100,25 @@ def test_the_benchmark_enumeration_finds_the_brute_force_optimum(case):
     assert found == best
     assert exact_worst_off(case, lower=best - 1) == best
     assert exact_worst_off(case, lower=best) == best  # nothing beats it: the lower stays
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gap_rules_only(parties=(2, 7)))
+def test_the_many_party_search_reports_bounds_that_hold(case):
+    plans = _plans(case)
+    useful = useful_slots(case, eligible(case))
+
+    def valid(plan: list[int]) -> bool:
+        return not violations(case, [case.slots[s].id for s in plan])
+
+    start = initial_plan(case, useful, valid, improve=False)
+    if start is None:
+        return
+    found = search_stages(case, useful, start, valid, time.perf_counter() + 1.0, fruitless=1)
+    assert found is not None and valid(found.chosen)
+    best = max(int(_sums(case, p).min()) for p in plans)
+    assert found.worst <= best <= found.worst_bound
+    floor = found.worst - case.tolerance_scaled  # what the second stage kept
+    assert _sums(case, found.chosen).min() >= floor
+    best_total = max(int(_sums(case, p).sum()) for p in plans if _sums(case, p).min() >= floor)
+    assert found.total_bound is not None and found.total_bound >= best_total

@@ -135,5 +135,9 @@ def test_the_local_search_path_answers_validly_with_a_bound_above_the_optimum(ca
     assert worst_of(case, found.chosen) >= round(found.worst_optimum * 10_000) - case.tolerance_scaled
     if found.bound is not None and found.bound_of == "worst_party_expected":
         assert round(found.bound * 10_000) >= optimum
+    if found.bound is not None and found.bound_of == "total_expected":  # T* reached: the
+        assert round(found.bound * 10_000) >= best[0]  # total's bound holds within T* - τ
+    if found.bound_of is None:  # both stages reached their bounds: the total is the best
+        assert key(case, found.chosen)[0] == best[0]
     if found.status == "optimal":
         assert key(case, found.chosen) == best
