@@ -366,10 +366,39 @@ class FakeCalendars(_Repository):
         row["fetch"] = _failed(row.get("fetch", FetchState()), error, at)
         row["last_error"] = short_error(error)
 
+    def _fetch_row(self, key: tuple[str, ...]) -> dict[str, Any] | None:
+        if key[0] == "member":
+            if key[1] not in self.s.members:
+                return None
+            self._upsert(key[1], {})
+            return self.s.calendars[key[1]]
+        return self.s.bodies.get((key[1], key[2]))
+
+    def claim_check(self, key: tuple[str, ...], at: dt.datetime,
+                    due_before: dt.datetime) -> bool:
+        row = self._fetch_row(key)
+        if row is None:
+            return False
+        state = row.get("fetch", FetchState())
+        if state.checked_at is not None and state.checked_at > due_before:
+            return False
+        row["fetch"] = dataclasses.replace(state, checked_at=at)
+        return True
+
+    def release_check(self, key: tuple[str, ...], at: dt.datetime,
+                      checked_at: dt.datetime | None) -> None:
+        row = self._fetch_row(key)
+        state = FetchState() if row is None else row.get("fetch", FetchState())
+        if row is not None and state.checked_at == at:
+            row["fetch"] = dataclasses.replace(state, checked_at=checked_at)
+
     def hosts(self) -> dict[str, HostState]:
         return dict(self.s.fetch_hosts)
 
     def host_failed(self, host: str, error: str, at: dt.datetime) -> HostState:
+        known = self.s.fetch_hosts.get(host)
+        if known is not None and known.retry_at > at:  # counted by another refresh
+            return known
         failures = self.s.fetch_hosts[host].failures + 1 if host in self.s.fetch_hosts else 1
         self.s.fetch_hosts[host] = HostState(host, failures, at + backoff(failures),
                                              short_error(error))

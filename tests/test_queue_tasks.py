@@ -1,5 +1,6 @@
 """The queue's tasks: explicit names, the periodic work's times (mail and the reaper every
-minute, calendars every few hours) and the calendar refresh calling the service."""
+minute, the calendar refresh asked for every quarter of an hour and run once a period)
+and the calendar refresh calling the service."""
 
 from __future__ import annotations
 
@@ -22,10 +23,8 @@ def test_periodic_work_runs_when_it_should():
     minute = dt.datetime(2027, 3, 2, 10, 3)
     assert due(tasks.send_mail_due, minute)
     assert due(tasks.reap_jobs, minute)
-    refresh_times = [dt.datetime(2027, 3, 2, hour, 17) for hour in range(24)]
-    assert [t.hour for t in refresh_times if due(tasks.refresh_calendars, t)] == \
-        [0, 6, 12, 18]
-    assert not due(tasks.refresh_calendars, dt.datetime(2027, 3, 2, 6, 16))
+    hour = [dt.datetime(2027, 3, 2, 7, minute) for minute in range(60)]
+    assert [t.minute for t in hour if due(tasks.refresh_calendars, t)] == [0, 15, 30, 45]
 
 
 def test_the_tasks_have_names_of_their_own():
@@ -40,7 +39,7 @@ def test_the_calendar_refresh_task_asks_the_service_for_what_is_due(caplog):
     services = fake_services()
     calls = []
 
-    def refresh_due():
+    def refresh_due(**_options):
         calls.append(True)
         return {"fetched": 2, "unchanged": 1, "failed": 1, "skipped": 0, "not_due": 3,
                 "errors": ["Anna Ek: HTTP 404"]}
@@ -51,6 +50,10 @@ def test_the_calendar_refresh_task_asks_the_service_for_what_is_due(caplog):
     queue.tasks.refresh_calendars()
     assert calls == [True]
     assert "2 fetched, 1 unchanged, 1 failed" in caplog.text and "HTTP 404" in caplog.text
+    queue.tasks.refresh_calendars()  # the same period: asked for already
+    assert calls == [True]
+    [job] = [j for j in services.store.jobs.values() if j.kind == "refresh"]
+    assert job.state == "done" and job.result["fetched"] == 2 and job.council_ids == ()
 
 
 def test_the_reaper_task_hands_back_a_dead_workers_job():

@@ -64,20 +64,28 @@ def send_due_mail(services: Services) -> None:
                  result.dead)
 
 
-def refresh_calendars(services: Services) -> None:
-    """Fetch the calendar URLs that are due again (ETag and Last-Modified, each host
-    backing off on its own), and log what came of it."""
-    found = services.refresh_due()
+def refresh_calendars(services: Services, every_h: int) -> None:
+    """Once every ``every_h`` hours, whichever workers ask: fetch the calendar URLs that
+    are due again (ETag and Last-Modified, each host backing off on its own), and log
+    what came of it (members named by id)."""
+    job = services.refresh_when_due(every_h)
+    if job is None:  # this period's refresh was made by another worker
+        return
+    found = job.result or {}
+    if job.state != "done":
+        log.warning("calendar refresh: job %s %s", job.id, job.state)
+        return
     log.info("calendar refresh: %d fetched, %d unchanged, %d failed, %d skipped, %d not due",
              found["fetched"], found["unchanged"], found["failed"], found["skipped"],
              found["not_due"])
-    for error in found["errors"][:20]:
+    for error in found["errors"]:
         log.warning("calendar refresh: %s", error)
 
 
 def register_tasks(huey: Huey, context: TaskContext, *, refresh_hours: int = 6) -> Tasks:
-    """Register the project's tasks on ``huey``; calendars are refreshed every
-    ``refresh_hours`` hours (at minute 17, away from the hour's rush)."""
+    """Register the project's tasks on ``huey``; every quarter of an hour a worker asks
+    for the calendar refresh of the current ``refresh_hours`` period, which runs once a
+    period whatever the number of workers (and soon after a start, when it is due)."""
     def run_job(job_id: str) -> None:
         context.services().run_job(job_id)
 
@@ -88,14 +96,13 @@ def register_tasks(huey: Huey, context: TaskContext, *, refresh_hours: int = 6) 
         context.services().reap_jobs()
 
     def refresh() -> None:
-        refresh_calendars(context.services())
+        refresh_calendars(context.services(), refresh_hours)
 
-    hours = "*" if refresh_hours <= 1 else f"*/{min(refresh_hours, 23)}"
     every_minute = crontab(minute="*")
     return Tasks(
         run_job=huey.task(name="council.run_job")(run_job),
         send_mail=huey.task(name="council.send_mail")(send_mail),
         send_mail_due=huey.periodic_task(every_minute, name="council.send_mail_due")(send_mail),
         reap_jobs=huey.periodic_task(every_minute, name="council.reap_jobs")(reap_jobs),
-        refresh_calendars=huey.periodic_task(crontab(minute="17", hour=hours),
+        refresh_calendars=huey.periodic_task(crontab(minute="*/15"),
                                              name="council.refresh_calendars")(refresh))

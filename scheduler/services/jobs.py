@@ -28,6 +28,8 @@ __all__ = ["JobDispatch", "JobServices"]
 log = logging.getLogger(__name__)
 
 Keeper = Callable[[UnitOfWork], dict[str, Any]]  # stores an outcome, returns the job's result
+SCHEDULER = "scheduler"  # the requester of the jobs the service makes itself
+REFRESH_COUNTS = ("fetched", "unchanged", "failed", "skipped", "not_due")
 
 
 class JobDispatch(Protocol):
@@ -243,7 +245,27 @@ class JobServices(RoundServices):
                 _still_there(uow, job)
                 return {"round": self.keep_round(uow, body, planned).id}
             return keep_round
+        if job.kind == "refresh":
+            found = self.refresh_due(progress=writer)
+            result = {name: found[name] for name in REFRESH_COUNTS}
+            result["errors"] = found["errors"][:20]  # members named by id only
+            return lambda _uow: result
         raise ValueError(f"no way to run a job of kind {job.kind!r}")
+
+    # the periodic calendar refresh ----------------------------------------------------------
+    def refresh_when_due(self, every_h: int) -> JobRecord | None:
+        """The calendar refresh of the current period of ``every_h`` hours (periods counted
+        from 1970 by the database's clock, so they are even whatever ``every_h``), as a
+        job that only the first of all workers asking in the period makes; it runs it
+        here. None when the period's refresh was made already."""
+        every = every_h * 3600
+        with self.uow() as uow:
+            start = int(uow.jobs.clock().timestamp()) // every * every
+            key = f"refresh {dt.datetime.fromtimestamp(start, dt.UTC):%Y-%m-%dT%H:%MZ}"
+            made = uow.jobs.add(NewJob("refresh", (), {"every_h": every_h}, SCHEDULER, key,
+                                       request_hash("refresh", (), key)))
+            uow.commit()
+        return None if made is None else self.run_job(made.id)
 
     # the reaper -----------------------------------------------------------------------------
     def reap_jobs(self) -> tuple[list[str], list[str]]:

@@ -36,7 +36,8 @@ REFRESHING = "refreshing calendars"
 @dataclass(frozen=True)
 class _Source:
     """A calendar URL the service keeps: a member's ("member", member_id) or a body's plan
-    ("plan", council_id, body_id), with who it is in words and how fetching it went."""
+    ("plan", council_id, body_id), named by its ids for logs (never a member's name),
+    and how fetching it went."""
 
     key: tuple[str, ...]
     who: str
@@ -85,7 +86,7 @@ class CalendarServices(ServiceBase):
             states = uow.calendars.fetch_states([member_id])
         if not member.calendar:
             raise InputError("this member has no calendar URL", field="calendar")
-        self._refresh_one(_Source(("member", member_id), f"{member.name} ({party_id})",
+        self._refresh_one(_Source(("member", member_id), f"member {member_id} ({party_id})",
                                   member.calendar, states.get(member_id, FetchState())))
         with self.reader() as uow:
             return uow.calendars.state(member_id)
@@ -106,8 +107,8 @@ class CalendarServices(ServiceBase):
         ``fresh_for``, conditionally (a 304 keeps what is stored), each host's one after
         another and several hosts at once; a host that failed waits (doubling, up to a day)
         while the others are fetched. Return how many were ``fetched``, ``unchanged``,
-        ``failed``, ``skipped`` (their host backs off) and ``not_due``, with the
-        ``errors`` in words."""
+        ``failed``, ``skipped`` (their host backs off) and ``not_due`` (or taken by another
+        refresh under way), with the ``errors`` in words (naming members by id)."""
         now = now or _now()
         with self.reader() as uow:
             sources = self._sources(uow)
@@ -123,6 +124,13 @@ class CalendarServices(ServiceBase):
                 summary["skipped"] += 1
             else:
                 wanted[source.key] = source
+        with self.uow() as uow:  # each URL asked by one refresh, even when refreshes overlap
+            taken = [key for key in wanted
+                     if uow.calendars.claim_check(key, now, now - fresh_for)]
+            uow.commit()
+        summary["not_due"] += len(wanted) - len(taken)  # another refresh has them
+        wanted = {key: wanted[key] for key in taken}
+        unasked: list[_Source] = []
         report = Reporter(progress)
         report.stage(REFRESHING, done=0.0)
         done = 0
@@ -131,6 +139,7 @@ class CalendarServices(ServiceBase):
             nonlocal done
             if answer.skipped:
                 summary["skipped"] += 1
+                unasked.append(wanted[answer.wanted.key])
             elif error is not None:
                 summary["failed"] += 1
                 summary["errors"].append(f"{wanted[answer.wanted.key].who}: {error}")
@@ -141,6 +150,11 @@ class CalendarServices(ServiceBase):
             report.update(done=done / len(wanted))
 
         self._fetch(list(wanted.values()), now, hosts, count)
+        if unasked:  # its host backed off meanwhile: due again as it was
+            with self.uow() as uow:
+                for source in unasked:
+                    uow.calendars.release_check(source.key, now, source.state.checked_at)
+                uow.commit()
         report.finish()
         return summary
 
@@ -177,11 +191,12 @@ class CalendarServices(ServiceBase):
             for (party_id, i), member_id in record.member_ids.items():
                 member = record.council.party(party_id).members[i]
                 if member.calendar:
-                    found.append(_Source(("member", member_id), f"{member.name} ({party_id})",
-                                         member.calendar, states.get(member_id, FetchState())))
+                    found.append(_Source(("member", member_id),
+                                         f"member {member_id} ({party_id})", member.calendar,
+                                         states.get(member_id, FetchState())))
             plans = uow.calendars.plan_fetch_states(record.id)
             found += [_Source(("plan", record.id, body.id),
-                              f"{body.name} (meeting plan of {record.council.name})",
+                              f"meeting plan {body.id} of council {record.id}",
                               body.calendar, plans.get(body.id, FetchState()))
                       for body in record.council.bodies if body.calendar]
         return found
@@ -288,7 +303,9 @@ class CalendarServices(ServiceBase):
             state = uow.calendars.plan_fetch_states(council_id).get(body_id, FetchState())
         if not body.calendar:
             raise InputError("this body has no calendar URL", field="calendar")
-        self._refresh_one(_Source(("plan", council_id, body_id), body.name, body.calendar, state))
+        self._refresh_one(_Source(("plan", council_id, body_id),
+                                  f"meeting plan {body_id} of council {council_id}",
+                                  body.calendar, state))
         with self.reader() as uow:
             return uow.bodies.states(council_id)[body_id]
 

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from calendars import BusyInterval, BusyStatus
 
@@ -28,8 +29,10 @@ class CalendarRepository:
 
     def save(self, member_id: str, content_hash: str, window: tuple[dt.datetime, dt.datetime],
              intervals: Sequence[BusyInterval], sanitised: str | None) -> None:
-        """Replace a member's busy intervals and the busy-time calendar they came from."""
+        """Replace a member's busy intervals and the busy-time calendar they came from
+        (holding the member's calendar row, so two saves at once do not mix)."""
         self._require_member(member_id)
+        self._hold(member_id)
         self.db.execute(busy_intervals.delete().where(busy_intervals.c.member_id == member_id))
         if intervals:
             self.db.execute(busy_intervals.insert(), [
@@ -117,14 +120,44 @@ class CalendarRepository:
         self._upsert(member_id, _checked(mark))
 
     def fetch_failed(self, member_id: str, error: str, at: dt.datetime) -> None:
-        """A member's calendar URL failed once more; what is kept stays."""
+        """A member's calendar URL failed once more (counted in SQL, so failures written
+        at once are each counted); what is kept stays."""
         self._require_member(member_id)
-        updated = self.db.execute(calendars.update().where(calendars.c.member_id == member_id)
-                                  .values(**_failed(calendars, error, at))).rowcount
-        if not updated:
-            self.db.execute(calendars.insert().values(
-                member_id=member_id, failures=1, failing_since=at, checked_at=at,
-                last_error=short_error(error)))
+        self._upsert(member_id, _failed(calendars, error, at))
+
+    def claim_check(self, key: tuple[str, ...], at: dt.datetime,
+                    due_before: dt.datetime) -> bool:
+        """Take a calendar URL (``("member", id)`` or ``("plan", council_id, body_id)``)
+        to check at ``at``, unless it was checked, or taken by another refresh, since
+        ``due_before``: True when this caller has it. Refreshes that overlap so each ask
+        a URL once, and count its failure once."""
+        due = sa.or_(calendars.c.checked_at.is_(None), calendars.c.checked_at <= due_before)
+        if key[0] == "member":
+            with self.db.begin_nested() as savepoint:
+                try:  # a row to mark; none when the member is gone meanwhile
+                    self._insert_new(calendars, {"member_id": key[1]})
+                except sa.exc.IntegrityError:
+                    savepoint.rollback()
+                    return False
+            query = calendars.update().where(calendars.c.member_id == key[1]).where(due)
+        else:
+            query = (bodies.update().where(bodies.c.council_id == key[1])
+                     .where(bodies.c.key == key[2])
+                     .where(sa.or_(bodies.c.checked_at.is_(None),
+                                   bodies.c.checked_at <= due_before)))
+        return bool(self.db.execute(query.values(checked_at=at)).rowcount)
+
+    def release_check(self, key: tuple[str, ...], at: dt.datetime,
+                      checked_at: dt.datetime | None) -> None:
+        """Hand back a URL taken at ``at`` but not asked after all (its host backed off
+        meanwhile): when it was checked is as it was."""
+        if key[0] == "member":
+            query = calendars.update().where(calendars.c.member_id == key[1]).where(
+                calendars.c.checked_at == at)
+        else:
+            query = (bodies.update().where(bodies.c.council_id == key[1])
+                     .where(bodies.c.key == key[2]).where(bodies.c.checked_at == at))
+        self.db.execute(query.values(checked_at=checked_at))
 
     def plan_fetch_states(self, council_id: str) -> dict[str, FetchState]:
         """Body id -> how fetching its meeting-plan URL went."""
@@ -155,18 +188,19 @@ class CalendarRepository:
                 for r in self.db.execute(sa.select(fetch_hosts))}
 
     def host_failed(self, host: str, error: str, at: dt.datetime) -> HostState:
-        """A host failed once more: it waits longer (``backoff``) before it is asked again."""
-        before = self.db.scalar(sa.select(fetch_hosts.c.failures)
-                                .where(fetch_hosts.c.host == host))
-        state = HostState(host, (before or 0) + 1, at + backoff((before or 0) + 1),
+        """A host failed once more in a refresh that began at ``at``: it waits longer
+        (``backoff``) before it is asked again. A failure another refresh counted after
+        ``at`` began (the host already waits past ``at``) is not counted twice; the row
+        is held while it is read and written, so failures at once are not lost."""
+        self._insert_new(fetch_hosts, {"host": host, "failures": 0, "retry_at": at})
+        row = self.db.execute(sa.select(fetch_hosts).where(fetch_hosts.c.host == host)
+                              .with_for_update()).one()
+        if row.failures and aware(row.retry_at) > at:
+            return HostState(host, int(row.failures), aware(row.retry_at), row.last_error)
+        state = HostState(host, int(row.failures) + 1, at + backoff(int(row.failures) + 1),
                           short_error(error))
-        values = {"failures": state.failures, "retry_at": state.retry_at,
-                  "last_error": state.last_error}
-        if before is None:
-            self.db.execute(fetch_hosts.insert().values(host=host, **values))
-        else:
-            self.db.execute(fetch_hosts.update().where(fetch_hosts.c.host == host)
-                            .values(**values))
+        self.db.execute(fetch_hosts.update().where(fetch_hosts.c.host == host).values(
+            failures=state.failures, retry_at=state.retry_at, last_error=state.last_error))
         return state
 
     def host_answered(self, host: str) -> None:
@@ -178,10 +212,31 @@ class CalendarRepository:
             raise NotFound(f"no member {member_id!r}")
 
     def _upsert(self, member_id: str, values: dict[str, object]) -> None:
-        updated = self.db.execute(calendars.update().where(calendars.c.member_id == member_id)
-                                  .values(**values)).rowcount
-        if not updated:
-            self.db.execute(calendars.insert().values(member_id=member_id, **values))
+        """Write a member's calendar row, made first when there is none (another writer's
+        row made at the same moment is kept and written, never a duplicate key)."""
+        self._insert_new(calendars, {"member_id": member_id})
+        self.db.execute(calendars.update().where(calendars.c.member_id == member_id)
+                        .values(**values))
+
+    def _hold(self, member_id: str) -> None:
+        """Hold a member's calendar row (made when there is none) to the transaction's end."""
+        self._insert_new(calendars, {"member_id": member_id})
+        self.db.execute(sa.select(calendars.c.member_id)
+                        .where(calendars.c.member_id == member_id).with_for_update())
+
+    def _insert_new(self, table: sa.Table, values: dict[str, object]) -> None:
+        """Insert a row unless its key is taken (then the row there stays as it is)."""
+        dialect = self.db.dialect.name
+        if dialect == "postgresql":
+            self.db.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            self.db.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+        else:
+            with self.db.begin_nested() as savepoint:
+                try:
+                    self.db.execute(table.insert().values(**values))
+                except sa.exc.IntegrityError:
+                    savepoint.rollback()
 
 
 def _when(moment: dt.datetime | None) -> dt.datetime | None:
