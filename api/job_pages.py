@@ -61,6 +61,14 @@ def _outcome_url(job: JobRecord) -> str | None:
     return None
 
 
+def _council_back(token: Token, job: JobRecord) -> str | None:
+    """The council the page leads back to: the reader's own (a round's job may be seen
+    from any of its councils), or for an admin the job's first."""
+    if token.council_id in job.council_ids:
+        return token.council_id
+    return job.council_ids[0] if job.council_ids and token.role == "admin" else None
+
+
 def _figures(job: JobRecord) -> dict[str, Any]:
     detail = job.detail or {}
     return {name: detail.get(name) for name in ("best", "bound", "gap")}
@@ -75,7 +83,7 @@ def job_page(job_id: str) -> ResponseReturnValue:
         return redirect(url_for("pages.sign_in", next=request.path))
     job = _visible(token, job_id)
     refresh = request.args.get("refresh") != "off" and not job.finished
-    back = job.council_ids[0] if job.council_ids else None
+    back = _council_back(token, job)
     return render_template("job.html", job=job, token=token, refresh=refresh,
                            refresh_s=REFRESH_S, stage=stage_words(job.stage),
                            outcome=_outcome_url(job), figures=_figures(job),

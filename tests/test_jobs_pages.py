@@ -131,3 +131,20 @@ def test_the_job_page_has_no_accessibility_violations(tmp_path, browser):  # noq
             process.terminate()
             process.wait(timeout=10)
             process.stdout.close()
+
+
+def test_a_rounds_job_page_leads_back_to_the_readers_own_council(tmp_path):
+    from .test_api_rounds import _round, _two
+
+    app = make_app(tmp_path)
+    try:
+        admin = bearer(app)
+        first, second = _two(app.test_client(), admin)
+        job, _ = app.extensions["council_services"].submit_round(_round(first, second))
+        page = signed_in(app, "secretary", second).get(f"/jobs/{job.id}")
+        assert page.status_code == 200
+        assert f'href="/councils/{second}"' in page.text and f"/councils/{first}" not in page.text
+        own = signed_in(app, "secretary", first).get(f"/jobs/{job.id}")
+        assert f'href="/councils/{first}"' in own.text
+    finally:
+        app.extensions["council_engine"].dispose()
