@@ -67,7 +67,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                      public_url=app.config.get("PUBLIC_URL"))
     _start_queue(app, services, url)
     app.extensions["council_services"] = services
-    app.extensions["council_services"] = services
     app.extensions["council_engine"] = engine
     app.register_blueprint(api)
     app.register_blueprint(jobs)

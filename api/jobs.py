@@ -29,7 +29,8 @@ _LOCATION = {"required": True, "schema": {"type": "string"}}
 ASYNC_HEADERS: dict[int, dict[str, Any]] = {  # for the OpenAPI document
     202: {"Location": _LOCATION,
           "Preference-Applied": {"required": False, "schema": {"type": "string"}}},
-    503: {"Retry-After": _LOCATION}}
+    503: {"Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 0},
+                          "description": "seconds to wait before asking again"}}}
 JOB_PARAMETERS: list[dict[str, Any]] = [
     {"name": "Prefer", "in": "header", "required": False, "schema": {"type": "string"},
      "description": "respond-async: answer 202 with the job at once (wait=N: wait at most "

@@ -158,3 +158,11 @@ def test_the_document_tells_of_202_its_location_and_the_headers_read(app):
         assert "Retry-After" in operation["responses"]["503"]["headers"]
         assert {"Prefer", "Idempotency-Key"} <= {p["name"] for p in operation["parameters"]}
     assert "/api/jobs/{job_id}" in document["paths"]
+
+
+def test_the_503s_retry_after_is_documented_as_seconds_not_as_a_location(app):
+    document = openapi_document(app)
+    operation = document["paths"]["/api/rounds"]["post"]
+    retry = operation["responses"]["503"]["headers"]["Retry-After"]
+    assert retry["schema"] == {"type": "integer", "minimum": 0}
+    assert operation["responses"]["202"]["headers"]["Location"]["schema"] == {"type": "string"}
