@@ -14,6 +14,7 @@ from flask import Flask
 
 from scheduler.jobs.queue import JobQueue
 from scheduler.jobs.queue_url import queue_target, queue_url
+from scheduler.jobs.settings import JobSettings, refresh_hours
 from scheduler.mail import MailSettings
 from scheduler.secret_key import server_key
 from scheduler.services import Services, open_services
@@ -61,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = server_key()
+    JobSettings.from_env()  # a setting out of range stops the app before the database is
+    refresh_hours()  # touched (InputError naming it)
     mail = app.config["MAIL"] if "MAIL" in app.config else MailSettings.from_env(os.environ)
     url = app.config.get("DATABASE_URL") or database_url()
     services, engine = open_services(url, link_key=app.config["SECRET_KEY"], mail=mail,

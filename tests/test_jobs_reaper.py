@@ -64,6 +64,18 @@ def test_a_worker_with_a_setting_out_of_range_exits_2_with_one_line(tmp_path, mo
     assert cli.main(["worker"]) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and name in lines[0]
+    assert not (tmp_path / "w.sqlite").exists()  # stopped before the database was touched
+
+
+def test_an_app_with_a_setting_out_of_range_is_refused_before_its_database(tmp_path,
+                                                                            monkeypatch):
+    from api import create_app
+
+    monkeypatch.setenv("SCHEDULER_JOB_MAX_QUEUED_S", "inf")
+    with pytest.raises(InputError) as raised:
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}", "TESTING": True})
+    assert raised.value.field == "SCHEDULER_JOB_MAX_QUEUED_S"
+    assert not (tmp_path / "a.sqlite").exists()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

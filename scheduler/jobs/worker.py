@@ -18,6 +18,7 @@ from ..services import Services, open_services
 from ..storage.database import database_url
 from .queue import JobQueue
 from .queue_url import queue_target, queue_url, redacted_url
+from .settings import JobSettings
 
 __all__ = ["run_worker", "worker_services"]
 
@@ -51,6 +52,7 @@ def run_worker(workers: int = 2, worker_type: str = "thread", grace_s: float = 3
     """Run the consumer over ``SCHEDULER_QUEUE_URL`` until a signal ends it; the exit status."""
     if workers < 1:
         raise InputError("must be at least 1", field="--workers")
+    JobSettings.from_env()  # a setting out of range stops the worker before anything starts
     url = database_url()
     target = queue_target(queue_url(), url)
     if target.kind == "immediate":
