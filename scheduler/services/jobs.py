@@ -1,6 +1,7 @@
 """Use cases of background jobs: proposals and rounds asked for as jobs (validated first,
 kept, then put on the queue), run under a lease with their outcome kept in the same
-transaction that marks them done, watched, and handed back when their worker died."""
+transaction that marks them done, watched, and handed back when their worker died; and
+the periodic calendar refresh, a job made once a period by whichever worker asks first."""
 
 from __future__ import annotations
 
