@@ -14,12 +14,15 @@ on the parties, every plan that gives each party at least ``floor`` has a total 
 most ``max over plans of (total + m . sums) - floor * sum(m)``.
 
 Why the bounds are proven: each is the value of an exact dynamic programme over every
-choice of ``k`` days at least the minimum gap apart (the other rules dropped, which can
-only raise it), for a weighting that is at least the objective on every plan that
-qualifies; it is evaluated in 64-bit floats and rounded down only after a margin far
-above their error. The column generation only chooses the weights: any weights give a
-valid bound, and better weights a tighter one (at best the LP bound, which plans taken
-one at a time, not mixed, may still fall well short of).
+choice of ``k`` useful slots on days at least the minimum gap apart (the other rules
+dropped, which can only raise it; the slots left out are dominated on their day, and an
+optimal plan never needs them: ``reduce.useful_slots``), for a weighting that is at least
+the objective on every plan that qualifies (weights summing to one: the worst-off party
+gets at most their average; multipliers ``m >= 0``: ``m . (sums - floor) >= 0`` on such
+plans). It is evaluated in 64-bit floats and rounded down only after a margin far above
+their error. The column generation only chooses the weights: any give a valid bound, and
+better ones a tighter one: at best the LP bound, which mixes plans, and which the best
+single plan may lie well below when there are many parties (see ``many_parties``).
 """
 
 from __future__ import annotations
