@@ -31,7 +31,20 @@ def database(kind: str, folder: Path) -> Iterator[sa.Engine]:
         yield engine
         engine.dispose()
         return
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with postgres_database_url() as url:
+        engine = make_engine(url)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def postgres_database_url() -> Iterator[str]:
+    """The URL of an empty PostgreSQL database of the caller's own, dropped afterwards (its
+    admin connections check themselves before use, so the server may restart meanwhile)."""
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     name = f"cs_test_{secrets.token_hex(4)}"
     try:
         with admin.connect() as db:
@@ -41,12 +54,9 @@ def database(kind: str, folder: Path) -> Iterator[sa.Engine]:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and not reachable: {exc}")
         pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}")
-    engine = make_engine(ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
     try:
-        upgrade(engine)
-        yield engine
+        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     finally:
-        engine.dispose()
         with admin.connect() as db:
             db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +19,7 @@ from api import create_app
 from scheduler.mail import MailSettings
 
 from .conftest import bearer
-from .databases import ADMIN_URL, database
+from .databases import ADMIN_URL, database, postgres_database_url
 from .smtp_server import SmtpServer
 from .test_members_loop import COUNCIL as MAIL_COUNCIL
 from .test_members_loop import WEEK
@@ -105,30 +103,8 @@ def _restart_postgres(engine: sa.Engine) -> str:
     return "connections ended"
 
 
-@contextmanager
-def restartable_database():
-    """A PostgreSQL database of the test's own, created and dropped over connections that
-    check themselves before use (the server restarts in between)."""
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-    name = f"cs_test_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as db:
-            db.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI and not reachable: {exc}")
-        pytest.skip(f"PostgreSQL not reachable at {ADMIN_URL}")
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as db:
-            db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def test_the_app_recovers_when_postgresql_restarts():
-    with restartable_database() as url:
+    with postgres_database_url() as url:
         app = create_app({"DATABASE_URL": url, "TESTING": True})
         try:
             client = app.test_client()
