@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
+import secrets
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +45,29 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
                            or platform.machine()}, **figures}
     path.write_text(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+POSTGRES = os.environ.get("SCHEDULER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[str | None]:
+    """The URL of an empty database of the benchmark's own on the local PostgreSQL, dropped
+    afterwards; None where no PostgreSQL answers."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    try:
+        with admin.connect() as db:
+            db.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as db:
+            db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -14,7 +14,6 @@ import multiprocessing
 import os
 import queue
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -28,11 +27,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .common import report
+from .common import POSTGRES, report, scratch_postgres
 
 CONNECTIONS = 8
 PROCESSES, THREADS = 2, 8
-POSTGRES = os.environ.get("SCHEDULER_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 GOALS = {"feed": 0.5, "feed_304": 0.7}
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,28 +154,6 @@ def _server(database: str, folder: Path) -> Iterator[tuple[int, list[str], int]]
         log.close()
 
 
-@contextmanager
-def _postgres() -> Iterator[str | None]:
-    """A database of its own on the local PostgreSQL, dropped afterwards; None if absent."""
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    name = f"http_load_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as db:
-            db.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield None
-        return
-    try:
-        yield POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as db:
-            db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def _targets(port: int, printed: list[str]) -> dict[str, tuple[str, dict[str, str], int]]:
     """What to load: name -> (path, headers, expected status)."""
     tokens = dict(line.split() for line in printed if line.startswith("  "))
@@ -283,7 +259,7 @@ def run(quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         figures["sqlite"] = measure(f"sqlite:///{folder / 'db.sqlite'}", folder, rounds, seconds)
-        with _postgres() as url:
+        with scratch_postgres("http_load") as url:
             figures["postgresql"] = (measure(url, folder, rounds, seconds) if url
                                      else {"skipped": f"PostgreSQL not reachable at {POSTGRES}"})
     return figures

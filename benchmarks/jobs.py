@@ -8,7 +8,6 @@ ratio. ``--quick``: 40 proposals. The database is PostgreSQL when it answers on
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -20,17 +19,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-from .common import report
+from .common import report, scratch_postgres
 
 PROPOSALS = 200
 QUICK = 40
 # a quarter of the demo council's year, two meetings, a short time limit: bounded work
 OPTIONS = {"from": "2027-03-01", "to": "2027-06-01", "meetings": 2, "min_gap_days": 14,
            "time_limit_s": 10, "alternatives": 1}
-ADMIN_URL = os.environ.get("SCHEDULER_TEST_POSTGRES",
-                           "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SCHEDULER = str(Path(sys.executable).with_name("scheduler"))
 
 
@@ -69,22 +64,9 @@ def _redis(folder: Path) -> Iterator[str]:
 
 @contextmanager
 def _database(folder: Path) -> Iterator[tuple[str, str]]:
-    """A fresh database: (URL, kind)."""
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"cs_bench_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as db:
-            db.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError:
-        admin.dispose()
-        yield f"sqlite:///{folder / 'jobs.sqlite'}", "sqlite"
-        return
-    try:
-        yield ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", "postgresql"
-    finally:
-        with admin.connect() as db:
-            db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    """A fresh database: (URL, kind); PostgreSQL where it answers, else an SQLite file."""
+    with scratch_postgres("cs_bench") as url:
+        yield (url, "postgresql") if url else (f"sqlite:///{folder / 'jobs.sqlite'}", "sqlite")
 
 
 def _workers(count: int, env: dict[str, str], folder: Path) -> list[subprocess.Popen[bytes]]:
