@@ -14,9 +14,10 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from scheduler.storage.changes import written_table
+from scheduler.storage.database import make_engine, upgrade
 from scheduler.storage.links import LinkRepository
 
-from .databases import database
+from .databases import ADMIN_URL, database, postgres_database_url
 
 COUNCIL = {
     "name": "Kulturrådet", "timezone": "Europe/Stockholm",
@@ -150,3 +151,30 @@ def test_feeds_answer_again_after_the_database_dropped_every_connection(
                            "WHERE datname = current_database() AND pid <> pg_backend_pid()")
     assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
     assert reader.get(url).status_code == 200
+
+
+
+def _backends(name: str) -> int:
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            return int(db.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)).scalar_one())
+    finally:
+        admin.dispose()
+
+
+def test_no_connection_stays_open_once_the_engine_is_disposed() -> None:
+    """The pool's and the feed checks' connections all end with the engine, so a server
+    process that stops leaves no backend behind."""
+    with postgres_database_url() as url:
+        migrating = make_engine(url)
+        upgrade(migrating)
+        migrating.dispose()
+        name = url.rsplit("/", 1)[1]
+        app = create_app({"DATABASE_URL": url, "TESTING": True})
+        *_, feed = _setup(app)
+        assert app.test_client().get(feed).status_code == 200
+        assert _backends(name) >= 2  # a pooled connection and a feed check's
+        app.extensions["council_engine"].dispose()
+        assert _backends(name) == 0

@@ -9,6 +9,7 @@ machine, moves the stamp, and the next request works the version out again.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import threading
@@ -132,11 +133,7 @@ class FeedChecks:
 
     @staticmethod
     def _close(held: tuple[Any, Any]) -> None:
-        try:
-            held[1].close()
-            held[0].close()
-        except Exception:  # already broken: nothing more to do
-            return
+        _close_one(held)
 
     def close(self) -> None:
         """Close the connections of this process (those of a parent are left alone)."""
@@ -145,3 +142,11 @@ class FeedChecks:
             return
         while self._free:
             self._close(self._free.pop())
+
+
+def _close_one(held: tuple[Any, Any]) -> None:
+    """Close a checker's cursor and connection; a broken one is closed as far as it can be."""
+    for closeable in (held[1], held[0]):
+        with contextlib.suppress(Exception):  # already broken: the connection is closed next
+            closeable.close()
+
