@@ -10,14 +10,22 @@ more than the best value known even if it got its own best remaining meetings
 (``reduce._best_picks``); the last two meetings are enumerated together, for the weakest
 parties first, keeping only the pairs that beat the best value. Only the gap rules are
 supported (no maximum gap, periods, fixed meetings or quorum threshold).
+
+``fewest_rows_bound`` is the other reference: the exact optimum over only the parties a
+plan leaves worst off, which no plan for all the parties can exceed.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
+from ortools.sat.python import cp_model
 
-from solver import Problem, eligible
+from solver import SCALE, Problem, eligible
+from solver.model import build_model
 from solver.reduce import _best_picks, useful_slots
 
 _CHUNK = 8  # parties filtered at a time over the last two meetings
@@ -88,3 +96,25 @@ class _Search:
         reach_all = (sums[:, None] + self.values[:, firsts[first]]
                      + self.values[:, seconds[second]]).min(axis=0)
         self.best = max(self.best, int(reach_all.max()))
+
+
+def fewest_rows_bound(problem: Problem, plan: Sequence[int], parties: int,
+                      seconds: float) -> tuple[float, bool]:
+    """The best worst-off value over only the ``parties`` that ``plan`` leaves worst off
+    (CP-SAT over the slots no other slot of its day beats for them), and whether it is
+    proven; with fewer parties no plan does worse, so it bounds the whole problem."""
+    sums = problem.scaled[:, list(plan)].sum(axis=1)
+    rows = [int(p) for p in np.argsort(sums, kind="stable")[:parties]]
+    fewer = dataclasses.replace(problem, presence=problem.presence[rows],
+                                parties=tuple(problem.parties[p] for p in rows))
+    useful = useful_slots(fewer, eligible(fewer))
+    made = build_model(fewer, useful)
+    worst = made.model.new_int_var(0, problem.meetings * SCALE, "worst")
+    for row in fewer.scaled[:, useful]:
+        made.model.add(worst <= cp_model.LinearExpr.weighted_sum(made.x, row.tolist()))
+    made.model.maximize(worst)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = problem.workers
+    status = solver.solve(made.model)
+    return solver.best_objective_bound / SCALE, status == cp_model.OPTIMAL

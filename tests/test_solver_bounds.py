@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.solver_exact import exact_worst_off
+from benchmarks.solver_exact import exact_worst_off, fewest_rows_bound
 from solver import eligible, violations
 from solver.heuristic import initial_plan, objective_key
 from solver.lagrange import ColumnGeneration, relax, total_bound
@@ -100,6 +100,21 @@ def test_the_benchmark_enumeration_finds_the_brute_force_optimum(case):
     assert found == best
     assert exact_worst_off(case, lower=best - 1) == best
     assert exact_worst_off(case, lower=best) == best  # nothing beats it: the lower stays
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gap_rules_only(parties=(2, 7)), st.integers(1, 3))
+def test_the_benchmark_bound_from_the_worst_off_parties_alone_holds(case, rows):
+    plans = _plans(case)
+    if not plans:
+        return
+    first = plans[0]
+    value, proven = fewest_rows_bound(case, first, rows, seconds=10)
+    assert proven
+    best = max(int(_sums(case, p).min()) for p in plans)
+    assert round(value * 10_000) >= best
+    weakest = np.argsort(_sums(case, first), kind="stable")[:rows]
+    assert round(value * 10_000) == max(int(_sums(case, p)[weakest].min()) for p in plans)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
