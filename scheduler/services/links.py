@@ -90,10 +90,11 @@ class LinkServices(CalendarServices):
         """The feed behind a secret and its version, the feed None when the caller already
         has that version (``known``); None for an unknown or revoked link.
 
-        With ``feed_check``, one indexed read tells that the link is active and whether
-        anything changed since this process last worked the version out; otherwise (and
-        after a change) one query tells the link and the version. Built feeds are kept
-        by version, so an unchanged feed is built once."""
+        With ``feed_check``, one indexed read (none while a PostgreSQL process hears of no
+        change) tells that the link is active and whether anything changed since this
+        process last worked the version out; otherwise (and after a change) one query
+        tells the link and the version. Built feeds are kept by version, so an unchanged
+        feed is built once."""
         hashed = secret_hash(secret)
         stamp: int | None = None
         day = dt.datetime.now(dt.UTC).date()  # the version changes with the date too

@@ -17,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .change_watch import CHANNEL, ChangeWatch
+
 __all__ = ["FeedChecks", "count_changes"]
 
 # tables no feed reads: writing them leaves every feed's version as it was
@@ -29,6 +31,7 @@ _WRITE = re.compile(r"\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|r
 _WRITE_AFTER_WITH = re.compile(r"\b(?:insert\s+into|update|delete\s+from)\s+[\"`]?(\w+)",
                                re.IGNORECASE)
 _BUMP = "UPDATE feed_changes SET stamp = stamp + 1 WHERE id = 1"
+_BUMP_AND_TELL = _BUMP + f" RETURNING pg_notify('{CHANNEL}', '')"  # sent as it commits
 _FLAG = "council_feed_changed"
 
 
@@ -54,7 +57,7 @@ def _count_on_commit(connection: sa.Connection) -> None:
     if connection.info.pop(_FLAG, False):
         cursor = connection.connection.cursor()  # the same transaction, just before COMMIT
         try:
-            cursor.execute(_BUMP)
+            cursor.execute(_BUMP_AND_TELL if connection.dialect.name == "postgresql" else _BUMP)
         finally:
             cursor.close()
 
@@ -78,12 +81,19 @@ _CHECK = ("SELECT t.member_id, (SELECT c.stamp FROM feed_changes c WHERE c.id = 
 class FeedChecks:
     """The one indexed read behind every feed request: the member of an active feed link
     and the current stamp. It runs outside any transaction on a few connections of its
-    own (no pool check-out, no BEGIN and ROLLBACK), opened in the process that uses them."""
+    own (no pool check-out, no BEGIN and ROLLBACK), opened in the process that uses them.
 
-    def __init__(self, engine: sa.Engine, connections: int = 4):
+    On PostgreSQL, an answer is also kept while a ``ChangeWatch`` hears of no committed
+    change (any write a feed may show, a revoked or replaced link among them): then the
+    feed request makes no query at all."""
+
+    def __init__(self, engine: sa.Engine, connections: int = 4, kept: int = 10_000):
         self.engine = engine
         self.sql = _CHECK.format("?" if engine.dialect.paramstyle == "qmark" else "%s")
         self.connections = connections
+        self.kept = kept
+        self.queries = 0  # asked of the database so far, in this process
+        self.watch = ChangeWatch(engine) if engine.dialect.name == "postgresql" else None
         self._failure: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._take_over()
         sa.event.listen(engine, "engine_disposed", lambda _engine: self.close())
@@ -93,6 +103,27 @@ class FeedChecks:
         for an unknown or revoked link."""
         if self._pid != os.getpid():
             self._take_over()
+        generation = self.watch.current() if self.watch is not None else None
+        if generation is not None:
+            known = self._known.get(secret_hash)
+            if known is not None and known[2] == generation:
+                return known[0], known[1]
+        found = self._ask(secret_hash)
+        if generation is not None:  # learned at a generation read before asking
+            self._keep(secret_hash, found, generation)
+        return found
+
+    def _keep(self, secret_hash: str, found: tuple[str, int] | None, generation: int) -> None:
+        with self._keeping:
+            if found is None:
+                self._known.pop(secret_hash, None)
+                return
+            self._known[secret_hash] = (found[0], found[1], generation)
+            while len(self._known) > self.kept:
+                self._known.pop(next(iter(self._known)))
+
+    def _ask(self, secret_hash: str) -> tuple[str, int] | None:
+        self.queries += 1
         if not self._slots.acquire(timeout=30):
             raise TimeoutError("no connection for feed checks within 30 s")
         try:
@@ -121,6 +152,8 @@ class FeedChecks:
         """Start afresh in this process (after a fork the parent's connections stay the
         parent's: they are neither used nor closed here)."""
         self._free: list[tuple[Any, Any]] = []  # (connection, its cursor), last used on top
+        self._known: dict[str, tuple[str, int, int]] = {}  # hash: member, stamp, generation
+        self._keeping = threading.Lock()
         self._slots = threading.BoundedSemaphore(self.connections)
         self._pid = os.getpid()
 
@@ -137,6 +170,8 @@ class FeedChecks:
 
     def close(self) -> None:
         """Close the connections of this process (those of a parent are left alone)."""
+        if self.watch is not None:
+            self.watch.close()
         if self._pid != os.getpid():
             self._take_over()
             return

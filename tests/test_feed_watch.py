@@ -1,0 +1,121 @@
+"""On PostgreSQL a server process hears of every committed change a feed may show: while
+nothing changes it answers a known feed link without a query, a change or a replaced link
+made by another process shows as soon as the database passes the notification on, and a
+lost listening connection only makes it ask the database again."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from api import create_app
+from scheduler.storage.changes import FeedChecks
+
+from .databases import database
+from .test_feed_changes import _setup
+
+
+@pytest.fixture(scope="module")
+def two(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Flask]]:
+    """Two apps over one PostgreSQL database, as two server processes would be."""
+    with database("postgresql", tmp_path_factory.mktemp("watch")) as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        apps = [create_app({"DATABASE_URL": url, "TESTING": True}) for _ in range(2)]
+        yield apps[0], apps[1]
+        for app in apps:
+            app.extensions["council_engine"].dispose()
+
+
+def _checks(app: Flask) -> FeedChecks:
+    checks: FeedChecks = app.extensions["council_services"].feed_check
+    return checks
+
+
+def _soon(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    """True once ``condition`` holds, trying until ``seconds`` have passed."""
+    until = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > until:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _listening(app: Flask) -> bool:
+    watch = _checks(app).watch
+    assert watch is not None
+    return _soon(lambda: watch.current() is not None)
+
+
+def test_a_known_link_is_answered_without_a_query_while_nothing_changes(
+        two: tuple[Flask, Flask]) -> None:
+    here, there = two
+    *_, url = _setup(there)
+    reader = here.test_client()
+    etag = reader.get(url).headers["ETag"]
+    assert _listening(here)
+    reader.get(url, headers={"If-None-Match": etag})  # learned while listening
+    asked = _checks(here).queries
+    for _ in range(20):
+        assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
+        assert reader.get(url).status_code == 200
+    assert _checks(here).queries == asked
+
+
+def test_a_change_and_a_replaced_link_from_another_process_are_heard(
+        two: tuple[Flask, Flask]) -> None:
+    here, there = two
+    _client, headers, rep, meeting, url = _setup(there)
+    reader = here.test_client()
+    etag = reader.get(url).headers["ETag"]
+    assert _listening(here)
+    assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
+    writer = there.test_client()
+    assert writer.patch(f"/api/meetings/{meeting}", headers=headers,
+                        json={"status": "cancelled"}).status_code == 200
+    assert _soon(lambda: reader.get(url, headers={"If-None-Match": etag}).status_code == 200)
+    changed = reader.get(url)
+    assert b"STATUS:CANCELLED" in changed.data and changed.headers["ETag"] != etag
+    assert writer.post(f"/api/members/{rep}/feed/rotate", headers=headers).status_code == 200
+    assert _soon(lambda: reader.get(url).status_code == 404)
+    assert reader.get(url, headers={"If-None-Match": changed.headers["ETag"]}).status_code == 404
+
+
+def test_a_write_no_feed_shows_keeps_the_answers(two: tuple[Flask, Flask]) -> None:
+    here, there = two
+    *_, url = _setup(there)
+    reader = here.test_client()
+    etag = reader.get(url).headers["ETag"]
+    assert _listening(here)
+    reader.get(url, headers={"If-None-Match": etag})
+    there.extensions["council_services"].create_token("admin")  # no feed shows a token
+    time.sleep(0.2)  # had it been told, the watch would have heard by now
+    asked = _checks(here).queries
+    assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert _checks(here).queries == asked
+
+
+def test_a_lost_listening_connection_means_asking_until_it_listens_again(
+        two: tuple[Flask, Flask]) -> None:
+    here, there = two
+    _client, headers, rep, _meeting, url = _setup(there)
+    reader = here.test_client()
+    etag = reader.get(url).headers["ETag"]
+    assert _listening(here)
+    engine: sa.Engine = here.extensions["council_engine"]
+    with engine.connect() as db:  # as when the server ends the listener's backend
+        ended = db.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%%'").scalar_one()
+    assert ended >= 1
+    assert there.test_client().post(f"/api/members/{rep}/feed/rotate",
+                                    headers=headers).status_code == 200
+    # whether or not the watch has noticed yet, a replaced link is refused
+    assert reader.get(url, headers={"If-None-Match": etag}).status_code == 404
+    assert _listening(here)  # and it listens again
+    *_, other = _setup(there)
+    assert reader.get(other).status_code == 200
