@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from api import create_app
 from scheduler.storage.changes import FeedChecks
@@ -61,13 +62,20 @@ def _settled(app: Flask, ask: Callable[[], object]) -> bool:
     return _soon(quiet)
 
 
-def test_a_known_link_is_answered_without_a_query_while_nothing_changes(
-        two: tuple[Flask, Flask]) -> None:
-    here, there = two
-    *_, url = _setup(there)
+def _known_feed(here: Flask, there: Flask) -> tuple[FlaskClient, str, str, dict[str, str], str, str]:
+    """A feed made through ``there`` and read through ``here`` once ``here`` listens: the
+    reader, the feed's path and ETag, the secretary's headers, the member, the meeting."""
+    _client, headers, rep, meeting, url = _setup(there)
     reader = here.test_client()
     etag = reader.get(url).headers["ETag"]
     assert _listening(here)
+    return reader, url, etag, headers, rep, meeting
+
+
+def test_a_known_link_is_answered_without_a_query_while_nothing_changes(
+        two: tuple[Flask, Flask]) -> None:
+    here, there = two
+    reader, url, etag, *_ = _known_feed(here, there)
     assert _settled(here, lambda: reader.get(url, headers={"If-None-Match": etag}))
     asked = _checks(here).queries
     for _ in range(20):
@@ -79,10 +87,7 @@ def test_a_known_link_is_answered_without_a_query_while_nothing_changes(
 def test_a_change_and_a_replaced_link_from_another_process_are_heard(
         two: tuple[Flask, Flask]) -> None:
     here, there = two
-    _client, headers, rep, meeting, url = _setup(there)
-    reader = here.test_client()
-    etag = reader.get(url).headers["ETag"]
-    assert _listening(here)
+    reader, url, etag, headers, rep, meeting = _known_feed(here, there)
     assert reader.get(url, headers={"If-None-Match": etag}).status_code == 304
     writer = there.test_client()
     assert writer.patch(f"/api/meetings/{meeting}", headers=headers,
@@ -97,10 +102,7 @@ def test_a_change_and_a_replaced_link_from_another_process_are_heard(
 
 def test_a_write_no_feed_shows_keeps_the_answers(two: tuple[Flask, Flask]) -> None:
     here, there = two
-    *_, url = _setup(there)
-    reader = here.test_client()
-    etag = reader.get(url).headers["ETag"]
-    assert _listening(here)
+    reader, url, etag, *_ = _known_feed(here, there)
     assert _settled(here, lambda: reader.get(url, headers={"If-None-Match": etag}))
     there.extensions["council_services"].create_token("admin")  # no feed shows a token
     time.sleep(0.2)  # had it been told, the watch would have heard by now
@@ -112,10 +114,7 @@ def test_a_write_no_feed_shows_keeps_the_answers(two: tuple[Flask, Flask]) -> No
 def test_a_lost_listening_connection_means_asking_until_it_listens_again(
         two: tuple[Flask, Flask]) -> None:
     here, there = two
-    _client, headers, rep, _meeting, url = _setup(there)
-    reader = here.test_client()
-    etag = reader.get(url).headers["ETag"]
-    assert _listening(here)
+    reader, url, etag, headers, rep, _meeting = _known_feed(here, there)
     watch = _checks(here).watch
     assert watch is not None and watch._listener is not None
     listener = watch._listener.backend_pid
