@@ -166,7 +166,10 @@ class FeedChecks:
 
     @staticmethod
     def _close(held: tuple[Any, Any]) -> None:
-        _close_one(held)
+        """Close a cursor and its connection; a broken one is closed as far as it can be."""
+        for closeable in held[::-1]:
+            with contextlib.suppress(Exception):  # already broken: the connection is closed next
+                closeable.close()
 
     def close(self) -> None:
         """Close the connections of this process (those of a parent are left alone)."""
@@ -177,11 +180,4 @@ class FeedChecks:
             return
         while self._free:
             self._close(self._free.pop())
-
-
-def _close_one(held: tuple[Any, Any]) -> None:
-    """Close a checker's cursor and connection; a broken one is closed as far as it can be."""
-    for closeable in (held[1], held[0]):
-        with contextlib.suppress(Exception):  # already broken: the connection is closed next
-            closeable.close()
 
