@@ -14,8 +14,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 
+from api import create_app
+from scheduler.services import Services, open_services
 from scheduler.storage.database import make_engine, upgrade
+
+from .fakes import fake_services
 
 ADMIN_URL = os.environ.get("SCHEDULER_TEST_POSTGRES",
                            "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -60,3 +65,30 @@ def postgres_database_url() -> Iterator[str]:
         with admin.connect() as db:
             db.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def services_over(kind: str, folder: Path) -> Iterator[Services]:
+    """Services over a migrated, empty database of the given kind (``fake``: in memory)."""
+    if kind == "fake":
+        yield fake_services()
+        return
+    with database(kind, folder) as engine:
+        made, own = open_services(engine.url.render_as_string(hide_password=False),
+                                  link_key="tests")
+        try:
+            yield made
+        finally:
+            own.dispose()
+
+
+@contextmanager
+def app_over(kind: str, folder: Path) -> Iterator[Flask]:
+    """A test app over a migrated, empty database of the given kind."""
+    with database(kind, folder) as engine:
+        made = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                           "TESTING": True})
+        try:
+            yield made
+        finally:
+            made.extensions["council_engine"].dispose()

@@ -7,11 +7,9 @@ import threading
 
 import pytest
 
-from api import create_app
-
 from .conftest import bearer
 from .council_helpers import ics
-from .databases import database
+from .databases import app_over
 
 COUNCIL = {
     "name": "Kulturrådet", "timezone": "Europe/Stockholm",
@@ -27,16 +25,8 @@ OPTIONS = {"from": "2027-01-11", "to": "2027-01-16", "meetings": 1, "min_gap_day
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def app(request, tmp_path_factory):
-    with database(request.param, tmp_path_factory.mktemp(request.param)) as engine:
-        app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                          "TESTING": True})
-        yield app
-        app.extensions["council_engine"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+    with app_over(request.param, tmp_path_factory.mktemp(request.param)) as made:
+        yield made
 
 
 @pytest.fixture

@@ -11,21 +11,17 @@ import pytest
 
 from scheduler.jobs import lease
 from scheduler.services import jobs as job_services
-from scheduler.services import open_services
 
-from .databases import database
+from .databases import services_over
 from .test_jobs_services import Recorder
 from .test_services import COUNCIL, OPTIONS
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def services(request, tmp_path):
-    with database(request.param, tmp_path) as engine:
-        made, own = open_services(engine.url.render_as_string(hide_password=False),
-                                  link_key="tests")
+    with services_over(request.param, tmp_path) as made:
         made.job_queue = Recorder()
         yield made
-        own.dispose()
 
 
 def skewed(monkeypatch, offset: dt.timedelta) -> None:

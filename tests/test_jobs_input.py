@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from api import create_app
 from scheduler.services.jobs import request_hash
 
 from .conftest import bearer
-from .databases import database
+from .databases import app_over
 from .test_api import COUNCIL, OPTIONS
 
 ROUND_OPTIONS = {"meetings": 1, "duration": "3h", "step": "4h", "earliest": "09:00",
@@ -20,16 +19,8 @@ ROUND_OPTIONS = {"meetings": 1, "duration": "3h", "step": "4h", "earliest": "09:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def app(request, tmp_path_factory):
-    with database(request.param, tmp_path_factory.mktemp(request.param)) as engine:
-        made = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                           "TESTING": True})
+    with app_over(request.param, tmp_path_factory.mktemp(request.param)) as made:
         yield made
-        made.extensions["council_engine"].dispose()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture(scope="module")

@@ -14,21 +14,17 @@ import sqlalchemy as sa
 from scheduler.errors import InputError
 from scheduler.jobs.settings import JobSettings
 from scheduler.services import jobs as job_services
-from scheduler.services import open_services
 
-from .databases import database
+from .databases import services_over
 from .test_jobs_services import Recorder
 from .test_services import COUNCIL, OPTIONS
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def services(request, tmp_path):
-    with database(request.param, tmp_path) as engine:
-        made, own = open_services(engine.url.render_as_string(hide_password=False),
-                                  link_key="tests")
+    with services_over(request.param, tmp_path) as made:
         made.job_queue = Recorder()
         yield made
-        own.dispose()
 
 
 def submitted(services):

@@ -15,11 +15,9 @@ from scheduler import cli
 from scheduler.errors import InputError
 from scheduler.jobs.records import NewJob
 from scheduler.jobs.settings import JobSettings, refresh_hours
-from scheduler.services import open_services
 from scheduler.storage.unit_of_work import SqlUnitOfWork
 
-from .databases import database
-from .fakes import fake_services
+from .databases import database, services_over
 from .test_jobs_services import Recorder
 from .test_services import COUNCIL, OPTIONS
 
@@ -110,12 +108,8 @@ def test_reapers_at_once_put_a_stale_job_on_the_queue_once(engine):
 
 @pytest.fixture(params=["fake", "sqlite"])
 def services(request, tmp_path):
-    if request.param == "fake":
-        yield fake_services()
-        return
-    made, own = open_services(f"sqlite:///{tmp_path}/x.sqlite", link_key="tests")
-    yield made
-    own.dispose()
+    with services_over(request.param, tmp_path) as made:
+        yield made
 
 
 def test_a_job_no_worker_takes_fails_after_a_while(services):

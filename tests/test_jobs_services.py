@@ -5,26 +5,24 @@ outcome only while it holds the lease, and a queue that is down keeps nothing.""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import time
+from contextlib import contextmanager
 
 import pytest
 
 from scheduler.errors import InputError, KeyReused, NotFound, QueueUnavailable
-from scheduler.jobs.lease import ProgressWriter
+from scheduler.jobs.lease import Heartbeat, ProgressWriter
 from scheduler.jobs.settings import JobSettings
-from scheduler.services import open_services
 
-from .fakes import fake_services
+from .databases import services_over
 from .test_services import COUNCIL, OPTIONS
 
 
 @pytest.fixture(params=["fake", "sqlite"])
 def services(request, tmp_path):
-    if request.param == "fake":
-        yield fake_services()
-        return
-    made, engine = open_services(f"sqlite:///{tmp_path}/x.sqlite", link_key="tests")
-    yield made
-    engine.dispose()
+    with services_over(request.param, tmp_path) as made:
+        yield made
 
 
 class Recorder:
@@ -195,19 +193,20 @@ def test_the_wait_returns_when_the_job_ends_or_the_time_is_up(services):
     assert services.wait(job.id, 5).state == "done"
 
 
-def test_a_heartbeat_keeps_the_lease_alive_and_notices_when_it_is_lost(tmp_path):
-    import datetime as dt
-    import time
-
-    from scheduler.jobs.lease import Heartbeat
-
-    services, engine = open_services(f"sqlite:///{tmp_path}/h.sqlite", link_key="tests")
-    try:
+@contextmanager
+def claimed_job(folder):
+    """Services over SQLite and a proposal job claimed by worker ``w1`` for 0.3 s."""
+    with services_over("sqlite", folder) as services:
         services.job_queue = Recorder()
         job, _ = services.submit_proposal(council_id(services), OPTIONS)
         with services.uow() as uow:
             uow.jobs.claim(job.id, "w1", dt.datetime.now(dt.UTC), dt.timedelta(seconds=0.3))
             uow.commit()
+        yield services, job
+
+
+def test_a_heartbeat_keeps_the_lease_alive_and_notices_when_it_is_lost(tmp_path):
+    with claimed_job(tmp_path) as (services, job):
         first = services.job(job.id).lease_until
         with Heartbeat(services.uow, job.id, "w1", 0.3) as beat:
             time.sleep(0.5)
@@ -218,23 +217,10 @@ def test_a_heartbeat_keeps_the_lease_alive_and_notices_when_it_is_lost(tmp_path)
                 uow.commit()
             time.sleep(0.4)
             assert beat.lost
-    finally:
-        engine.dispose()
 
 
 def test_a_heartbeat_after_the_job_ended_says_no_lease_was_lost(tmp_path, caplog):
-    import datetime as dt
-    import time
-
-    from scheduler.jobs.lease import Heartbeat
-
-    services, engine = open_services(f"sqlite:///{tmp_path}/h.sqlite", link_key="tests")
-    try:
-        services.job_queue = Recorder()
-        job, _ = services.submit_proposal(council_id(services), OPTIONS)
-        with services.uow() as uow:
-            uow.jobs.claim(job.id, "w1", dt.datetime.now(dt.UTC), dt.timedelta(seconds=0.3))
-            uow.commit()
+    with claimed_job(tmp_path) as (services, job):
         caplog.set_level("DEBUG", logger="scheduler.jobs.lease")
         with Heartbeat(services.uow, job.id, "w1", 0.3) as beat:
             with services.uow() as uow:  # the worker ends the job while the beat waits
@@ -243,5 +229,3 @@ def test_a_heartbeat_after_the_job_ended_says_no_lease_was_lost(tmp_path, caplog
             time.sleep(0.4)
             assert not beat.lost
         assert "lease was lost" not in caplog.text and "ended; the heartbeat stops" in caplog.text
-    finally:
-        engine.dispose()
