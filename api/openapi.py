@@ -54,6 +54,9 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
 _MORE_PROBLEMS = {endpoint: {503: "The job queue is down; nothing was kept; try again after "
                                   "Retry-After seconds"}
                   for endpoint in ("api.create_proposal", "api.create_round")}
+_MORE_PROBLEMS |= {endpoint: {429: "Too much mail asked for, by this token or in this council; "
+                                   "try again after Retry-After seconds"}
+                   for endpoint in ("api.mail_member_link", "api.remind_poll")}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
