@@ -15,12 +15,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .council import Party
+from .council import Council, Party
+from .deadlines import answer_deadline
+from .records import MeetingRecord
 from .statements import Statement, newest_status
 
 __all__ = ["REPRESENTATIVE", "UNCOVERED", "Cover", "SecretaryNews", "SubstituteNews",
-           "cover", "said_late", "says_absent", "secretary_news", "substitute_news",
-           "substitute_state"]
+           "answers_closed_at", "cover", "late_absences", "said_late", "says_absent",
+           "secretary_news", "substitute_news", "substitute_state"]
 
 _ABOUT_MEETINGS = frozenset({"absence", "absent", "coming"})
 
@@ -52,6 +54,29 @@ def said_late(statements: Sequence[Statement], start: dt.datetime, end: dt.datet
     that it called nobody in."""
     newest = newest_status([s for s in statements if s.word in _ABOUT_MEETINGS], start, end)
     return newest is not None and newest.word != "coming" and newest.made_at >= before
+
+
+def answers_closed_at(meeting: MeetingRecord, council: Council) -> dt.datetime:
+    """From when members' own word no longer changes who covers a meeting: its answer
+    deadline, or its confirmation or last move when that came later."""
+    return max(answer_deadline(meeting.start, council.answer_days, council.timezone),
+               meeting.updated_at)
+
+
+def late_absences(council: Council, member_ids: Mapping[tuple[str, int], str],
+                  meetings: Sequence[MeetingRecord],
+                  said: Mapping[str, Sequence[Statement]]) -> set[tuple[str, str]]:
+    """(meeting id, member id) of the members who said they cannot come to a confirmed
+    meeting only once its answers had closed: kept, shown to the secretary, nobody called."""
+    found: set[tuple[str, str]] = set()
+    for meeting in meetings:
+        if meeting.status != "confirmed":
+            continue
+        closed = answers_closed_at(meeting, council)
+        for member_id in member_ids.values():
+            if said_late(said.get(member_id, ()), meeting.start, meeting.end, closed):
+                found.add((meeting.id, member_id))
+    return found
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ from ..council import Member
 from ..cover import (
     REPRESENTATIVE,
     UNCOVERED,
+    answers_closed_at,
     cover,
     says_absent,
     secretary_news,
     substitute_news,
     substitute_state,
 )
-from ..deadlines import answer_deadline
 from ..errors import InputError
 from ..feeds import FeedMeeting, feed_event
 from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
@@ -131,14 +131,6 @@ class MailingServices(LinkServices):
                     url=self.page_url(self.page_secret_in(uow, member_id)),
                     dedupe_key=f"{reason}:{meeting.id}:{member_id}:{item.sequence}"))
 
-    @staticmethod
-    def answers_closed_at(record: CouncilRecord, meeting: MeetingRecord) -> dt.datetime:
-        """From when members' own word no longer changes who covers a meeting: its answer
-        deadline, or its confirmation or last move when that came later."""
-        council = record.council
-        return max(answer_deadline(meeting.start, council.answer_days, council.timezone),
-                   meeting.updated_at)
-
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
                      meetings: Sequence[MeetingRecord]) -> bool:
         """Call substitutes in (or release them) and mark parties uncovered (or covered
@@ -154,7 +146,7 @@ class MailingServices(LinkServices):
         notices = uow.attendance.states([m.id for m in live])
         changed = False
         for meeting in live:
-            before = self.answers_closed_at(record, meeting)
+            before = answers_closed_at(meeting, council)
             for party in council.parties:
                 ids = [record.member_ids[(party.id, i)] for i in range(len(party.members))]
                 absent = {i: says_absent(said.get(member_id, []), meeting.start, meeting.end,

@@ -16,6 +16,7 @@ from calendars import CalendarError, redact_url
 from calendars.fetch import fetch_calendar
 
 from ..council import Member
+from ..cover import answers_closed_at
 from ..deadlines import answer_deadline, poll_closes
 from ..errors import Conflict, InputError, NotFound
 from ..member_models import AbsenceList, CalendarLink, MeetingAnswer, PollAnswers
@@ -210,7 +211,7 @@ class MemberOwnServices(MailingServices):
                 moment = dt.datetime.now(dt.UTC)
                 self.settle_cover(uow, me.record, [
                     m for m in uow.plans.meetings(me.record.id)
-                    if moment < self.answers_closed_at(me.record, m)])
+                    if moment < answers_closed_at(m, me.record.council)])
             uow.commit()
         self.mail_queued()
 
