@@ -254,11 +254,15 @@ def add_absence(secret: str) -> ResponseReturnValue:
     kept = services().my_absences(secret)
     added = {"from": request.form.get("from", "").strip(), "to": request.form.get("to", "").strip()}
     try:
-        services().set_absences_as(secret, [*kept, added])
+        late = services().set_absences_as(secret, [*kept, added])
     except InputError as exc:
         flash(_said(exc), "error")
         return _render(secret, 400)
     flash(_("Your absence is saved."), "ok")
+    if late:
+        flash(_("Answers to a meeting in this period have closed, so no substitute is called "
+                "in for you: the secretary sees your absence. Please tell them yourself too."),
+              "error")
     return _back(secret, "absence")
 
 

@@ -11,7 +11,7 @@ person was last told and what is true now.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,7 +63,7 @@ def answers_closed_at(meeting: MeetingRecord, council: Council) -> dt.datetime:
                meeting.updated_at)
 
 
-def late_absences(council: Council, member_ids: Mapping[tuple[str, int], str],
+def late_absences(council: Council, member_ids: Iterable[str],
                   meetings: Sequence[MeetingRecord],
                   said: Mapping[str, Sequence[Statement]]) -> set[tuple[str, str]]:
     """(meeting id, member id) of the members who said they cannot come to a confirmed
@@ -73,7 +73,7 @@ def late_absences(council: Council, member_ids: Mapping[tuple[str, int], str],
         if meeting.status != "confirmed":
             continue
         closed = answers_closed_at(meeting, council)
-        for member_id in member_ids.values():
+        for member_id in member_ids:
             if said_late(said.get(member_id, ()), meeting.start, meeting.end, closed):
                 found.add((meeting.id, member_id))
     return found

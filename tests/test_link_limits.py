@@ -269,6 +269,15 @@ def test_an_absence_after_the_answers_closed_is_kept_calls_nobody_in_and_the_sec
     assert client.put(f"/api/my/{rep}/absences", json=absence).status_code == 204
     # kept
     assert client.get(f"/api/my/{rep}").json["absences"] == absence
+    # on the member's page, the member is told that nobody is called in
+    page = client.post(f"/my/{rep}/absences", data={"from": start.isoformat(),
+                                                    "to": start.isoformat()},
+                       follow_redirects=True)
+    assert page.status_code == 200
+    assert "ingen ersättare kallas in för dig" in page.get_data(as_text=True)
+    absence = sorted([*absence, {"from": start.isoformat(), "to": start.isoformat()}],
+                     key=lambda a: (a["from"], a["to"]))
+    assert client.get(f"/api/my/{rep}").json["absences"] == absence
     # nobody called in: the substitute's feed, page and the chair's report say so
     feed = _feed_path(client, ids["Per Berg"])
     assert not _called(_event(client, feed))

@@ -28,7 +28,7 @@ class ReportServices(CalendarServices):
             states = uow.attendance.states([m.id for m in meetings])
             calls = uow.call_ins.call_ins([m.id for m in meetings])
             alone = uow.call_ins.uncovered([m.id for m in meetings])
-            late = late_absences(record.council, record.member_ids, meetings,
+            late = late_absences(record.council, record.member_ids.values(), meetings,
                                  uow.statements.statements(list(record.member_ids.values()),
                                                            record.council.timezone))
             items = []

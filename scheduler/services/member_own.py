@@ -16,7 +16,7 @@ from calendars import CalendarError, redact_url
 from calendars.fetch import fetch_calendar
 
 from ..council import Member
-from ..cover import answers_closed_at
+from ..cover import answers_closed_at, late_absences
 from ..deadlines import answer_deadline, poll_closes
 from ..errors import Conflict, InputError, NotFound
 from ..member_models import AbsenceList, CalendarLink, MeetingAnswer, PollAnswers
@@ -194,10 +194,12 @@ class MemberOwnServices(MailingServices):
             uow.statements.answer_poll(poll_id, me.member_id, rows)
             uow.commit()
 
-    def set_absences_as(self, secret: str, body: Any) -> None:
+    def set_absences_as(self, secret: str, body: Any) -> int:
         """Replace a member's declared absences; each one covering a confirmed meeting whose
         answers are still open calls their substitute in (once the answers have closed, an
-        absence is kept and the secretary sees it, but it calls nobody in)."""
+        absence is kept and the secretary sees it, but it calls nobody in). How many
+        upcoming meetings the member now says they cannot come to only after their answers
+        closed."""
         self._writer(secret)
         spans = validated(AbsenceList, body).root
         for i, span in enumerate(spans):
@@ -207,13 +209,17 @@ class MemberOwnServices(MailingServices):
                 raise InputError("an absence is at most a year long", field=f"[{i}].to")
         with self.uow() as uow:
             me = self._me(uow, secret)
+            moment = dt.datetime.now(dt.UTC)
+            upcoming = [m for m in uow.plans.meetings(me.record.id) if m.end > moment]
             if uow.statements.set_absences(me.member_id, [(s.from_, s.to) for s in spans]):
-                moment = dt.datetime.now(dt.UTC)
                 self.settle_cover(uow, me.record, [
-                    m for m in uow.plans.meetings(me.record.id)
-                    if moment < answers_closed_at(m, me.record.council)])
+                    m for m in upcoming if moment < answers_closed_at(m, me.record.council)])
+            zone = me.record.council.timezone
+            late = late_absences(me.record.council, [me.member_id], upcoming,
+                                 uow.statements.statements([me.member_id], zone))
             uow.commit()
         self.mail_queued()
+        return len(late)
 
     # calendar -----------------------------------------------------------------------------
     def connect_calendar_as(self, secret: str, body: Any) -> None:

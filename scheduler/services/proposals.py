@@ -169,7 +169,7 @@ class ProposalServices(MailingServices):
             return {"council": council_json(uow, record, urls=True),
                     "proposals": uow.plans.proposals(council_id), "meetings": meetings,
                     "recorded": uow.attendance.states([m.id for m in meetings]),
-                    "late": late_absences(record.council, record.member_ids, meetings,
+                    "late": late_absences(record.council, record.member_ids.values(), meetings,
                                           uow.statements.statements(
                                               list(record.member_ids.values()),
                                               record.council.timezone)),
