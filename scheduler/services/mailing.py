@@ -177,7 +177,7 @@ class MailingServices(LinkServices):
     def tell_settled(self, at: dt.datetime | None = None) -> int:
         """Put in the outbox the mail about every change of cover whose quiet period is
         over at ``at`` (default now): the net change, or nothing when it is what the
-        person was last told. How many changes were looked at."""
+        person was last told. How many waiting news were taken."""
         if self.mail is None:
             return 0
         moment = at or dt.datetime.now(dt.UTC)
