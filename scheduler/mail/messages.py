@@ -17,33 +17,34 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import email
-import email.policy
-import functools
-import hashlib
-import re
 from collections.abc import Sequence
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.parser import HeaderParser, Parser
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from calendars.imip import invitation
 from calendars.write import OutgoingEvent
 
-from ..addresses import BadAddress, MailAddress, mail_address
+from ..addresses import MailAddress
 from ..records import OutgoingMail
+from .headers import (
+    attendees,
+    check_reads_back,
+    header_text,
+    message_id,
+    policy_for,
+    recipient_address,
+    sender_address,
+    to_header,
+    utf8_text,
+)
 from .wording import day, one_line, short_day, span
 
 __all__ = ["Reason", "SecretaryNews", "link_mail", "meeting_mail", "poll_mail", "secretary_mail"]
 
 Reason = Literal["confirmed", "moved", "cancelled", "called_in", "released"]
 SecretaryNews = Literal["called_in", "uncovered", "covered_again"]
-
-_UTF8 = email.policy.default.clone(utf8=True)
-_DOMAIN = re.compile(r"[A-Za-z0-9.-]{1,253}")
 
 _METHODS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"REQUEST"}), "moved": frozenset({"REQUEST"}),
@@ -152,86 +153,23 @@ def _words(language: str) -> tuple[str, dict[str, str]]:
     return ("en", _EN) if language == "en" else ("sv", _SV)
 
 
-def _header_text(text: str) -> str:
-    """Text as a header may show it: one line, valid UTF-8, and never read as an encoded
-    word (RFC 2047): ``=?`` gets a zero-width space between its two characters, so the
-    mail library encodes the text rather than decoding what looks like encoded text in it."""
-    return _unicode(one_line(text)).replace("=?", "=\u200b?")
-
-
-def _unicode(text: str) -> str:
-    """``text`` with any lone surrogate (which UTF-8 cannot carry) as ``?``."""
-    return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _address(name: str | None, address: MailAddress) -> Address:
-    """A header's address built from its parts (nothing in it parsed): the display name
-    as header text, the domain as IDNA unless the local part needs SMTPUTF8 anyway."""
-    domain = address.domain if address.needs_smtputf8 else address.ascii_domain
-    return Address(display_name=_header_text(name or ""), username=address.local, domain=domain)
-
-
-def _sender(sender: str) -> tuple[Address, bool]:
-    """The From address of ``MailSettings.sender`` (checked when it was read; the local
-    fallback ``kalender@localhost`` as it is), and whether it needs SMTPUTF8."""
-    name, bare = parseaddr(sender)
-    try:
-        found = mail_address(bare or sender)
-    except BadAddress:
-        local, _at, domain = (bare or sender).rpartition("@")
-        found = MailAddress(local, domain, domain)
-    return _address(name, found), found.needs_smtputf8
-
-
-def _recipient(address: str) -> MailAddress | BadAddress:
-    """The recipient's address, or why it is none (a stored address from before checks)."""
-    try:
-        return mail_address(address)
-    except BadAddress as exc:
-        return exc
-
-
-def _attendees(address: str) -> tuple[str, ...]:
-    """The recipient as the calendar part names them (no one, when it is no address)."""
-    found = _recipient(address)
-    return (found.wire,) if isinstance(found, MailAddress) else ()
-
-
-def _message_id(key: str | None, sender: str) -> str:
-    bare = parseaddr(sender)[1] or sender
-    try:
-        domain = mail_address(bare).ascii_domain
-    except BadAddress:
-        domain = bare.rpartition("@")[2]
-    if not domain or not domain.isascii() or not _DOMAIN.fullmatch(domain):
-        domain = "localhost"
-    if key is None:
-        return make_msgid(domain=domain)
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
-
-
 def _compose(*, sender: str, recipient: str, name: str | None, subject: str, body: str,
              language: str, key: str | None) -> EmailMessage:
     """The one place every message is put together. Headers are built from parts (an
-    ``Address``, text made safe by ``_header_text``); names in the body are plain text in
+    ``Address``, text made safe by ``header_text``); names in the body are plain text in
     a ``text/plain`` part. A recipient that is no address gets no ``To``: the message
     goes to the outbox given up, with the reason (see ``_mail``)."""
     message = EmailMessage()
-    message["From"] = _sender(sender)[0]
-    to = _recipient(recipient)
+    message["From"] = sender_address(sender)[0]
+    to = recipient_address(recipient)
     if isinstance(to, MailAddress):
-        named = _address(name, to)
-        # the mail library can lose a long display name's quotes when it folds the line:
-        # then the address goes alone
-        utf8 = _policy(sender, recipient) is _UTF8
-        message["To"] = (named if _reads_back(named.display_name, named.username, named.domain,
-                                              utf8) else _address(None, to))
-    message["Subject"] = _header_text(subject)
+        message["To"] = to_header(sender, recipient, name, to)
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    message["Message-ID"] = _message_id(key, sender)
+    message["Message-ID"] = message_id(key, sender)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies from Exchange
-    message.set_content(_unicode(body), charset="utf-8", cte="quoted-printable")
+    message.set_content(utf8_text(body), charset="utf-8", cte="quoted-printable")
     return message
 
 
@@ -241,56 +179,14 @@ def _mail(message: EmailMessage, recipient: str, sender: str, kind: str, key: st
     composed (the same headers and parts); in UTF-8 headers (RFC 6532) only when an
     address needs SMTPUTF8, else ASCII throughout."""
     message["Content-Language"] = language  # after the content, which replaces Content-*
-    to = _recipient(recipient)
-    text = message.as_string(policy=_policy(sender, recipient))
-    _check_reads_back(message, text)
+    to = recipient_address(recipient)
+    text = message.as_string(policy=policy_for(sender, recipient))
+    check_reads_back(message, text)
     if isinstance(to, MailAddress):
         return OutgoingMail(recipient=recipient, subject=str(message["Subject"]), kind=kind,
                             message=text, dedupe_key=key)
     return OutgoingMail(recipient=one_line(recipient)[:320], subject=str(message["Subject"]),
                         kind=kind, message=text, dedupe_key=key, undeliverable=str(to))
-
-
-def _policy(sender: str, recipient: str) -> email.policy.EmailPolicy[EmailMessage]:
-    """UTF-8 headers (RFC 6532) when an address needs SMTPUTF8, else ASCII throughout."""
-    to = _recipient(recipient)
-    utf8 = _sender(sender)[1] or (isinstance(to, MailAddress) and to.needs_smtputf8)
-    return _UTF8 if utf8 else email.policy.default
-
-
-@functools.lru_cache(maxsize=4096)
-def _reads_back(display_name: str, username: str, domain: str, utf8: bool) -> bool:
-    """Whether a To header of just this address is read back as the same address (kept
-    for the addresses last asked about: a member gets several messages)."""
-    value = Address(display_name=display_name, username=username, domain=domain)
-    probe = EmailMessage()
-    probe["To"] = value
-    text = probe.as_string(policy=_UTF8 if utf8 else email.policy.default)
-    back = HeaderParser(policy=email.policy.default).parsestr(text)
-    found: list[Address] = list(back["To"].addresses) if back["To"] is not None else []
-    return (len(found) == 1 and found[0].addr_spec == value.addr_spec
-            and _spaceless(found[0].display_name) == _spaceless(value.display_name))
-
-
-def _check_reads_back(message: EmailMessage, text: str) -> None:
-    """ValueError unless ``text`` parses back to the same header names, To, Subject and
-    MIME parts as ``message``: no text put into a header can add one, or a part. (Long
-    display names may come back with a space where they were folded: spaces are not
-    compared.)"""
-    heads = HeaderParser(policy=email.policy.default).parsestr(text)  # read as mail programs do
-    whole = Parser(policy=email.policy.compat32).parsestr(text)  # the parts, without decoding
-    same = (heads.keys() == message.keys()
-            and _spaceless(heads["Subject"]) == _spaceless(message["Subject"])
-            and [_spaceless(a) for a in heads.get_all("To", [])]
-            == [_spaceless(a) for a in message.get_all("To", [])]
-            and [(p.get_content_type(), len(p.keys())) for p in whole.walk()]
-            == [(p.get_content_type(), len(p.keys())) for p in message.walk()])
-    if not same:
-        raise ValueError("a message would not read back as it was composed")
-
-
-def _spaceless(value: object) -> str:
-    return "".join(str(value).split())
 
 
 def _paragraphs(*parts: str | None) -> str:
@@ -316,7 +212,7 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
     organizer_name, organizer = parseaddr(sender)
     event = dataclasses.replace(event, organizer=organizer or sender,
                                 organizer_name=one_line(organizer_name or council),
-                                attendees=_attendees(recipient))
+                                attendees=attendees(recipient))
     when = span(event.start, event.end, zone, language)
     said = words["moved_from" if reason == "moved" and previous else reason].format(
         council=council, when=when,
