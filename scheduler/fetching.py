@@ -21,27 +21,28 @@ from typing import TypeVar
 
 from calendars.fetch import FetchPolicy
 
-from .errors import Busy, InputError
+from .errors import Busy
 from .jobs.settings import _seconds, _whole
+from .rates import Rate, rate_from_env
 
 __all__ = ["FetchSettings", "FetchSlots"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MARGIN_S = 1.0  # how much longer than the deadline a request waits for its fetch
+_RATE = Rate(4, 60)  # fetches on request of one calendar URL, by default
 
 
 @dataclass(frozen=True)
 class FetchSettings:
     """``policy``: how URLs are fetched (its ``timeout``: one deadline for a whole fetch);
-    ``at_once``: fetches that requests may run at once in this process; ``per_member``
-    and ``per_s``: fetches a member's calendar URL may have (asked by them or by a
-    secretary) in any ``per_s`` seconds."""
+    ``at_once``: fetches that requests may run at once in this process; ``rate``: how
+    often a member's calendar URL (or a body's plan URL) may be fetched on request, by
+    the member or a secretary."""
 
     policy: FetchPolicy
     at_once: int = 2
-    per_member: int = 4
-    per_s: float = 60.0
+    rate: Rate = _RATE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FetchSettings:
@@ -52,27 +53,9 @@ class FetchSettings:
         env = os.environ if environ is None else environ
         allowed = FetchPolicy.from_env(dict(env)).allow
         deadline = _seconds(env, "SCHEDULER_FETCH_DEADLINE_S", FetchPolicy.timeout, 1, 120)
-        count, per_s = _rate(env, "SCHEDULER_FETCH_RATE", (cls.per_member, cls.per_s))
         return cls(FetchPolicy(timeout=deadline, allow=allowed),
                    at_once=_whole(env, "SCHEDULER_FETCHES_AT_ONCE", cls.at_once, 1, 64),
-                   per_member=count, per_s=per_s)
-
-
-def _rate(environ: Mapping[str, str], name: str, default: tuple[int, float]
-          ) -> tuple[int, float]:
-    """``COUNT/SECONDS`` from ``name`` (1 to 10,000 per 1 s to a day)."""
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    count, _, per = raw.partition("/")
-    try:
-        number, seconds = int(count), float(per)
-    except ValueError:
-        number, seconds = 0, math.nan
-    if not 1 <= number <= 10_000 or not math.isfinite(seconds) or not 1 <= seconds <= 86_400:
-        raise InputError("must be COUNT/SECONDS, e.g. 4/60 (1 to 10000 per 1 to 86400 s)",
-                         field=name)
-    return number, seconds
+                   rate=rate_from_env("SCHEDULER_FETCH_RATE", cls.rate, env))
 
 
 class FetchSlots:

@@ -15,6 +15,7 @@ from ..council import Council
 from ..fetching import FetchSettings, FetchSlots
 from ..mail.settings import MailSettings
 from ..ports import UnitOfWork
+from ..rates import MemoryRates, Rate, RateStore, limit
 from ..records import CouncilRecord
 
 __all__ = ["ServiceBase", "UnitOfWorkFactory"]
@@ -30,8 +31,10 @@ class ServiceBase:
                  fetch_policy: FetchPolicy | None = None, fetch_cache: FetchCache | None = None,
                  fetching: FetchSettings | None = None, solves_at_once: int = 2,
                  solve_wait_s: float = 2.0,
-                 mail: MailSettings | None = None, public_url: str | None = None):
+                 mail: MailSettings | None = None, public_url: str | None = None,
+                 rates: RateStore | None = None):
         self.uow = uow
+        self.rates: RateStore = rates or MemoryRates()
         self.link_key = link_key.encode()
         self.fetching = fetching or FetchSettings.from_env()
         self.fetch_policy = fetch_policy or self.fetching.policy
@@ -52,7 +55,13 @@ class ServiceBase:
         waited for no longer than the fetch deadline and a second. Return its result, or
         None when it is still running (it keeps what it finds); Busy (429) when ``key``
         fetched too often or every slot is taken."""
+        self.limit(key, self.fetching.rate, "fetches of this calendar address")
         return self.fetch_slots.run(work, self.fetch_policy.timeout)
+
+    def limit(self, key: str, rate: Rate, what: str) -> None:
+        """Take one action of ``key`` at ``rate`` (kept whatever the use case does next);
+        Busy (HTTP 429 with Retry-After) when its allowance is used up."""
+        limit(self.rates, key, rate, what)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for a use case that only reads."""
