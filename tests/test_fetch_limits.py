@@ -293,3 +293,19 @@ def test_healthz_answers_while_eight_trickling_calendar_urls_are_fetched(
         assert status in (202, 400, 429), answers  # 400: timed out, said to the member
         assert took < 2 + MARGIN_S + 2.0, answers  # the deadline, the margin, slack for CI
     assert sum(status == 429 for status, _took in answers.values()) >= 8 - 2  # 2 slots
+
+
+def test_the_openapi_document_names_the_busy_and_still_fetching_answers(tmp_path: Any) -> None:
+    from api import openapi_document
+
+    app = make_app(tmp_path)
+    try:
+        paths = openapi_document(app)["paths"]
+    finally:
+        app.extensions["council_engine"].dispose()
+    for path, method in (("/api/my/{token}/calendar", "put"),
+                         ("/api/members/{member_id}/calendar/refresh", "post"),
+                         ("/api/councils/{council_id}/bodies/{body_id}/calendar/refresh", "post")):
+        responses = paths[path][method]["responses"]
+        assert "202" in responses and "429" in responses, path
+        assert "Retry-After" in responses["429"]["headers"]
