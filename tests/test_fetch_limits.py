@@ -26,6 +26,7 @@ from calendars.fetch import FetchPolicy, HostUnavailable, fetch_calendar
 from scheduler.errors import Busy
 
 from .conftest import bearer
+from .local_server import serve
 from .trickle_server import trickle
 
 LOOPBACK = FetchPolicy(allow=frozenset({"127.0.0.1"}), timeout=1.0)
@@ -117,6 +118,46 @@ def test_a_members_fetch_of_a_trickling_server_answers_within_the_deadline(
             took = time.monotonic() - started
         assert took < 1 + MARGIN_S + 1.0, took
         assert answer.status_code in (202, 422, 400), answer.get_json()
+    finally:
+        app.extensions["council_engine"].dispose()
+
+
+def test_a_fetch_still_under_way_after_the_deadline_is_answered_202_and_kept_later(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("SCHEDULER_FETCH_DEADLINE_S", "1")
+    app = make_app(tmp_path)
+    try:
+        services = app.extensions["council_services"]
+        council = services.create_council(COUNCIL)
+        member = _member(council)
+        secret = services.page_secret(member)
+        release = threading.Event()
+        reading = services.upload_calendar
+
+        def slow_reading(member_id: str, data: bytes) -> Any:  # reading takes its time
+            release.wait(10)
+            return reading(member_id, data)
+
+        monkeypatch.setattr(services, "upload_calendar", slow_reading)
+        client = app.test_client()
+        with serve() as (base, _seen):
+            url = base.replace("localhost", "127.0.0.1") + "/cal.ics"
+            started = time.monotonic()
+            answer = client.put(f"/api/my/{secret}/calendar", json={"url": url})
+            assert answer.status_code == 202 and answer.get_json()["state"] == "fetching"
+            assert time.monotonic() - started < 1 + MARGIN_S + 1.0
+            release.set()
+            deadline = time.monotonic() + 20
+            while not services.my_overview(secret)["calendar"]["linked"]:  # kept once read
+                assert time.monotonic() < deadline, "the address was never kept"
+                release.wait(0.02)
+            release.clear()
+            page = client.post(f"/my/{secret}/calendar", data={"url": url})
+            assert page.status_code == 303
+            shown = client.get(page.headers["Location"]).get_data(as_text=True)
+            assert "hämtas fortfarande" in shown
+            release.set()
     finally:
         app.extensions["council_engine"].dispose()
 
