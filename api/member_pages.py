@@ -348,14 +348,28 @@ def member_link(token: Token, member_id: str) -> ResponseReturnValue:
 @member_pages.post("/members/<member_id>/link/mail")
 @signed_in("secretary", scope=("member", "member_id"))
 def mail_link(token: Token, member_id: str) -> ResponseReturnValue:
-    """Mail the member the link to their own page."""
-    if services().mail_link(member_id, page_link(services().page_secret(member_id))):
+    """Mail the member the link to their own page (limited per token and council)."""
+    back = redirect(url_for("pages.council", council_id=services().council_of("member", member_id)))
+    try:
+        sent = services().mail_link(member_id, page_link(services().page_secret(member_id)),
+                                    by=token.id)
+    except Busy as exc:
+        flash(_too_much_mail(exc), "error")
+        return back
+    if sent:
         flash(_("The link is on its way by mail."), "ok")
     elif services().mail_on:
         flash(_("The link was not sent: the member has no e-mail address."), "error")
     else:
         flash(_("The link was not sent: mail is off."), "error")
-    return redirect(url_for("pages.council", council_id=services().council_of("member", member_id)))
+    return back
+
+
+def _too_much_mail(busy: Busy) -> str:
+    """The words for mail limited per token and council, with when to try again."""
+    minutes = -(-busy.retry_after // 60)
+    return str(_("Not sent: too much mail has been asked for just now. Try again in "
+                 "%(minutes)s min.", minutes=minutes))
 
 
 @member_pages.post("/proposals/<proposal_id>/poll")
@@ -384,7 +398,11 @@ def poll(token: Token, poll_id: str) -> str:
 @signed_in("secretary", scope=("poll", "poll_id"))
 def remind(token: Token, poll_id: str) -> ResponseReturnValue:
     """Mail a reminder to everyone who has not answered every date."""
-    sent = services().remind_poll(poll_id)
+    try:
+        sent = services().remind_poll(poll_id, by=token.id)
+    except Busy as exc:
+        flash(_too_much_mail(exc), "error")
+        return redirect(url_for("member_pages.poll", poll_id=poll_id))
     if services().mail_on:
         flash(_("Reminders sent: %(count)s.", count=sent), "ok")
     else:

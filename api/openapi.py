@@ -64,7 +64,10 @@ _MORE_PROBLEMS: dict[str, dict[int, str]] = {
        for endpoint in ("api.refresh_calendar", "api.refresh_plan")},
     "own.connect_calendar": {429: "Too many changes through this link, the address was "
                                   "fetched too often, or the server fetches as many addresses "
-                                  "as it may at once; try again after Retry-After seconds"}}
+                                  "as it may at once; try again after Retry-After seconds"},
+    **{endpoint: {429: "Too much mail asked for, by this token or in this council; try again "
+                       "after Retry-After seconds"}
+       for endpoint in ("api.mail_member_link", "api.remind_poll")}}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}

@@ -290,9 +290,9 @@ def rotate_member_link(member_id: str) -> Response:
 @authorised("secretary", scope=("member", "member_id"))
 def mail_member_link(member_id: str) -> Response:
     """Mail the member their own link; ``queued`` is false when mail is off or the
-    member has no address."""
+    member has no address. Limited per token and per council (429 with Retry-After)."""
     url = page_link(services().page_secret(member_id))
-    return jsonify({"queued": services().mail_link(member_id, url),
+    return jsonify({"queued": services().mail_link(member_id, url, by=g.token.id),
                     "mail": services().mail_on})
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, g, jsonify
 
 from scheduler.errors import NotFound
 from scheduler.jobs.records import JobRecord
@@ -57,8 +57,10 @@ def read_poll(poll_id: str) -> Response:
 @documented(responses={200: "How many reminders were queued"})
 @authorised("secretary", scope=("poll", "poll_id"))
 def remind_poll(poll_id: str) -> Response:
-    """Mail a reminder to each member who has not answered every slot."""
-    return jsonify({"queued": services().remind_poll(poll_id), "mail": services().mail_on})
+    """Mail a reminder to each member who has not answered every slot. Limited per token
+    and per council (429 with Retry-After)."""
+    return jsonify({"queued": services().remind_poll(poll_id, by=g.token.id),
+                    "mail": services().mail_on})
 
 
 # rounds -----------------------------------------------------------------------------------

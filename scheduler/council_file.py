@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from .council import Body, Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
-from .validation import Day, Language, PlainText, is_calendar_url, plain_text, validated
+from .validation import Day, Language, MailAddressText, PlainText, is_calendar_url, plain_text, validated
 from .values import parse_blackout, parse_duration
 
 __all__ = [
@@ -49,7 +49,7 @@ class MemberDocument(_Strict):
     name: Annotated[PlainText, Field(min_length=1, max_length=300)]
     role: Literal["representative", "substitute"]
     calendar: Annotated[PlainText, Field(max_length=2000)] | None = None
-    email: Annotated[PlainText, Field(max_length=320)] | None = None
+    email: MailAddressText | None = None
     invited: Annotated[int, Field(strict=True, ge=0)] = 0
     attended: Annotated[int, Field(strict=True, ge=0)] = 0
     language: Language | None = None
@@ -102,7 +102,7 @@ class _Council(_Strict):
     timezone: Annotated[PlainText, Field(max_length=100)] = "Europe/Stockholm"
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Language = "sv"
-    secretary_email: Annotated[PlainText, Field(max_length=320)] | None = None
+    secretary_email: MailAddressText | None = None
     answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
     weights: WeightsDocument = WeightsDocument()
     blackouts: list[str] = []

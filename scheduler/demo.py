@@ -291,7 +291,7 @@ def _council_toml(year: int, bodies: list[tuple[_Body, str]], members: list[list
             if person.horizon:
                 lines.append(f"horizon = {person.horizon.isoformat()}"
                              "  # published three months ahead")
-            lines += [f'email = "{email}@{pid}.example.invalid"',
+            lines += [f'email = "{email}@{pid}.example"',
                       "bodies = [" + ", ".join(f'"{b}"' for b in person.bodies) + "]",
                       f"invited = {person.invited}", f"attended = {person.attended}", ""]
     everyone = [p[0] for p in PARTIES]

@@ -112,13 +112,16 @@ class CoverNews:
 @dataclass(frozen=True)
 class OutgoingMail:
     """A message to put in the outbox: the whole RFC 5322 text and what it is about.
-    ``dedupe_key``: a message with a key already in the outbox is not added again."""
+    ``dedupe_key``: a message with a key already in the outbox is not added again;
+    ``undeliverable``: why it cannot be sent (its recipient is no address), so that it is
+    kept as given up rather than sent."""
 
     recipient: str
     subject: str
     kind: str
     message: str
     dedupe_key: str | None = None
+    undeliverable: str | None = None
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .council_file import MAX_BODIES, Id
-from .validation import NOT_NULL, CalendarUrl, Day, Language, Moment, PlainText
+from .validation import NOT_NULL, CalendarUrl, Day, Language, MailAddressText, Moment, PlainText
 
 __all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute"]
 
 _Name = Annotated[PlainText, Field(min_length=1, max_length=300)]
-_Email = Annotated[PlainText, Field(max_length=320)]
 
 
 class _Change(BaseModel):
@@ -34,7 +33,7 @@ class CouncilChange(_Change):
     name: Annotated[_Name | None, *NOT_NULL] = None
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Annotated[Language | None, *NOT_NULL] = None
-    secretary_email: _Email | None = None
+    secretary_email: MailAddressText | None = None
     answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
 
 
@@ -42,7 +41,7 @@ class MemberChange(_Change):
     """New values for a member: name, e-mail, calendar URL (null e-mail or calendar: none)."""
 
     name: Annotated[_Name | None, *NOT_NULL] = None
-    email: _Email | None = None
+    email: MailAddressText | None = None
     calendar: CalendarUrl | None = None
     language: Language | None = None  # null: the council's
     horizon: Day | None = None  # null: detected from the calendar
@@ -57,7 +56,7 @@ class NewSubstitute(BaseModel):
 
     party: Annotated[PlainText, Field(min_length=1, max_length=100)]
     name: _Name
-    email: _Email | None = None
+    email: MailAddressText | None = None
     calendar: CalendarUrl | None = None
     language: Language | None = None
 

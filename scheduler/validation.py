@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationError, WithJsonSchema
 
+from .addresses import MAX_LENGTH, check_address
 from .errors import InputError
 from .values import FIRST_YEAR, LAST_YEAR, parse_date
 
@@ -18,6 +19,7 @@ __all__ = [
     "NOT_NULL",
     "CalendarUrl",
     "Language",
+    "MailAddressText",
     "PlainText",
     "as_input_error",
     "field_path",
@@ -120,6 +122,13 @@ PlainText = Annotated[str, AfterValidator(plain_text),
 CalendarUrl = Annotated[str, Field(max_length=2000), AfterValidator(_calendar_url),
                         Field(json_schema_extra={"pattern": _URL_PATTERN})]
 """An http(s) or webcal URL of a calendar."""
+
+MailAddressText = Annotated[str, Field(max_length=MAX_LENGTH), AfterValidator(plain_text),
+                           AfterValidator(check_address),
+                           Field(json_schema_extra={"format": "email",
+                                                    "pattern": _PLAIN_PATTERN})]
+"""One e-mail address (``name@example.org``; internationalised ones too), checked when it is
+stored so that every message to it can be written and sent."""
 
 NOT_NULL = (BeforeValidator(_refuse_null), Field(json_schema_extra=_schema_without_null))
 """For ``Annotated[X | None, *NOT_NULL] = None``: may be left out, but not sent as null."""

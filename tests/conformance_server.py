@@ -24,7 +24,7 @@ COUNCIL = {
     "bodies": [{"id": "kf", "name": "Nora kommunfullmäktige"}],
     "parties": [
         {"id": "nora", "name": "Nora kommun", "travel": "30m",
-         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.invalid",
+         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.example",
                       "bodies": ["kf"]},
                      {"name": "Erik Ek", "role": "substitute"}]},
         {"id": "kumla", "members": [{"name": "Karin Berg", "role": "representative"}]},

@@ -1,7 +1,8 @@
 """A real SMTP server for tests (aiosmtpd) on 127.0.0.1 at a free port: it keeps what it
 receives, can be stopped and started again on the same port, and can ask for a login
 (PLAIN or LOGIN, without TLS), offer STARTTLS with a self-signed certificate, or speak
-TLS from the start (as smtps:// servers do)."""
+TLS from the start (as smtps:// servers do), and offer SMTPUTF8 (internationalised
+addresses) or not."""
 
 from __future__ import annotations
 
@@ -83,14 +84,16 @@ class SmtpServer:
     """``start()``, ``stop()``, ``start()`` again on the same port; ``received`` keeps
     every message across restarts. ``login=(user, password)`` refuses mail without it;
     ``tls=(cert, key)`` offers STARTTLS and requires it, or with ``implicit_tls`` speaks
-    TLS from the start."""
+    TLS from the start; ``smtputf8`` offers SMTPUTF8."""
 
     def __init__(self, *, login: tuple[str, str] | None = None,
-                 tls: tuple[Path, Path] | None = None, implicit_tls: bool = False):
+                 tls: tuple[Path, Path] | None = None, implicit_tls: bool = False,
+                 smtputf8: bool = False):
         self.port = free_port()
         self.login = login
         self.tls = tls
         self.implicit_tls = implicit_tls
+        self.smtputf8 = smtputf8
         self.received: list[Received] = []
         self.refused: set[str] = set()
         self.lock = threading.Lock()
@@ -104,7 +107,7 @@ class SmtpServer:
 
     def start(self) -> SmtpServer:
         """Listen (again) on the port."""
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
         if self.login is not None:
             options |= {"authenticator": self._authenticate, "auth_require_tls": False}
         if self.tls is not None:

@@ -15,7 +15,7 @@ COUNCIL = {
     "name": "Kulturrådet", "timezone": "Europe/Stockholm",
     "parties": [
         {"id": "nora", "name": "Nora kommun", "travel": "30m",
-         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.invalid"},
+         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.example"},
                      {"name": "Erik Ek", "role": "substitute"}]},
         {"id": "kumla", "members": [{"name": "Karin Berg", "role": "representative"}]},
     ],

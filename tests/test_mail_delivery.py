@@ -5,6 +5,8 @@ TLS; the settings read from the environment without ever showing the password.""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import functools
 import smtplib
 import ssl
@@ -30,6 +32,7 @@ from scheduler.mail import (
     retry_at,
     send_one,
 )
+from scheduler.rates import Rate
 from scheduler.records import MailRecord, OutgoingMail
 from scheduler.storage.unit_of_work import SqlUnitOfWork
 
@@ -340,3 +343,76 @@ def test_send_one_raises_when_the_server_refuses(server) -> None:
                         mail.message, "pending", 1, dt.datetime.now(dt.UTC), None, None)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         send_one(settings_for(server), record)
+
+
+# internationalised and bad addresses ---------------------------------------------------------
+IDN_SENDER = "Rådet <rådet@örebro.example>"
+
+
+def link_to(recipient: str, sender: str = SENDER, key: str | None = None) -> OutgoingMail:
+    return link_mail(sender=sender, recipient=recipient, name="Åsa", language="sv",
+                     council="Kulturrådet", url="https://moten.example/my/cs_x", dedupe_key=key)
+
+
+@pytest.mark.parametrize("sender", ["rådet@örebro.example", IDN_SENDER,
+                                    "Kalendern <kalender@xn--rebro-iua.example>"])
+def test_an_internationalised_sender_is_accepted(sender: str) -> None:
+    settings = MailSettings.from_env({"SCHEDULER_SMTP_URL": "smtp://localhost:25",
+                                      "SCHEDULER_MAIL_FROM": sender})
+    assert settings is not None and settings.sender == sender
+    assert settings.envelope_sender.endswith("@xn--rebro-iua.example")
+
+
+def test_internationalised_addresses_go_out_with_smtputf8_and_the_domain_as_idna(uow) -> None:
+    server = SmtpServer(smtputf8=True).start()
+    try:
+        add(uow, link_to("åsa@örebro.example", IDN_SENDER, "a"),
+            link_to("asa@örebro.example", IDN_SENDER, "b"))
+        assert drain(uow, settings_for(server, sender=IDN_SENDER)) == DrainResult(sent=2)
+        got = {r.recipients[0]: r for r in server.received}
+        assert set(got) == {"åsa@xn--rebro-iua.example", "asa@xn--rebro-iua.example"}
+        assert {r.sender for r in got.values()} == {"rådet@xn--rebro-iua.example"}
+        message = email.message_from_string(got["åsa@xn--rebro-iua.example"].data.decode(),
+                                            policy=email.policy.default)  # UTF-8 headers
+        assert message["To"].addresses[0].addr_spec == "åsa@örebro.example"
+        assert message["From"].addresses[0].display_name == "Rådet"
+    finally:
+        server.stop()
+
+
+def test_without_smtputf8_an_idn_domain_goes_as_idna_and_a_local_part_beyond_ascii_is_given_up(
+        uow, server) -> None:
+    utf8, idna = add(uow, link_to("åsa@örebro.example", key="a"),
+                     link_to("asa@örebro.example", key="b"))
+    assert drain(uow, settings_for(server)) == DrainResult(sent=1, dead=1)
+    records = listing(uow)
+    assert records[utf8].state == "dead" and records[utf8].attempts == 1
+    assert "SMTPUTF8" in (records[utf8].last_error or "")
+    assert records[idna].state == "sent"
+    assert [r.recipients for r in server.received] == [["asa@xn--rebro-iua.example"]]
+    assert server.received[0].data.isascii()
+
+
+def test_an_address_that_cannot_be_one_is_given_up_at_its_first_try_and_never_sent(
+        uow, server) -> None:
+    good = link_to("asa@kumla.se")
+    stored_before = OutgoingMail("anna@kumla", good.subject, good.kind, good.message, "x")
+    bad, kept = add(uow, stored_before, link_to("asa@kumla.se", key="y"))
+    assert drain(uow, settings_for(server)) == DrainResult(sent=1, dead=1)
+    records = listing(uow)
+    assert (records[bad].state, records[bad].attempts) == ("dead", 1)
+    assert (records[bad].last_error or "").startswith("recipient cannot be sent to: not an e-mail")
+    assert records[kept].state == "sent"
+    assert [r.recipients for r in server.received] == [["asa@kumla.se"]]
+
+
+def test_a_mail_rate_is_read_from_the_environment_and_a_malformed_one_names_its_variable() -> None:
+    env = {"SCHEDULER_SMTP_URL": "smtp://localhost:25", "SCHEDULER_MAIL_RATE_TOKEN": "3/60",
+           "SCHEDULER_MAIL_RATE_COUNCIL": "10/3600"}
+    settings = MailSettings.from_env(env)
+    assert settings is not None
+    assert (settings.token_rate, settings.council_rate) == (Rate(3, 60), Rate(10, 3600))
+    default = MailSettings.from_env({"SCHEDULER_SMTP_URL": "smtp://localhost:25"})
+    assert default is not None and default.token_rate == Rate(20, 600)
+    with pytest.raises(InputError, match=r"^SCHEDULER_MAIL_RATE_COUNCIL: "):
+        MailSettings.from_env({**env, "SCHEDULER_MAIL_RATE_COUNCIL": "often"})

@@ -7,12 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
+from email.header import Header
 from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calendars.write import OutgoingEvent
 from scheduler.mail import link_mail, meeting_mail, poll_mail, secretary_mail
@@ -198,10 +202,15 @@ def test_every_message_is_plain_ascii_on_the_wire_so_any_server_takes_it() -> No
 
 
 @pytest.mark.parametrize("recipient", ["", "anna", "anna@kumla.se\r\nBcc: eve@example.org",
-                                       "Anna <anna@kumla.se>"])
-def test_a_recipient_that_is_not_one_address_is_refused(recipient: str) -> None:
-    with pytest.raises(ValueError, match="not a mail address"):
-        meeting(recipient=recipient)
+                                       "Anna <anna@kumla.se>", "anna@kumla"])
+def test_a_recipient_that_is_not_one_address_gives_a_message_marked_undeliverable(
+        recipient: str) -> None:
+    for mail in (meeting(recipient=recipient), secretary("uncovered", recipient=recipient),
+                 link_mail(sender=SENDER, recipient=recipient, name="A", language="sv",
+                           council="R", url="https://x")):
+        assert mail.undeliverable and mail.undeliverable.startswith("not an e-mail address")
+        assert parsed(mail)["To"] is None
+        assert "\n" not in mail.recipient and len(mail.recipient) <= 320
 
 
 def secretary(kind: str, substitute: str | None = "Örjan Åkesson", **changes: Any) -> OutgoingMail:
@@ -294,3 +303,132 @@ def test_a_poll_lists_its_slots_in_the_councils_zone_with_the_deadline() -> None
     english = body(poll_mail(**{**fields, "language": "en"}, reminder=False))
     assert "– Tuesday 2 March 2027, 13:00–16:00\n" in english
     assert "Please answer by Friday 15 January 2027:" in english
+
+
+# names are text, whatever they hold --------------------------------------------------------
+ENCODED = ("=?utf-8?q?x=0D=0AReply-To:_evil@example.org=0D=0AContent-Type:_text/html"
+           "=0D=0A=0D=0A<b>Logga_in</b>?=")
+HOSTILE = [ENCODED, "=?utf-8?b?eA0KUmVwbHktVG86IGV2aWxAZXhhbXBsZS5vcmc=?=",
+           "Åsa\r\nReply-To: evil@example.org", "Åsa\nContent-Type: text/html\n\n<b>x</b>",
+           "Åsa\x00Bcc: eve@example.org", "Åsa\u2028Bcc: eve@example.org", "Åsa\u2029\x85Cc: eve@x.se",
+           '"Åsa" <eve@example.org>, =?utf-8?q?=22?= boundary="==x"']
+TOP = ["From", "To", "Subject", "Date", "Message-ID", "Auto-Submitted",
+       "X-Auto-Response-Suppress", "Content-Language"]
+SINGLE = sorted([*TOP, "Content-Type", "Content-Transfer-Encoding", "MIME-Version"])
+MULTI = sorted([*TOP, "Content-Type", "MIME-Version"])
+
+
+def shown(text: str) -> str:
+    """A name as a header shows it: one line, and ``=?`` never an encoded word."""
+    line = re.sub(r"[\s\x00-\x1f\x7f\x85\u2028\u2029]+", " ", text).strip()
+    return line.replace("=?", "=\u200b?")
+
+
+def spaceless(value: object) -> str:
+    return "".join(str(value).split())
+
+
+def assert_only_text(mail: OutgoingMail, *, calendar: bool, name: str | None,
+                     named: bool = True) -> EmailMessage:
+    """The message has exactly its headers and parts, and nothing a name could add;
+    ``named``: the To shows the name (else it may show the address alone)."""
+    message = parsed(mail)
+    assert sorted(message.keys()) == (MULTI if calendar else SINGLE)
+    assert not message.defects
+    parts = [(p.get_content_type(), sorted(p.keys())) for p in message.walk()]
+    assert parts == ([("multipart/alternative", MULTI),
+                      ("text/plain", ["Content-Transfer-Encoding", "Content-Type"]),
+                      ("text/calendar", ["Content-Transfer-Encoding", "Content-Type",
+                                         "MIME-Version"])]
+                     if calendar else [("text/plain", SINGLE)])
+    (to,) = message["To"].addresses
+    assert to.addr_spec == "asa.oberg@kumla.se"
+    if name is not None:
+        assert spaceless(to.display_name) in ({spaceless(shown(name))} if named
+                                              else {spaceless(shown(name)), ""})
+    assert [a.addr_spec for a in message["From"].addresses] == ["kalender@region.se"]
+    assert "\n" not in str(message["Subject"]) and "\r" not in str(message["Subject"])
+    return message
+
+
+def every_mail(name: str) -> list[tuple[OutgoingMail, bool, str | None, str]]:
+    """Each kind of mail with ``name`` in every name it shows: (mail, has a calendar part,
+    the member's name in To, the council's name as shown)."""
+    event = OutgoingEvent("m1@council-scheduler", START, END, name, sequence=2, location=name)
+    member = {"sender": SENDER, "recipient": "asa.oberg@kumla.se", "name": name,
+              "language": "sv", "council": name}
+    slots = [(START, END)]
+    return [
+        (meeting(name=name, council=name, event=event), True, name, name),
+        (meeting(name=name, council=name, event=event, method="CANCEL", reason="cancelled"),
+         True, name, name),
+        (meeting(name=name, council=name, event=event, reason="moved", previous=(START, END)),
+         True, name, name),
+        (secretary("called_in", substitute=name + "x", council=name, party=name, representative=name,
+                   recipient="asa.oberg@kumla.se"), False, None, name),
+        (secretary("uncovered", substitute=name, council=name, party=name, representative=name,
+                   recipient="asa.oberg@kumla.se"), False, None, name),
+        (secretary("covered_again", substitute=None, council=name, party=name,
+                   representative=name, recipient="asa.oberg@kumla.se"), False, None, name),
+        (link_mail(**member, url="https://x/my/cs_x"), False, name, name),
+        (poll_mail(**member, url="https://x/my/cs_x", deadline=dt.date(2027, 1, 15),
+                   slots=slots, zone=ZONE, reminder=False), False, name, name),
+        (poll_mail(**member, url="https://x/my/cs_x", deadline=dt.date(2027, 1, 15),
+                   slots=slots, zone=ZONE, reminder=True), False, name, name),
+    ]
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_encoded_words_and_line_breaks_in_any_name_never_become_a_header_a_part_or_markup(
+        name: str) -> None:
+    for mail, calendar, member, council in every_mail(name):
+        message = assert_only_text(mail, calendar=calendar, name=member)
+        assert message["Reply-To"] is None and message["Bcc"] is None
+        assert shown(council) in str(message["Subject"]) or mail.kind == "secretary_called_in"
+        text = body(mail)
+        assert " ".join(shown(name).replace("\u200b", "").split()) in text or member is None
+        assert "<b>" not in text or "<b>" in name  # the name as given, as plain text
+
+
+def test_a_name_that_is_an_encoded_word_shows_as_written_in_the_subject() -> None:
+    mail = link_mail(sender=SENDER, recipient="asa.oberg@kumla.se", name="Åsa",
+                     language="sv", council=ENCODED, url="https://x")
+    assert parsed(mail)["Subject"] == "Din personliga länk: " + ENCODED.replace("=?", "=\u200b?")
+
+
+_NAMES = st.one_of(st.text(max_size=120),
+                   st.text(max_size=60).map(lambda t: Header(t, "utf-8").encode()),
+                   st.lists(st.sampled_from(["=?", "?=", "utf-8?q?", "=0D=0A", "\r\n", "\u2028",
+                                             "\x00", '"', "\\", "<", ">", ",", ";", ":",
+                                             "(", ")", "Reply-To: e@x.se", "Å", " "]),
+                            max_size=20).map("".join))
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=_NAMES)
+def test_any_text_as_names_gives_exactly_the_headers_and_parts_composed(name: str) -> None:
+    for mail, calendar, member, _council in every_mail(name):
+        assert_only_text(mail, calendar=calendar, name=member, named=False)
+        assert mail.message.isascii()
+
+
+def test_an_internationalised_sender_and_recipient_are_written_as_such() -> None:
+    idn = link_mail(sender="Rådet <radet@örebro.example>", recipient="asa@örebro.example",
+                    name="Åsa", language="sv", council="R", url="https://x")
+    assert idn.message.isascii()  # the domain as IDNA: any server takes it
+    message = parsed(idn)
+    assert message["From"].addresses[0].addr_spec == "radet@xn--rebro-iua.example"
+    assert message["To"].addresses[0].addr_spec == "asa@xn--rebro-iua.example"
+    assert idn.recipient == "asa@örebro.example" and idn.undeliverable is None
+    utf8 = link_mail(sender="rådet@örebro.example", recipient="åsa@örebro.example",
+                     name="Åsa", language="sv", council="R", url="https://x")
+    message = parsed(utf8)  # a local part beyond ASCII: UTF-8 headers (RFC 6532)
+    assert message["From"].addresses[0].addr_spec == "rådet@örebro.example"
+    assert message["To"].addresses[0].addr_spec == "åsa@örebro.example"
+
+
+def test_a_long_name_of_quotes_commas_and_colons_never_turns_the_to_into_other_addresses() -> None:
+    name = ("Reply-To: e@x.se " + '"') * 4 + ("Reply-To: e@x.se" + ",") * 4 + "x\\y:z"
+    for mail, calendar, member, _council in every_mail(name):
+        message = assert_only_text(mail, calendar=calendar, name=member, named=False)
+        assert [a.addr_spec for a in message["To"].addresses] == ["asa.oberg@kumla.se"]

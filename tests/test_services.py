@@ -21,7 +21,7 @@ COUNCIL = {
     "name": "Kulturrådet", "timezone": "Europe/Stockholm", "venue": "Länsmuseet",
     "parties": [
         {"id": "nora", "name": "Nora kommun", "travel": "30m",
-         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.invalid"},
+         "members": [{"name": "Anna Ek", "role": "representative", "email": "anna@x.example"},
                      {"name": "Erik Ek", "role": "substitute"}]},
         {"id": "kumla", "members": [{"name": "Karin Berg", "role": "representative"}]},
     ],
@@ -101,7 +101,7 @@ def test_a_party_whose_id_is_taken_is_refused_naming_the_id_and_nothing_is_added
 def test_a_substitute_added_is_kept_as_a_substitute_of_the_party_and_can_be_removed(fake):
     council = fake.create_council(COUNCIL)
     grown = fake.add_substitute(council["id"], {"party": "kumla", "name": "Kalle Berg",
-                                                "email": "kalle@x.invalid"})
+                                                "email": "kalle@x.example"})
     kumla = grown["parties"][1]["members"]
     assert [(m["name"], m["role"]) for m in kumla] == [("Karin Berg", "representative"),
                                                        ("Kalle Berg", "substitute")]
@@ -118,10 +118,10 @@ def test_a_substitute_for_a_party_that_does_not_exist_is_not_found(fake):
 def test_a_member_changed_keeps_the_new_name_email_and_calendar_url(services):
     council = services.create_council(COUNCIL)
     erik = members(council)["Erik Ek"]
-    services.change_member(erik, {"name": "Erik Eklund", "email": "erik@x.invalid",
+    services.change_member(erik, {"name": "Erik Eklund", "email": "erik@x.example",
                                   "calendar": "https://example.invalid/erik.ics"})
     kept = services.council_document(council["id"], urls=True)["parties"][0]["members"][1]
-    assert (kept["id"], kept["name"], kept["email"]) == (erik, "Erik Eklund", "erik@x.invalid")
+    assert (kept["id"], kept["name"], kept["email"]) == (erik, "Erik Eklund", "erik@x.example")
     assert kept["calendar"]["linked"] is True and kept["calendar"]["url"]
 
 

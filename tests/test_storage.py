@@ -31,7 +31,7 @@ travel = "35m"
 [[parties.members]]
 name = "Anna Ek"
 role = "representative"
-email = "anna@nora.example.invalid"
+email = "anna@nora.example"
 invited = 3
 attended = 2
 

@@ -24,7 +24,7 @@ CONTROL = ["a\nb", "a\rb", "a\tb", "a\x00b", "a\x1bb", "a\x7fb", "a\x85b", "a\u2
 def document(where: str | None = None, value: object = None) -> dict[str, object]:
     """A council as JSON; ``where`` (``council.name``, ``party.id``, ``member.email``)
     set to ``value``."""
-    member: dict[str, Any] = {"name": "Anna Ek", "role": "representative", "email": "anna@x.invalid",
+    member: dict[str, Any] = {"name": "Anna Ek", "role": "representative", "email": "anna@x.example",
               "calendar": "https://cal.example.invalid/anna.ics"}
     party: dict[str, Any] = {"id": "nora", "name": "Nora kommun", "members": [member]}
     raw: dict[str, Any] = {"name": "Kulturrådet", "venue": "Slottet", "parties": [party]}
@@ -110,7 +110,7 @@ def test_the_council_schema_states_the_text_rule() -> None:
     (CouncilChange, {"venue": "Slottet\u2028"}, "venue"),
     (CouncilChange, {}, "body"),
     (MemberChange, {"name": None}, "name"),
-    (MemberChange, {"email": "anna@x.invalid\r\nBcc: all@x.invalid"}, "email"),
+    (MemberChange, {"email": "anna@x.example\r\nBcc: all@x.example"}, "email"),
     (MemberChange, {"calendar": "/etc/passwd"}, "calendar"),
     (MemberChange, {"calendar": "https://cal.example/a.ics\r\nHost: evil"}, "calendar"),
     (MemberChange, {}, "body"),

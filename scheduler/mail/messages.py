@@ -4,26 +4,41 @@ Swedish unless the language is ``"en"``. Plain text in UTF-8; mail about a meeti
 iMIP ``text/calendar`` alternative (RFC 6047) with the same UID as the member's feed, so
 mail programs show a meeting request or a cancellation. Every message says it is
 automatic (``Auto-Submitted``), and one composed with a dedupe key has a ``Message-ID``
-derived from it, so a message sent again is recognisably the same. Names and council
-names are shown as given; in headers every line break becomes a space.
+derived from it, so a message sent again is recognisably the same.
+
+Names (of councils, parties, members, places) are text, whatever they hold: every line
+break and control character becomes a space, headers are built from parts and never parse
+a name (``=?`` is kept from reading as an encoded word), the body is one ``text/plain``
+part, and each message is read back before it is kept to be sure it has exactly the
+headers and parts it was composed with.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from calendars.imip import invitation
 from calendars.write import OutgoingEvent
 
+from ..addresses import MailAddress
 from ..records import OutgoingMail
+from .headers import (
+    attendees,
+    check_reads_back,
+    header_text,
+    message_id,
+    policy_for,
+    recipient_address,
+    sender_address,
+    to_header,
+    utf8_text,
+)
 from .wording import day, one_line, short_day, span
 
 __all__ = ["Reason", "SecretaryNews", "link_mail", "meeting_mail", "poll_mail", "secretary_mail"]
@@ -138,39 +153,40 @@ def _words(language: str) -> tuple[str, dict[str, str]]:
     return ("en", _EN) if language == "en" else ("sv", _SV)
 
 
-def _recipient(address: str, name: str | None) -> Address:
-    try:
-        return Address(display_name=one_line(name or ""), addr_spec=address)
-    except (ValueError, IndexError):
-        raise ValueError(f"{address!r} is not a mail address") from None
-
-
-def _message_id(key: str | None, sender: str) -> str:
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    if key is None:
-        return make_msgid(domain=domain)
-    return f"<{hashlib.sha256(key.encode()).hexdigest()[:32]}@{domain}>"
-
-
 def _compose(*, sender: str, recipient: str, name: str | None, subject: str, body: str,
              language: str, key: str | None) -> EmailMessage:
+    """The one place every message is put together. Headers are built from parts (an
+    ``Address``, text made safe by ``header_text``); names in the body are plain text in
+    a ``text/plain`` part. A recipient that is no address gets no ``To``: the message
+    goes to the outbox given up, with the reason (see ``_mail``)."""
     message = EmailMessage()
-    message["From"] = sender
-    message["To"] = _recipient(recipient, name)
-    message["Subject"] = one_line(subject)
+    message["From"] = sender_address(sender)[0]
+    to = recipient_address(recipient)
+    if isinstance(to, MailAddress):
+        message["To"] = to_header(sender, recipient, name, to)
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    message["Message-ID"] = _message_id(key, sender)
+    message["Message-ID"] = message_id(key, sender)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"  # no out-of-office replies from Exchange
-    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    message.set_content(utf8_text(body), charset="utf-8", cte="quoted-printable")
     return message
 
 
-def _mail(message: EmailMessage, recipient: str, kind: str, key: str | None,
+def _mail(message: EmailMessage, recipient: str, sender: str, kind: str, key: str | None,
           language: str) -> OutgoingMail:
+    """The message as the outbox keeps it, read back to be sure it is exactly what was
+    composed (the same headers and parts); in UTF-8 headers (RFC 6532) only when an
+    address needs SMTPUTF8, else ASCII throughout."""
     message["Content-Language"] = language  # after the content, which replaces Content-*
-    return OutgoingMail(recipient=recipient, subject=str(message["Subject"]), kind=kind,
-                        message=message.as_string(), dedupe_key=key)
+    to = recipient_address(recipient)
+    text = message.as_string(policy=policy_for(sender, recipient))
+    check_reads_back(message, text)
+    if isinstance(to, MailAddress):
+        return OutgoingMail(recipient=recipient, subject=str(message["Subject"]), kind=kind,
+                            message=text, dedupe_key=key)
+    return OutgoingMail(recipient=one_line(recipient)[:320], subject=str(message["Subject"]),
+                        kind=kind, message=text, dedupe_key=key, undeliverable=str(to))
 
 
 def _paragraphs(*parts: str | None) -> str:
@@ -186,33 +202,34 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
     ``event`` is the meeting as in the member's feed (its UID and SEQUENCE); the sender
     becomes its organizer and the recipient its attendee. ``url``: the member's own link,
     to say they cannot come; ``previous``: where a moved meeting was. Raises ValueError
-    for a method that does not fit the reason, or a recipient that is no address.
+    for a method that does not fit the reason. A recipient that is no address gives a
+    message marked ``undeliverable`` (so do the other kinds of mail).
     """
     if method not in _METHODS.get(reason, frozenset()):
         raise ValueError(f"a {reason!r} meeting mail cannot be a {method!r}")
     language, words = _words(language)
     name, council = one_line(name), one_line(council)
     organizer_name, organizer = parseaddr(sender)
-    attendee = _recipient(recipient, name).addr_spec
     event = dataclasses.replace(event, organizer=organizer or sender,
                                 organizer_name=one_line(organizer_name or council),
-                                attendees=(attendee,))
-    calendar = invitation(event, method)
+                                attendees=attendees(recipient))
     when = span(event.start, event.end, zone, language)
     said = words["moved_from" if reason == "moved" and previous else reason].format(
         council=council, when=when,
         previous=span(*previous, zone, language) if previous else "")
     body = _paragraphs(words["hello"].format(name=name), said,
-                       words["place"].format(place=event.location) if event.location else None,
+                       words["place"].format(place=one_line(event.location))
+                       if event.location else None,
                        words["answer"].format(url=url) if url and method == "REQUEST" else None,
                        words[method], words["footer"])
     subject = words[f"subject.{reason}"].format(
         council=council, date=short_day(event.start.astimezone(ZoneInfo(zone)), language))
-    message = _compose(sender=sender, recipient=attendee, name=name, subject=subject, body=body,
-                       language=language, key=dedupe_key)
-    message.add_alternative(calendar, maintype="text", subtype="calendar", cte="base64",
-                            params={"method": method, "charset": "UTF-8"})
-    return _mail(message, attendee, f"meeting_{reason}", dedupe_key, language)
+    message = _compose(sender=sender, recipient=recipient, name=name, subject=subject,
+                       body=body, language=language, key=dedupe_key)
+    if event.attendees:  # else the recipient is no address and the message is given up
+        message.add_alternative(invitation(event, method), maintype="text", subtype="calendar",
+                                cte="base64", params={"method": method, "charset": "UTF-8"})
+    return _mail(message, recipient, sender, f"meeting_{reason}", dedupe_key, language)
 
 
 def secretary_mail(*, sender: str, recipient: str, language: str, council: str,
@@ -241,8 +258,7 @@ def secretary_mail(*, sender: str, recipient: str, language: str, council: str,
     subject = words[f"subject.sec.{subject_kind}"].format(**values)
     message = _compose(sender=sender, recipient=recipient, name=None, subject=subject, body=body,
                        language=language, key=dedupe_key)
-    return _mail(message, _recipient(recipient, None).addr_spec, f"secretary_{subject_kind}",
-                 dedupe_key, language)
+    return _mail(message, recipient, sender, f"secretary_{subject_kind}", dedupe_key, language)
 
 
 def link_mail(*, sender: str, recipient: str, name: str, language: str, council: str, url: str,
@@ -256,7 +272,7 @@ def link_mail(*, sender: str, recipient: str, name: str, language: str, council:
     message = _compose(sender=sender, recipient=recipient, name=name,
                        subject=words["subject.link"].format(council=council), body=body,
                        language=language, key=dedupe_key)
-    return _mail(message, _recipient(recipient, name).addr_spec, "link", dedupe_key, language)
+    return _mail(message, recipient, sender, "link", dedupe_key, language)
 
 
 def poll_mail(*, sender: str, recipient: str, name: str, language: str, council: str, url: str,
@@ -273,4 +289,4 @@ def poll_mail(*, sender: str, recipient: str, name: str, language: str, council:
     message = _compose(sender=sender, recipient=recipient, name=name,
                        subject=words[f"subject.{kind}"].format(council=council), body=body,
                        language=language, key=dedupe_key)
-    return _mail(message, _recipient(recipient, name).addr_spec, kind, dedupe_key, language)
+    return _mail(message, recipient, sender, kind, dedupe_key, language)

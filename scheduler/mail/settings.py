@@ -1,5 +1,7 @@
 """Where mail goes: the SMTP server of ``SCHEDULER_SMTP_URL`` and the sender of
-``SCHEDULER_MAIL_FROM``. Without an SMTP URL mail is off.
+``SCHEDULER_MAIL_FROM``. Without an SMTP URL mail is off. How often a secretary may have
+mail sent: ``SCHEDULER_MAIL_RATE_TOKEN`` (per token) and ``SCHEDULER_MAIL_RATE_COUNCIL``
+(per council), each ``COUNT/SECONDS``.
 
 ``smtp://[user:pass@]host[:port][?starttls=true][&timeout=SECONDS]`` (port 25, or 587
 with STARTTLS) or ``smtps://…`` (TLS from the start, port 465). User and password are
@@ -12,21 +14,27 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.headerregistry import Address
 from email.utils import parseaddr
 from typing import Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from ..addresses import BadAddress, mail_address
 from ..errors import InputError
+from ..rates import Rate, rate_from_env
 
 __all__ = ["MailSettings"]
 
 URL_VARIABLE = "SCHEDULER_SMTP_URL"
 FROM_VARIABLE = "SCHEDULER_MAIL_FROM"
+SECRETARY_RATE_VARIABLE = "SCHEDULER_MAIL_RATE_TOKEN"
+COUNCIL_RATE_VARIABLE = "SCHEDULER_MAIL_RATE_COUNCIL"
+TOKEN_RATE = Rate(20, 600)
+"""Mail a token may have sent (a link, a poll's reminders): 20 at once, then one per 30 s."""
+COUNCIL_RATE = Rate(60, 3600)
+"""Mail all tokens together may have sent for one council: 60 at once, then one a minute."""
 _FALLBACK_SENDER = "kalender@localhost"
 _DEFAULT_PORTS = {"plain": 25, "starttls": 587, "ssl": 465}
 _TRUE, _FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
-_ADDRESS = re.compile(r"[^\s@<>\"]+@[^\s@<>\"]+")
 
 Security = Literal["plain", "starttls", "ssl"]
 
@@ -42,11 +50,21 @@ class MailSettings:
     password: str | None = field(default=None, repr=False)
     sender: str = _FALLBACK_SENDER  # an address, or "Name <address>"
     timeout: float = 30.0  # seconds, for connecting and for each reply
+    token_rate: Rate = TOKEN_RATE  # mail one token may have sent (links, reminders)
+    council_rate: Rate = COUNCIL_RATE  # the same for all of a council's tokens together
 
     @property
     def sender_address(self) -> str:
-        """The bare address of the sender (for the envelope and the ORGANIZER)."""
+        """The bare address of the sender (for the ORGANIZER), as given."""
         return parseaddr(self.sender)[1] or self.sender
+
+    @property
+    def envelope_sender(self) -> str:
+        """The sender's address for the SMTP envelope: its domain as IDNA (``xn--…``)."""
+        try:
+            return mail_address(self.sender_address).wire
+        except BadAddress:  # the local fallback, kalender@localhost
+            return self.sender_address
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MailSettings | None:
@@ -59,10 +77,15 @@ class MailSettings:
         if not url:
             return None
         settings = _parse_url(url)
-        sender = env.get(FROM_VARIABLE, "").strip() or _fallback_sender(settings.username)
-        _check_sender(sender)
+        sender = env.get(FROM_VARIABLE, "").strip()
+        if sender:
+            _check_sender(sender)
+        else:
+            sender = _fallback_sender(settings.username)
         return cls(settings.host, settings.port, settings.security, settings.username,
-                   settings.password, sender, settings.timeout)
+                   settings.password, sender, settings.timeout,
+                   rate_from_env(SECRETARY_RATE_VARIABLE, TOKEN_RATE, env),
+                   rate_from_env(COUNCIL_RATE_VARIABLE, COUNCIL_RATE, env))
 
     def redacted(self) -> str:
         """The settings for a log line: the URL without its password, and the sender."""
@@ -133,20 +156,19 @@ def _timeout(value: str) -> float:
 def _fallback_sender(username: str | None) -> str:
     """The user name when it is an address (most providers send only as the account),
     else a local address."""
-    if username and _ADDRESS.fullmatch(username):
-        return username
-    return _FALLBACK_SENDER
+    try:
+        return username if username and mail_address(username) else _FALLBACK_SENDER
+    except BadAddress:
+        return _FALLBACK_SENDER
 
 
 def _check_sender(sender: str) -> None:
-    if re.search(r"[\x00-\x1f\x7f]", sender):
+    """One address, or ``Name <address>``; internationalised ones too (``rådet@örebro.example``:
+    the domain goes as IDNA, the local part needs a server with SMTPUTF8)."""
+    if re.search(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", sender):
         raise _fail("the sender must be one line", FROM_VARIABLE)
-    name, address = parseaddr(sender)
-    if not _ADDRESS.fullmatch(address):
-        raise _fail("not a mail address (name@example.org or Name <name@example.org>)",
-                    FROM_VARIABLE)
     try:
-        Address(display_name=name, addr_spec=address)
-    except (ValueError, IndexError):
-        raise _fail("not a mail address (name@example.org or Name <name@example.org>)",
+        mail_address(parseaddr(sender)[1])
+    except BadAddress as exc:
+        raise _fail(f"{exc} (name@example.org or Name <name@example.org>)",
                     FROM_VARIABLE) from None

@@ -71,19 +71,33 @@ class MailingServices(LinkServices):
         return self.mail is not None
 
     def queue(self, uow: UnitOfWork, mail: OutgoingMail) -> None:
-        """Put a message in the outbox (nothing when mail is off)."""
-        if self.mail is not None:
-            uow.outbox.add(mail)
+        """Put a message in the outbox (nothing when mail is off); one to an address that
+        cannot be sent to (stored before addresses were checked) is kept there as given
+        up, with the reason, and the change it tells of goes on."""
+        if self.mail is None:
+            return
+        mail_id = uow.outbox.add(mail)
+        if mail_id is not None and mail.undeliverable:
+            uow.outbox.failed(mail_id, f"recipient cannot be sent to: {mail.undeliverable}", None)
 
     def page_url(self, secret: str) -> str:
         """A member's own page as an absolute address (``SCHEDULER_PUBLIC_URL``)."""
         return f"{self.public_url or 'http://localhost:5000'}/my/{secret}"
 
-    def mail_link(self, member_id: str, url: str) -> bool:
-        """Mail a member their own link; False when mail is off or they have no address."""
+    def mail_link(self, member_id: str, url: str, *, by: str | None = None) -> bool:
+        """Mail a member their own link, at the address stored for them (no other); False
+        when mail is off or they have no address. ``by``: the token asking, whose mail
+        (and the council's) is limited: Busy when it is used up."""
+        if self.mail is None:
+            return False
+        with self.reader() as uow:
+            record, _party, member = uow.councils.member(member_id)
+        if not member.email:
+            return False
+        self.limit_mail(record.id, by)
         with self.uow() as uow:
             record, _party, member = uow.councils.member(member_id)
-            if self.mail is None or not member.email:
+            if not member.email:
                 return False
             self.queue(uow, link_mail(sender=self.mail.sender, recipient=member.email,
                                       name=member.name, council=record.council.name, url=url,
@@ -91,6 +105,16 @@ class MailingServices(LinkServices):
             uow.commit()
         self.mail_queued()
         return True
+
+    def limit_mail(self, council_id: str, by: str | None) -> None:
+        """Take one mail action of the token ``by`` and of the council (a link mailed, a
+        poll's reminders); Busy (HTTP 429 with Retry-After) when either has none left."""
+        if self.mail is None:
+            return
+        if by is not None:
+            self.limit(f"mail:token:{by}", self.mail.token_rate, "mail asked for by one token")
+        self.limit(f"mail:council:{council_id}", self.mail.council_rate,
+                   "mail asked for in one council")
 
     # meetings ---------------------------------------------------------------------------
     def meeting_event_for(self, uow: UnitOfWork, record: CouncilRecord, member_id: str,

@@ -84,9 +84,14 @@ class PollServices(MailingServices):
             uow.councils.get(council_id)
             return uow.polls.of_council(council_id)
 
-    def remind_poll(self, poll_id: str) -> int:
+    def remind_poll(self, poll_id: str, *, by: str | None = None) -> int:
         """Mail a reminder to every member with an address who has not answered every slot;
-        how many were queued (0 when mail is off)."""
+        how many were queued (0 when mail is off). ``by``: the token asking, limited as for
+        ``mail_link``."""
+        if self.mail is not None:
+            with self.reader() as uow:
+                council_id = uow.polls.get(poll_id).council_id
+            self.limit_mail(council_id, by)
         with self.uow() as uow:
             poll = uow.polls.get(poll_id)
             count = self._mail_poll(uow, poll.council_id, poll, reminder=True,
