@@ -51,7 +51,10 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
              413: "The body is too large", 415: "Wrong content type",
              422: "Well-formed, but the service cannot act on it"}
 # problems that only some views answer, by endpoint
-_MORE_PROBLEMS = {endpoint: {503: "The job queue is down; nothing was kept; try again after "
+_MORE_PROBLEMS = {endpoint: {429: "The token, or a council of the request, has as many jobs "
+                                  "queued or running as it may; nothing was kept; try again "
+                                  "after Retry-After seconds",
+                             503: "The job queue is down; nothing was kept; try again after "
                                   "Retry-After seconds"}
                   for endpoint in ("api.create_proposal", "api.create_round")}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
