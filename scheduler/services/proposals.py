@@ -150,9 +150,9 @@ class ProposalServices(MailingServices):
             try:
                 member_council = uow.councils.council_of_member(record.member_id)
             except NotFound:
-                raise InputError(f"no member {record.member_id!r}", field="member_id") from None
-            if member_council != meeting.council_id:
-                raise InputError("the member is not of this meeting's council", field="member_id")
+                member_council = None
+            if member_council != meeting.council_id:  # another council's member: as unknown
+                raise InputError(f"no member {record.member_id!r}", field="member_id")
             uow.attendance.record(meeting_id, record.member_id, record.state)
             self.settle_cover(uow, uow.councils.get(meeting.council_id), [meeting])
             uow.commit()
