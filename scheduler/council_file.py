@@ -17,7 +17,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from .council import Body, Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
-from .validation import Day, Language, PlainText, is_calendar_url, plain_text, validated
+from .validation import (
+    BlackoutText,
+    Day,
+    Language,
+    PlainText,
+    is_calendar_url,
+    plain_text,
+    validated,
+)
 from .values import parse_blackout, parse_duration
 
 __all__ = [
@@ -105,7 +113,7 @@ class _Council(_Strict):
     secretary_email: Annotated[PlainText, Field(max_length=320)] | None = None
     answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
     weights: WeightsDocument = WeightsDocument()
-    blackouts: list[str] = []
+    blackouts: list[BlackoutText] = []
     bodies: Annotated[list[BodyDocument], Field(max_length=MAX_BODIES)] = []
     parties: Annotated[list[PartyDocument], Field(min_length=1)]
     history: list[PastMeetingDocument] = []

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from .council import PlanningRequest
 from .errors import InputError
-from .validation import Day, validated
+from .validation import BLACKOUT_PATTERN, Day, validated
 from .values import parse_blackout, parse_duration, parse_time
 
 __all__ = ["MAX_CANDIDATE_SLOTS", "MAX_DURATION", "MAX_HORIZON_DAYS", "MIN_STEP",
@@ -115,7 +115,8 @@ _Weekdays = Annotated[tuple[int, ...], BeforeValidator(_value_error(_weekdays)),
 _Blackouts = Annotated[tuple[tuple[dt.date, dt.date], ...],
                        BeforeValidator(_value_error(_blackouts)),
                        WithJsonSchema({"type": "array", "maxItems": _MAX_BLACKOUTS, "items": {
-                           "type": "string", "examples": ["2027-07-01:2027-08-15"],
+                           "type": "string", "pattern": BLACKOUT_PATTERN,
+                           "examples": ["2027-07-01:2027-08-15"],
                            "description": "an inclusive DATE:DATE range"}})]
 
 

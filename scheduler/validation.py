@@ -14,8 +14,12 @@ from .errors import InputError
 from .values import FIRST_YEAR, LAST_YEAR, parse_date
 
 __all__ = [
+    "BLACKOUT_PATTERN",
     "CALENDAR_URL_PREFIXES",
+    "DATE_PATTERN",
+    "MOMENT_PATTERN",
     "NOT_NULL",
+    "BlackoutText",
     "CalendarUrl",
     "Language",
     "PlainText",
@@ -33,6 +37,19 @@ CALENDAR_URL_PREFIXES = ("http://", "https://", "webcal://", "webcals://")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _PLAIN_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
 _URL_PATTERN = "^([hH][tT][tT][pP][sS]?|[wW][eE][bB][cC][aA][lL][sS]?)://[^\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029]*$"
+
+# the years FIRST_YEAR to LAST_YEAR (2000 to 2200) as JSON Schema patterns say them, so
+# that the API's document refuses what the service refuses (tests/test_year_bounds.py)
+_YEAR = "(2[01][0-9]{2}|2200)"
+_DATE = f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
+_OFFSET = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+DATE_PATTERN = f"^{_DATE}$"
+"""A ``YYYY-MM-DD`` date in the years 2000 to 2200."""
+MOMENT_PATTERN = f"^{_DATE}[Tt]{_CLOCK}{_OFFSET}$"
+"""An RFC 3339 date and time (with seconds and a UTC offset) in the years 2000 to 2200."""
+BLACKOUT_PATTERN = f"^\\s*{_DATE}\\s*:\\s*{_DATE}\\s*$"
+"""An inclusive ``DATE:DATE`` range in the years 2000 to 2200."""
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -105,12 +122,12 @@ def _moment(value: object) -> dt.datetime:
 
 
 Day = Annotated[dt.date, BeforeValidator(_day),
-                WithJsonSchema({"type": "string", "format": "date",
-                                "pattern": "^\\d{4}-\\d{2}-\\d{2}$"})]
+                WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN})]
 """A ``YYYY-MM-DD`` date (or a TOML date) in the years 2000 to 2200."""
 
 Moment = Annotated[dt.datetime, BeforeValidator(_moment),
-                   WithJsonSchema({"type": "string", "format": "date-time"})]
+                   WithJsonSchema({"type": "string", "format": "date-time",
+                                   "pattern": MOMENT_PATTERN})]
 """An ISO 8601 date and time with a UTC offset, in the years 2000 to 2200."""
 
 PlainText = Annotated[str, AfterValidator(plain_text),
@@ -120,6 +137,10 @@ PlainText = Annotated[str, AfterValidator(plain_text),
 CalendarUrl = Annotated[str, Field(max_length=2000), AfterValidator(_calendar_url),
                         Field(json_schema_extra={"pattern": _URL_PATTERN})]
 """An http(s) or webcal URL of a calendar."""
+
+BlackoutText = Annotated[str, Field(json_schema_extra={"pattern": BLACKOUT_PATTERN})]
+"""A ``DATE:DATE`` range as written, read later by ``values.parse_blackout`` (the schema
+says its form)."""
 
 NOT_NULL = (BeforeValidator(_refuse_null), Field(json_schema_extra=_schema_without_null))
 """For ``Annotated[X | None, *NOT_NULL] = None``: may be left out, but not sent as null."""

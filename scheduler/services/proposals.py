@@ -16,6 +16,7 @@ from ..proposal_request import parse_proposal_request
 from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange
 from ..validation import validated
+from ..values import FIRST_YEAR, LAST_YEAR
 from .councils import council_json
 from .mailing import MailingServices
 
@@ -137,6 +138,9 @@ class ProposalServices(MailingServices):
             start = dt.datetime.fromisoformat(local_start).replace(tzinfo=zoneinfo.ZoneInfo(zone))
         except ValueError:
             raise InputError(f"{local_start!r} is not a date and time", field="start") from None
+        if not FIRST_YEAR <= start.year <= LAST_YEAR:  # before any arithmetic can overflow
+            raise InputError(f"the date must be in the years {FIRST_YEAR} to {LAST_YEAR}",
+                             field="start")
         end = start + (meeting.end - meeting.start)
         return self.change_meeting(meeting_id, {"start": start.isoformat(), "end": end.isoformat()})
 
