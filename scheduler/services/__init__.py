@@ -12,6 +12,7 @@ from ..mail.settings import MailSettings
 from ..secret_key import server_key
 from ..storage.changes import FeedChecks, count_changes
 from ..storage.database import make_engine, upgrade
+from ..storage.rates import SqlRates
 from ..storage.unit_of_work import SqlUnitOfWork
 from .access import AccessServices, ResourceKind
 from .base import UnitOfWorkFactory
@@ -41,7 +42,7 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
         return SqlUnitOfWork(engine, write=write)
 
     made = Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
-                    public_url=public_url)
+                    public_url=public_url, rates=SqlRates(engine))
     made.job_settings = JobSettings.from_env()
     made.feed_check = FeedChecks(engine)
     return made, engine

@@ -13,6 +13,7 @@ from calendars.fetch import FetchCache, FetchPolicy
 from ..council import Council
 from ..mail.settings import MailSettings
 from ..ports import UnitOfWork
+from ..rates import MemoryRates, Rate, RateStore, limit
 from ..records import CouncilRecord
 
 __all__ = ["ServiceBase", "UnitOfWorkFactory"]
@@ -26,8 +27,10 @@ class ServiceBase:
     def __init__(self, uow: UnitOfWorkFactory, *, link_key: str,
                  fetch_policy: FetchPolicy | None = None, fetch_cache: FetchCache | None = None,
                  solves_at_once: int = 2, solve_wait_s: float = 2.0,
-                 mail: MailSettings | None = None, public_url: str | None = None):
+                 mail: MailSettings | None = None, public_url: str | None = None,
+                 rates: RateStore | None = None):
         self.uow = uow
+        self.rates: RateStore = rates or MemoryRates()
         self.link_key = link_key.encode()
         self.fetch_policy = fetch_policy or FetchPolicy.from_env()
         self.fetch_cache = fetch_cache or FetchCache()
@@ -39,6 +42,11 @@ class ServiceBase:
         self.mail = mail  # None: mail is off
         self.public_url = (public_url or "").rstrip("/") or None  # where members' links point
         self.mail_queued: Callable[[], None] = lambda: None  # told after mail was queued
+
+    def limit(self, key: str, rate: Rate, what: str) -> None:
+        """Take one action of ``key`` at ``rate`` (kept whatever the use case does next);
+        Busy (HTTP 429 with Retry-After) when its allowance is used up."""
+        limit(self.rates, key, rate, what)
 
     def reader(self) -> UnitOfWork:
         """A unit of work for a use case that only reads."""

@@ -345,3 +345,10 @@ feed_changes = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("stamp", sa.BigInteger, nullable=False),
 )
+
+# how often a key (a link, a council's mail, a token) may act: when its allowance is full
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("full_at", sa.Float),  # seconds since the epoch; null: never used
+)
