@@ -60,6 +60,7 @@ _MORE_PROBLEMS = {endpoint: {429: "The token, or a council of the request, has a
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # answers that are not JSON objects, by endpoint and status
 _CONTENT = {
     ("feeds.feed", 200): {"text/calendar": {"schema": {"type": "string"}}},
@@ -103,7 +104,9 @@ _LINKS: dict[tuple[str, int], dict[str, dict[str, str]]] = {
 
 def _response(endpoint: str, code: int, text: str) -> dict[str, Any]:
     response: dict[str, Any] = {"description": text}
-    if code not in (204, 304):
+    if code >= 400:  # a view's own problem (422: a calendar not fetched) is a problem too
+        response["content"] = _CONTENT.get((endpoint, code), _PROBLEM)
+    elif code not in (204, 304):
         response["content"] = _CONTENT.get((endpoint, code), _JSON)
     if (endpoint, code) in _HEADERS:
         response["headers"] = _HEADERS[endpoint, code]

@@ -19,6 +19,7 @@ __all__ = [
     "DATE_PATTERN",
     "MOMENT_PATTERN",
     "NOT_NULL",
+    "WHOLE",
     "BlackoutText",
     "CalendarUrl",
     "Language",
@@ -141,6 +142,18 @@ CalendarUrl = Annotated[str, Field(max_length=2000), AfterValidator(_calendar_ur
 BlackoutText = Annotated[str, Field(json_schema_extra={"pattern": BLACKOUT_PATTERN})]
 """A ``DATE:DATE`` range as written, read later by ``values.parse_blackout`` (the schema
 says its form)."""
+
+def _whole(value: object) -> object:
+    """A JSON number without a fraction (``12.0``, an integer to JSON Schema) as an int;
+    anything else as given, for the strict int check to judge."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WHOLE = BeforeValidator(_whole)
+"""For ``Annotated[int, Field(strict=True, ...), WHOLE]``: ``12.0`` counts as 12 (as the
+API's document says), ``"12"``, ``true`` and ``12.5`` do not."""
 
 NOT_NULL = (BeforeValidator(_refuse_null), Field(json_schema_extra=_schema_without_null))
 """For ``Annotated[X | None, *NOT_NULL] = None``: may be left out, but not sent as null."""
