@@ -57,6 +57,10 @@ _MORE_PROBLEMS = {endpoint: {429: "The token, or a council of the request, has a
                              503: "The job queue is down; nothing was kept; try again after "
                                   "Retry-After seconds"}
                   for endpoint in ("api.create_proposal", "api.create_round")}
+_MORE_PROBLEMS.update({endpoint: {429: "Too many changes through this link; try again after "
+                                       "Retry-After seconds"}
+                       for endpoint in ("own.answer_meeting", "own.answer_poll", "own.set_absences",
+                                        "own.connect_calendar", "own.forget_calendar")})
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
@@ -132,7 +136,8 @@ def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
         operation["description"] = " ".join(description.split())
     public = bool(info.get("public"))
     for code, text in {**_PROBLEMS, **_MORE_PROBLEMS.get(rule.endpoint, {})}.items():
-        if public and code not in _PUBLIC_PROBLEMS and not (info.get("body") and code in _BODY_PROBLEMS):
+        if (public and code not in _PUBLIC_PROBLEMS and code not in _MORE_PROBLEMS.get(rule.endpoint, {})
+                and not (info.get("body") and code in _BODY_PROBLEMS)):
             continue
         problem: dict[str, Any] = {"description": text, "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}

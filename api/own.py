@@ -1,5 +1,6 @@
 """A member's own link in the JSON API: the secret in the path is the only credential,
-and it reaches only its own member (another council's meeting or poll is not found)."""
+and it reaches only its own member (another council's meeting or poll is not found).
+Its changes are rate-limited per member (``SCHEDULER_LINK_RATE``): 429 with Retry-After."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def answer_poll(token: str, poll_id: str) -> Response:
 @documented(public=True, body="AbsenceList", responses={204: "Stored"})
 def set_absences(token: str) -> Response:
     """Replace the member's absences (dates inclusive); each one over a confirmed meeting
-    calls the substitute in."""
+    whose answers are still open calls the substitute in (after the answer deadline an
+    absence is kept and shown to the secretary, and calls nobody in)."""
     services().set_absences_as(token, json_body())
     return no_content()
 

@@ -150,7 +150,8 @@ def council(token: Token, council_id: str) -> str:
     overview = services().council_overview(council_id)
     return render_template("council.html", council=overview["council"], token=token,
                            proposals=overview["proposals"], meetings=overview["meetings"],
-                           recorded=overview["recorded"], calendars=overview["calendars"],
+                           recorded=overview["recorded"], late=overview["late"],
+                           calendars=overview["calendars"],
                            polls=overview["polls"], mail_on=overview["mail"],
                            rounds=services().rounds_of(council_id),
                            today=dt.date.today().isoformat())  # noqa: DTZ011

@@ -19,7 +19,8 @@ from .base import UnitOfWorkFactory
 from .conflicts import ReportServices
 from .councils import CouncilServices
 from .jobs import JobServices
-from .member_own import MemberOwnServices
+from .mailing import mail_quiet_from_env
+from .member_own import MemberOwnServices, link_rate_from_env
 from .polls import PollServices
 
 __all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
@@ -44,5 +45,7 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
     made = Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
                     public_url=public_url, rates=SqlRates(engine))
     made.job_settings = JobSettings.from_env()
+    made.mail_quiet_s = mail_quiet_from_env()
+    made.link_rate = link_rate_from_env()
     made.feed_check = FeedChecks(engine)
     return made, engine
