@@ -283,18 +283,30 @@ def remove_absence(secret: str) -> ResponseReturnValue:
 def connect_calendar(secret: str) -> ResponseReturnValue:
     """Connect or replace the member's calendar: an address to subscribe to, or a file."""
     file = request.files.get("calendar")
+    done = True
     try:
         if file is not None and file.filename:
             services().upload_calendar_as(secret, file.read())
         else:
-            services().connect_calendar_as(secret, {"url": request.form.get("url", "").strip()})
+            done = services().connect_calendar_as(
+                secret, {"url": request.form.get("url", "").strip()})
     except InputError as exc:
         flash(_said(exc), "error")
         return _render(secret, 400)
     except CalendarError as exc:
         flash(_("That file is not a usable calendar: %(why)s", why=str(exc)), "error")
         return _render(secret, 400)
-    flash(_("The calendar is read."), "ok")
+    except Busy as exc:
+        flash(_("Calendar addresses are being fetched too often right now; try again in "
+                "%(seconds)s seconds.", seconds=exc.retry_after), "error")
+        response = _render(secret, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if done:
+        flash(_("The calendar is read."), "ok")
+    else:
+        flash(_("The calendar address is still being fetched; it is kept if it can be read. "
+                "Reload the page in a minute to see."), "ok")
     return _back(secret, "calendar")
 
 

@@ -51,16 +51,23 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
              413: "The body is too large", 415: "Wrong content type",
              422: "Well-formed, but the service cannot act on it"}
 # problems that only some views answer, by endpoint
-_MORE_PROBLEMS = {endpoint: {429: "The token, or a council of the request, has as many jobs "
-                                  "queued or running as it may; nothing was kept; try again "
-                                  "after Retry-After seconds",
-                             503: "The job queue is down; nothing was kept; try again after "
-                                  "Retry-After seconds"}
-                  for endpoint in ("api.create_proposal", "api.create_round")}
-_MORE_PROBLEMS.update({endpoint: {429: "Too many changes through this link; try again after "
-                                       "Retry-After seconds"}
-                       for endpoint in ("own.answer_meeting", "own.answer_poll", "own.set_absences",
-                                        "own.connect_calendar", "own.forget_calendar")})
+_MORE_PROBLEMS: dict[str, dict[int, str]] = {
+    **{endpoint: {429: "The token, or a council of the request, has as many jobs queued or "
+                       "running as it may; nothing was kept; try again after Retry-After "
+                       "seconds",
+                  503: "The job queue is down; nothing was kept; try again after "
+                       "Retry-After seconds"}
+       for endpoint in ("api.create_proposal", "api.create_round")},
+    **{endpoint: {429: "Too many changes through this link; try again after Retry-After "
+                       "seconds"}
+       for endpoint in ("own.answer_meeting", "own.answer_poll", "own.set_absences",
+                        "own.forget_calendar")},
+    **{endpoint: {429: "The address was fetched too often, or the server fetches as many "
+                       "addresses as it may at once; try again after Retry-After seconds"}
+       for endpoint in ("api.refresh_calendar", "api.refresh_plan")},
+    "own.connect_calendar": {429: "Too many changes through this link, the address was "
+                                  "fetched too often, or the server fetches as many addresses "
+                                  "as it may at once; try again after Retry-After seconds"}}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
@@ -135,8 +142,9 @@ def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
     if description.strip():
         operation["description"] = " ".join(description.split())
     public = bool(info.get("public"))
-    for code, text in {**_PROBLEMS, **_MORE_PROBLEMS.get(rule.endpoint, {})}.items():
-        if (public and code not in _PUBLIC_PROBLEMS and code not in _MORE_PROBLEMS.get(rule.endpoint, {})
+    more = _MORE_PROBLEMS.get(rule.endpoint, {})
+    for code, text in {**_PROBLEMS, **more}.items():
+        if (public and code not in _PUBLIC_PROBLEMS and code not in more
                 and not (info.get("body") and code in _BODY_PROBLEMS)):
             continue
         problem: dict[str, Any] = {"description": text, "content": {

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .auth import documented, no_content, services
 from .problems import Problem
-from .rest import json_body
+from .rest import STILL_FETCHING, json_body, still_fetching
 
 __all__ = ["own"]
 
@@ -51,14 +51,17 @@ def set_absences(token: str) -> Response:
 
 
 @own.put("/<token>/calendar")
-@documented(public=True, body="CalendarLink", responses={204: "Fetched and stored"})
+@documented(public=True, body="CalendarLink",
+            responses={204: "Fetched and stored", 202: STILL_FETCHING})
 def connect_calendar(token: str) -> Response:
     """Connect the member's own calendar: ``{"url": ...}`` (fetched at once, under the
-    service's fetch rules) or a text/calendar body."""
+    service's fetch rules; 202 when that takes longer than the fetch deadline, and the
+    address is kept once it can be read) or a text/calendar body."""
     if request.mimetype == "text/calendar":
         services().upload_calendar_as(token, request.get_data())
     elif request.is_json:
-        services().connect_calendar_as(token, json_body())
+        if not services().connect_calendar_as(token, json_body()):
+            return still_fetching({})
     else:
         raise Problem(415, "Unsupported Media Type",
                       "the body must be application/json or text/calendar")

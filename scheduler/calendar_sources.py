@@ -23,6 +23,7 @@ from calendars.fetch import (
 )
 
 from .errors import InputError
+from .fetching import FetchSettings
 from .validation import is_calendar_url
 
 __all__ = ["Answer", "Wanted", "calendar_bytes", "fetch_by_host", "ingest_cache",
@@ -34,7 +35,7 @@ _HOSTS_AT_ONCE = 4
 def calendar_bytes(source: str, policy: FetchPolicy | None = None) -> bytes:
     """The bytes of a calendar file or URL."""
     if is_calendar_url(source):
-        return fetch_calendar(source, policy=policy or FetchPolicy.from_env()).content
+        return fetch_calendar(source, policy=policy or FetchSettings.from_env().policy).content
     path = Path(source)
     try:
         return path.read_bytes()

@@ -222,19 +222,27 @@ class MemberOwnServices(MailingServices):
         return len(late)
 
     # calendar -----------------------------------------------------------------------------
-    def connect_calendar_as(self, secret: str, body: Any) -> None:
+    def connect_calendar_as(self, secret: str, body: Any) -> bool:
         """Connect or replace a member's own calendar URL: it is fetched at once under the
-        service's fetch rules, and kept only if it can be read."""
-        member_id = self._writer(secret)
+        service's fetch rules, and kept only if it can be read. True when done; False when
+        the fetch is still under way after its deadline and a second (the URL is kept if
+        it can be read then). Busy (429) when the member asked too often, or every fetch
+        slot of the process is taken."""
         url = validated(CalendarLink, body).url
-        try:
-            fetched = fetch_calendar(url, policy=self.fetch_policy, cache=self.fetch_cache)
-            self.upload_calendar(member_id, fetched.content)
-        except CalendarError as exc:
-            raise InputError(f"the calendar could not be read: {exc}", field="url") from None
-        with self.uow() as uow:
-            uow.councils.update_member(member_id, {"calendar_url": url})
-            uow.commit()
+        member_id = self._writer(secret)
+
+        def connect() -> bool:
+            try:
+                fetched = fetch_calendar(url, policy=self.fetch_policy, cache=self.fetch_cache)
+                self.upload_calendar(member_id, fetched.content)
+            except CalendarError as exc:
+                raise InputError(f"the calendar could not be read: {exc}", field="url") from None
+            with self.uow() as uow:
+                uow.councils.update_member(member_id, {"calendar_url": url})
+                uow.commit()
+            return True
+
+        return self.fetch_on_request(f"fetch:member:{member_id}", connect) is not None
 
     def upload_calendar_as(self, secret: str, data: bytes) -> None:
         """Replace a member's calendar with an uploaded file (their URL, if any, is kept)."""
