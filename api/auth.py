@@ -13,9 +13,11 @@ from scheduler.tokens import Token
 
 from .problems import Problem
 
-__all__ = ["allow", "allow_every", "authorised", "documented", "services"]
+__all__ = ["NO_SUCH", "allow", "allow_every", "authorised", "documented", "services"]
 
 View = Callable[..., Any]
+NO_SUCH = "no such resource for this token"
+"""What a token is told of a resource that does not exist and of one it may not see."""
 
 
 def services() -> Services:
@@ -45,7 +47,7 @@ def allow(token: Token, roles: tuple[str, ...], scope: tuple[ResourceKind, str] 
         return
     council_id = services().council_of(*scope) if scope is not None else None
     if council_id is None or token.council_id != council_id:
-        raise Problem(404, "Not Found", "no such resource for this token")
+        raise Problem(404, "Not Found", NO_SUCH)
     if token.role not in roles:
         raise Problem(403, "Forbidden", f"a {token.role} token may not do this")
 

@@ -10,6 +10,7 @@ from flask import Flask
 
 from scheduler.ids import is_url_id
 
+from .auth import NO_SUCH
 from .problems import Problem
 
 __all__ = ["check_url_ids"]
@@ -21,4 +22,4 @@ def check_url_ids(app: Flask) -> None:
     def well_formed(_endpoint: str | None, values: dict[str, Any] | None) -> None:
         for name, value in (values or {}).items():
             if isinstance(value, str) and not is_url_id(name, value):
-                raise Problem(404, "Not Found", "no such resource for this token")
+                raise Problem(404, "Not Found", NO_SUCH)

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from scheduler.errors import NotFound
 from scheduler.jobs.records import JobRecord
 
-from .auth import allow_every, documented, services
+from .auth import NO_SUCH, allow_every, documented, services
 from .problems import Problem, problem_response
 
 __all__ = ["ASYNC_HEADERS", "JOB_PARAMETERS", "Preferences", "answer_job", "idempotency_key",
@@ -156,5 +156,5 @@ def read_job(job_id: str) -> Response:
     except NotFound:
         job = None
     if job is None or not (token.role == "admin" or token.council_id in job.council_ids):
-        raise Problem(404, "Not Found", "no such resource for this token")
+        raise Problem(404, "Not Found", NO_SUCH)
     return jsonify(job.as_json())

@@ -52,7 +52,10 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
              422: "Well-formed, but the service cannot act on it"}
 # problems that only some views answer, by endpoint
 _MORE_PROBLEMS: dict[str, dict[int, str]] = {
-    **{endpoint: {503: "The job queue is down; nothing was kept; try again after "
+    **{endpoint: {429: "The token, or a council of the request, has as many jobs queued or "
+                       "running as it may; nothing was kept; try again after Retry-After "
+                       "seconds",
+                  503: "The job queue is down; nothing was kept; try again after "
                        "Retry-After seconds"}
        for endpoint in ("api.create_proposal", "api.create_round")},
     **{endpoint: {429: "Too many changes through this link; try again after Retry-After "
@@ -71,6 +74,7 @@ _MORE_PROBLEMS: dict[str, dict[int, str]] = {
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # answers that are not JSON objects, by endpoint and status
 _CONTENT = {
     ("feeds.feed", 200): {"text/calendar": {"schema": {"type": "string"}}},
@@ -114,7 +118,9 @@ _LINKS: dict[tuple[str, int], dict[str, dict[str, str]]] = {
 
 def _response(endpoint: str, code: int, text: str) -> dict[str, Any]:
     response: dict[str, Any] = {"description": text}
-    if code not in (204, 304):
+    if code >= 400:  # a view's own problem (422: a calendar not fetched) is a problem too
+        response["content"] = _CONTENT.get((endpoint, code), _PROBLEM)
+    elif code not in (204, 304):
         response["content"] = _CONTENT.get((endpoint, code), _JSON)
     if (endpoint, code) in _HEADERS:
         response["headers"] = _HEADERS[endpoint, code]

@@ -29,7 +29,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
-from scheduler.errors import Conflict, InputError, QueueUnavailable
+from scheduler.errors import Busy, Conflict, InputError, QueueUnavailable
 from scheduler.formats import swedish_date
 from scheduler.proposal import CalendarView
 from scheduler.reports import report_csv
@@ -173,6 +173,11 @@ def propose(token: Token, council_id: str) -> Any:
     except QueueUnavailable:
         flash(_("The background work cannot be started right now; please try again in a "
                 "moment."), "error")
+        return redirect(url_for("pages.council", council_id=council_id))
+    except Busy as exc:
+        flash(_("As many proposals as may be are already waiting or being computed; please "
+                "try again in %(seconds)s seconds, or once one has ended.",
+                seconds=exc.retry_after), "error")
         return redirect(url_for("pages.council", council_id=council_id))
     return redirect(url_for("job_pages.job_page", job_id=job.id))
 

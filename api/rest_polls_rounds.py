@@ -12,8 +12,9 @@ from scheduler.jobs.records import JobRecord
 from scheduler.records import PollRecord
 from scheduler.services.rounds import round_council_ids
 
-from .auth import allow_every, authorised, documented, services
+from .auth import NO_SUCH, allow_every, authorised, documented, services
 from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key, preferences
+from .problems import Problem
 from .rest import api, created, json_body
 
 __all__: list[str] = []
@@ -88,12 +89,13 @@ def create_round() -> Response:
 @api.get("/rounds/<round_id>")
 @documented(responses={200: "The round as asked and answered"})
 def read_round(round_id: str) -> Response:
-    """One round (a secretary or chair of any council in it, or an admin)."""
+    """One round (a secretary or chair of any council in it, or an admin). Another
+    council's round answers as a round that does not exist: the same 404."""
+    allow_every(("secretary", "chair"), [])  # a token first, before anything is told
     try:
         found = services().round(round_id)
     except NotFound:
-        allow_every(("secretary", "chair"), [])  # a token is still required
-        raise
+        raise Problem(404, "Not Found", NO_SUCH) from None
     allow_every(("secretary", "chair"), found.council_ids, any_of=True)
     return jsonify({"id": found.id, "councils_in_round": list(found.council_ids),
                     "request": found.request, "created_at": found.created_at.isoformat(),

@@ -17,7 +17,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from .council import Body, Council, Member, Party, PastMeeting, Weights
 from .errors import InputError
-from .validation import Day, Language, MailAddressText, PlainText, is_calendar_url, plain_text, validated
+from .validation import (
+    WHOLE,
+    BlackoutText,
+    Day,
+    Language,
+    MailAddressText,
+    PlainText,
+    is_calendar_url,
+    plain_text,
+    validated,
+)
 from .values import parse_blackout, parse_duration
 
 __all__ = [
@@ -50,8 +60,8 @@ class MemberDocument(_Strict):
     role: Literal["representative", "substitute"]
     calendar: Annotated[PlainText, Field(max_length=2000)] | None = None
     email: MailAddressText | None = None
-    invited: Annotated[int, Field(strict=True, ge=0)] = 0
-    attended: Annotated[int, Field(strict=True, ge=0)] = 0
+    invited: Annotated[int, Field(strict=True, ge=0), WHOLE] = 0
+    attended: Annotated[int, Field(strict=True, ge=0), WHOLE] = 0
     language: Language | None = None
     horizon: Day | None = None
     bodies: Annotated[list[Id], Field(max_length=MAX_BODIES)] = []
@@ -103,9 +113,9 @@ class _Council(_Strict):
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Language = "sv"
     secretary_email: MailAddressText | None = None
-    answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
+    answer_days: Annotated[int, Field(strict=True, ge=0, le=30), WHOLE] | None = None
     weights: WeightsDocument = WeightsDocument()
-    blackouts: list[str] = []
+    blackouts: list[BlackoutText] = []
     bodies: Annotated[list[BodyDocument], Field(max_length=MAX_BODIES)] = []
     parties: Annotated[list[PartyDocument], Field(min_length=1)]
     history: list[PastMeetingDocument] = []

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 
 from .council import PlanningRequest
 from .errors import InputError
-from .validation import Day, validated
+from .validation import BLACKOUT_PATTERN, WHOLE, Day, validated
 from .values import parse_blackout, parse_duration, parse_time
 
 __all__ = ["MAX_CANDIDATE_SLOTS", "MAX_DURATION", "MAX_HORIZON_DAYS", "MIN_STEP",
@@ -115,7 +115,8 @@ _Weekdays = Annotated[tuple[int, ...], BeforeValidator(_value_error(_weekdays)),
 _Blackouts = Annotated[tuple[tuple[dt.date, dt.date], ...],
                        BeforeValidator(_value_error(_blackouts)),
                        WithJsonSchema({"type": "array", "maxItems": _MAX_BLACKOUTS, "items": {
-                           "type": "string", "examples": ["2027-07-01:2027-08-15"],
+                           "type": "string", "pattern": BLACKOUT_PATTERN,
+                           "examples": ["2027-07-01:2027-08-15"],
                            "description": "an inclusive DATE:DATE range"}})]
 
 
@@ -127,7 +128,7 @@ class ProposalOptions(BaseModel):
 
     from_: Day = Field(alias="from")
     to: Day
-    meetings: Annotated[int, Field(strict=True, ge=1, le=52)]
+    meetings: Annotated[int, Field(strict=True, ge=1, le=52), WHOLE]
     duration: _Duration = Field(default=dt.timedelta(hours=3), json_schema_extra={"default": "3h"})
     step: _Duration = Field(default=dt.timedelta(minutes=30), json_schema_extra={"default": "30m"})
     earliest: _Time = Field(default=dt.time(9), json_schema_extra={"default": "09:00"})
@@ -136,9 +137,9 @@ class ProposalOptions(BaseModel):
                                 json_schema_extra={"default": "mon,tue,wed,thu,fri"})
     blackouts: _Blackouts = Field(default=(), json_schema_extra={"default": []})
     objective: Literal["fair", "attendance"] = "fair"
-    min_gap_days: Annotated[int, Field(strict=True, ge=0, le=366)] = 28
-    max_gap_days: Annotated[int, Field(strict=True, ge=1, le=732)] | None = None
-    alternatives: Annotated[int, Field(strict=True, ge=0, le=20)] = 3
+    min_gap_days: Annotated[int, Field(strict=True, ge=0, le=366), WHOLE] = 28
+    max_gap_days: Annotated[int, Field(strict=True, ge=1, le=732), WHOLE] | None = None
+    alternatives: Annotated[int, Field(strict=True, ge=0, le=20), WHOLE] = 3
     remote: Annotated[bool, Field(strict=True)] = False
     time_limit_s: Annotated[float, Field(strict=True, gt=0, le=120)] = 10.0
     fairness_tolerance: Annotated[float, Field(ge=0, le=52)] = 0.02

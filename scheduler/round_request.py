@@ -16,7 +16,7 @@ from .council import Council, PlanningRequest
 from .council_file import load_council
 from .errors import InputError
 from .proposal_request import gap_days, parse_proposal_request
-from .validation import Day, PlainText, plain_text
+from .validation import BlackoutText, Day, PlainText, plain_text
 from .values import parse_duration
 
 __all__ = ["MAX_ROUND_COUNCILS", "RoundCouncil", "RoundCouncilEntry", "RoundDocument",
@@ -182,7 +182,7 @@ class RoundCouncilEntry(BaseModel):
     earliest: str | None = None
     latest: str | None = None
     weekdays: list[str] | str | None = None
-    blackouts: list[str] | None = None
+    blackouts: list[BlackoutText] | None = None
     objective: Literal["fair", "attendance"] | None = None
     min_gap: str | None = None
     max_gap: str | None = None

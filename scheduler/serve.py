@@ -4,9 +4,12 @@ gunicorn with several), and loading the demo council into it."""
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import logging
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +21,32 @@ from .services import Services
 if TYPE_CHECKING:
     from flask import Flask
 
-__all__ = ["load_demo", "serve"]
+__all__ = ["link_warning", "load_demo", "serve"]
+
+log = logging.getLogger("council_scheduler.serve")
+
+
+def _loopback(host: str) -> bool:
+    """Whether ``host`` (an address or name to listen on) is this machine alone."""
+    name = host.strip().strip("[]").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def link_warning(host: str, public_url: str | None,
+                 trusted_hosts: Sequence[str] | None) -> str | None:
+    """What ``serve`` warns at start when it listens beyond loopback with neither a public
+    URL nor trusted hosts set (links in mail and pages would then follow the Host header
+    of whoever asks); None when there is nothing to warn of."""
+    if public_url or trusted_hosts or _loopback(host):
+        return None
+    return (f"links follow the Host header of each request on {host}: set "
+            "SCHEDULER_PUBLIC_URL (or SCHEDULER_TRUSTED_HOSTS) before serving beyond this "
+            "machine")
 
 
 def load_demo(services: Services, year: int) -> tuple[str, dict[str, str]]:
@@ -64,6 +92,9 @@ def serve(host: str, port: int, demo_year: int | None, threads: int = 8,
     except ValueError as error:
         raise InputError(str(error)) from None
     app = create_app()
+    warning = link_warning(host, app.config.get("PUBLIC_URL"), app.config.get("TRUSTED_HOSTS"))
+    if warning:
+        log.warning(warning)
     if demo_year is not None:
         council_id, tokens = load_demo(app.extensions["council_services"], demo_year)
         print(f"demo council {council_id} loaded; tokens (shown once):")

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .council_file import MAX_BODIES, Id
-from .validation import NOT_NULL, CalendarUrl, Day, Language, MailAddressText, Moment, PlainText
+from .validation import NOT_NULL, WHOLE, CalendarUrl, Day, Language, MailAddressText, Moment, PlainText
 
 __all__ = ["AttendanceRecord", "CouncilChange", "MeetingChange", "MemberChange", "NewSubstitute"]
 
@@ -34,7 +34,7 @@ class CouncilChange(_Change):
     venue: Annotated[PlainText, Field(max_length=300)] | None = None
     language: Annotated[Language | None, *NOT_NULL] = None
     secretary_email: MailAddressText | None = None
-    answer_days: Annotated[int, Field(strict=True, ge=0, le=30)] | None = None
+    answer_days: Annotated[int, Field(strict=True, ge=0, le=30), WHOLE] | None = None
 
 
 class MemberChange(_Change):

@@ -15,8 +15,13 @@ from .errors import InputError
 from .values import FIRST_YEAR, LAST_YEAR, parse_date
 
 __all__ = [
+    "BLACKOUT_PATTERN",
     "CALENDAR_URL_PREFIXES",
+    "DATE_PATTERN",
+    "MOMENT_PATTERN",
     "NOT_NULL",
+    "WHOLE",
+    "BlackoutText",
     "CalendarUrl",
     "Language",
     "MailAddressText",
@@ -35,6 +40,19 @@ CALENDAR_URL_PREFIXES = ("http://", "https://", "webcal://", "webcals://")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _PLAIN_PATTERN = "^[^\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029]*$"
 _URL_PATTERN = "^([hH][tT][tT][pP][sS]?|[wW][eE][bB][cC][aA][lL][sS]?)://[^\\x00-\\x20\\x7f-\\x9f\\u2028\\u2029]*$"
+
+# the years FIRST_YEAR to LAST_YEAR (2000 to 2200) as JSON Schema patterns say them, so
+# that the API's document refuses what the service refuses (tests/test_year_bounds.py)
+_YEAR = "(2[01][0-9]{2}|2200)"
+_DATE = f"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+_CLOCK = "([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,6})?"
+_OFFSET = "(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
+DATE_PATTERN = f"^{_DATE}$"
+"""A ``YYYY-MM-DD`` date in the years 2000 to 2200."""
+MOMENT_PATTERN = f"^{_DATE}[Tt]{_CLOCK}{_OFFSET}$"
+"""An RFC 3339 date and time (with seconds and a UTC offset) in the years 2000 to 2200."""
+BLACKOUT_PATTERN = f"^\\s*{_DATE}\\s*:\\s*{_DATE}\\s*$"
+"""An inclusive ``DATE:DATE`` range in the years 2000 to 2200."""
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -107,12 +125,12 @@ def _moment(value: object) -> dt.datetime:
 
 
 Day = Annotated[dt.date, BeforeValidator(_day),
-                WithJsonSchema({"type": "string", "format": "date",
-                                "pattern": "^\\d{4}-\\d{2}-\\d{2}$"})]
+                WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN})]
 """A ``YYYY-MM-DD`` date (or a TOML date) in the years 2000 to 2200."""
 
 Moment = Annotated[dt.datetime, BeforeValidator(_moment),
-                   WithJsonSchema({"type": "string", "format": "date-time"})]
+                   WithJsonSchema({"type": "string", "format": "date-time",
+                                   "pattern": MOMENT_PATTERN})]
 """An ISO 8601 date and time with a UTC offset, in the years 2000 to 2200."""
 
 PlainText = Annotated[str, AfterValidator(plain_text),
@@ -129,6 +147,22 @@ MailAddressText = Annotated[str, Field(max_length=MAX_LENGTH), AfterValidator(pl
                                                     "pattern": _PLAIN_PATTERN})]
 """One e-mail address (``name@example.org``; internationalised ones too), checked when it is
 stored so that every message to it can be written and sent."""
+
+BlackoutText = Annotated[str, Field(json_schema_extra={"pattern": BLACKOUT_PATTERN})]
+"""A ``DATE:DATE`` range as written, read later by ``values.parse_blackout`` (the schema
+says its form)."""
+
+def _whole(value: object) -> object:
+    """A JSON number without a fraction (``12.0``, an integer to JSON Schema) as an int;
+    anything else as given, for the strict int check to judge."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+WHOLE = BeforeValidator(_whole)
+"""For ``Annotated[int, Field(strict=True, ...), WHOLE]``: ``12.0`` counts as 12 (as the
+API's document says), ``"12"``, ``true`` and ``12.5`` do not."""
 
 NOT_NULL = (BeforeValidator(_refuse_null), Field(json_schema_extra=_schema_without_null))
 """For ``Annotated[X | None, *NOT_NULL] = None``: may be left out, but not sent as null."""

@@ -20,6 +20,7 @@ from calendars import BusyInterval
 from scheduler.council import Body, Council, Member, Party, Weights
 from scheduler.errors import InputError, NotFound
 from scheduler.fetch_state import FetchMark, FetchState, HostState, backoff, short_error
+from scheduler.jobs.fair import Turns, Waiting
 from scheduler.jobs.records import JobRecord, NewJob
 from scheduler.records import (
     CalendarState,
@@ -860,6 +861,23 @@ class FakeJobs(_Repository):
             return None
         return self._change(job_id, state="running", lease_owner=owner, lease_until=at + lease,
                             attempts=job.attempts + 1, started_at=job.started_at or at)
+
+    def waiting(self, limit: int = 200) -> list[Waiting]:
+        found = sorted((j for j in self.s.jobs.values() if j.state == "queued"),
+                       key=lambda j: (j.created_at, j.id))[:limit]
+        return [Waiting(j.id, j.council_ids, j.created_at) for j in found]
+
+    def turns(self, since: dt.datetime) -> Turns:
+        seen = [j for j in self.s.jobs.values()
+                if j.state == "running" or (j.started_at is not None and j.started_at >= since)]
+        return Turns.of((j.council_ids for j in seen if j.state == "running"),
+                        ((j.council_ids, j.started_at) for j in seen if j.started_at is not None))
+
+    def in_flight(self, requester: str | None, council_ids: tuple[str, ...]) -> tuple[int, int]:
+        busy = [j for j in self.s.jobs.values() if j.state in ("queued", "running")]
+        mine = sum(1 for j in busy if requester is not None and j.requester == requester)
+        return mine, max((sum(1 for j in busy if c in j.council_ids) for c in council_ids),
+                         default=0)
 
     def _holds(self, job_id: str, owner: str) -> bool:
         job = self.s.jobs.get(job_id)

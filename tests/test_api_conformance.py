@@ -50,8 +50,11 @@ SEMANTIC_400 = (
     "POST /api/rounds",  # options each council's proposal accepts, councils named once
 )
 
-# jobs: an Idempotency-Key sent again with another body is refused (422), as documented
-IDEMPOTENT = ("POST /api/councils/{council_id}/proposals", "POST /api/rounds")
+# jobs: an Idempotency-Key sent again with another body is refused (422), as documented;
+# a calendar URL the run stored earlier that cannot be fetched is 422, as documented
+MAY_422 = ("POST /api/councils/{council_id}/proposals", "POST /api/rounds",
+              "POST /api/members/{member_id}/calendar/refresh",
+              "POST /api/councils/{council_id}/bodies/{body_id}/calendar/refresh")
 
 
 def _config(seeded: Seeded) -> schemathesis.Config:
@@ -77,7 +80,7 @@ def _config(seeded: Seeded) -> schemathesis.Config:
              "parameters": {"path.member_id": seeded.substitute_id}},
             *({"include-name": name,
                "checks": {"positive_data_acceptance": {"expected-statuses": [
-                   *positive, "400", *(["422"] if name in IDEMPOTENT else [])]}}}
+                   *positive, "400", *(["422"] if name in MAY_422 else [])]}}}
               for name in SEMANTIC_400),
         ],
     })
@@ -228,3 +231,30 @@ def test_the_document_refuses_a_proposal_without_dates_as_the_service_does(app: 
 def test_the_document_refuses_a_move_without_an_end_as_the_service_does(app: Flask) -> None:
     body = {"start": "2027-01-12T09:00:00+01:00", "end": None, "status": None}
     assert not _document_accepts(api.openapi.openapi_document(app), "MeetingChange", body)
+
+
+def test_a_problem_a_view_documents_itself_is_described_as_a_problem(app: Flask) -> None:
+    document = api.openapi.openapi_document(app)
+    refresh = document["paths"]["/api/members/{member_id}/calendar/refresh"]["post"]
+    assert list(refresh["responses"]["422"]["content"]) == ["application/problem+json"]
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400 and "content" in response:
+                    assert "application/problem+json" in response["content"], code
+
+
+def test_a_whole_number_written_with_a_fraction_of_zero_counts_as_the_integer_it_is(
+        app: Flask) -> None:
+    headers, council = _council(app)
+    client = app.test_client()
+    path = f"/api/councils/{council['id']}"
+    changed = client.patch(path, json={"answer_days": 12.0}, headers=headers)
+    assert changed.status_code == 200 and changed.get_json()["answer_days"] == 12
+    document = api.openapi.openapi_document(app)
+    assert _document_accepts(document, "CouncilChange", {"answer_days": 12.0})
+    for refused in (12.5, "12", True):
+        answer = client.patch(path, json={"answer_days": refused}, headers=headers)
+        assert answer.status_code == 400, refused
+        assert not _document_accepts(document, "CouncilChange", {"answer_days": refused})
+    assert client.get(path, headers=headers).get_json()["answer_days"] == 12

@@ -70,6 +70,24 @@ def test_only_a_secretary_of_every_council_may_plan_a_round(client: FlaskClient,
     assert client.get(f"/api/rounds/{made['id']}").status_code == 401
 
 
+def test_another_councils_round_answers_exactly_as_a_round_that_does_not_exist(
+        client: FlaskClient, app: Flask) -> None:
+    admin = bearer(app)
+    a, b = _two(client, admin)
+    made = client.post("/api/rounds", json=_round(a, b), headers=admin).json
+    other = client.post("/api/councils", json=_council("Råd C", "degerfors"), headers=admin).json
+    for role in ("secretary", "chair"):
+        headers = bearer(app, role, other["id"])
+        theirs = client.get(f"/api/rounds/{made['id']}", headers=headers)
+        unknown = client.get("/api/rounds/0123456789abcdef", headers=headers)
+        assert (theirs.status_code, theirs.mimetype) == (404, "application/problem+json")
+        assert (unknown.status_code, unknown.headers.get("Retry-After")) == (404, None)
+        assert {k: v for k, v in theirs.json.items() if k != "request_id"} \
+            == {k: v for k, v in unknown.json.items() if k != "request_id"}
+        assert set(theirs.headers.keys()) - {"X-Request-Id"} \
+            == set(unknown.headers.keys()) - {"X-Request-Id"}
+
+
 def test_bad_rounds_are_refused_by_field(client: FlaskClient, app: Flask) -> None:
     admin = bearer(app)
     a, b = _two(client, admin)

@@ -17,6 +17,7 @@ from scheduler.calendar_sources import calendar_bytes
 from scheduler.council import Body, Council, Member, Party
 from scheduler.council_file import CouncilDocument, council_from_mapping, load_council
 from scheduler.errors import InputError
+from scheduler.validation import DATE_PATTERN
 
 from .council_helpers import ics
 
@@ -190,7 +191,7 @@ def test_the_council_schema_is_as_strict_as_the_validation_for_bodies() -> None:
     assert member["bodies"]["type"] == "array"
     assert member["bodies"]["items"]["pattern"] == r"^[\w.-]+$"
     assert member["horizon"]["anyOf"][0] == {"type": "string", "format": "date",
-                                             "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
+                                             "pattern": DATE_PATTERN}
     assert schema["properties"]["bodies"]["type"] == "array"
 
 

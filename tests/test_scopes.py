@@ -262,3 +262,17 @@ def test_a_chair_signed_in_is_refused_403_the_secretarys_pages_of_their_own_coun
     expected = {f"{m} {e}": 200 if e in CHAIR_MAY else 403 for m, e, _r in page_routes(app)}
     assert seen == expected
     assert snapshot(app, ids["A"]["council_id"]) == before
+
+
+def test_another_councils_member_in_a_body_answers_as_a_member_that_does_not_exist(app, client,
+                                                                                  ids):
+    headers = bearer(app, "secretary", ids["A"]["council_id"])
+    meeting = f"/api/meetings/{ids['A']['meeting_id']}/attendance"
+    theirs = client.post(meeting, headers=headers,
+                         json={"member_id": ids["B"]["member_id"], "state": "present"})
+    unknown = client.post(meeting, headers=headers,
+                          json={"member_id": UNKNOWN["member_id"], "state": "present"})
+    assert theirs.status_code == unknown.status_code == 400
+    assert theirs.json["detail"].replace(ids["B"]["member_id"], "ID") \
+        == unknown.json["detail"].replace(UNKNOWN["member_id"], "ID")
+    assert theirs.json["invalid-params"][0]["name"] == "member_id"

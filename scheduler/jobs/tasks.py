@@ -1,6 +1,8 @@
 """The project's tasks on a huey instance, each under an explicit name (so a worker of
-another build still finds them): run a job, send the mail that is due, and the periodic
-work: mail every minute, the reaper every minute, calendars every few hours.
+another build still finds them): run a job (a message wakes a worker, which takes the
+queued job fairest across councils, ``scheduler.jobs.fair``), send the mail that is due,
+and the periodic work: mail every minute, the reaper every minute, calendars every few
+hours.
 
 A task reaches the services through ``TaskContext``: the app's own services in the web
 process, services built from the environment in a ``scheduler worker``.
@@ -88,8 +90,9 @@ def register_tasks(huey: Huey, context: TaskContext, *, refresh_hours: int = 6) 
     """Register the project's tasks on ``huey``; every quarter of an hour a worker asks
     for the calendar refresh of the current ``refresh_hours`` period, which runs once a
     period whatever the number of workers (and soon after a start, when it is due)."""
-    def run_job(job_id: str) -> None:
-        context.services().run_job(job_id)
+    def run_job(job_id: str) -> None:  # the fairest queued job, which may be another one
+        log.debug("job %s: a worker is free", job_id)
+        context.services().run_next()
 
     def send_mail() -> None:
         send_due_mail(context.services())

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from ..errors import KeyReused, NotFound, QueueUnavailable
+from ..errors import Busy, KeyReused, NotFound, QueueUnavailable
+from ..jobs.fair import fair_order
 from ..jobs.lease import Heartbeat, ProgressWriter, worker_name
 from ..jobs.problems import problem, problem_of
 from ..jobs.records import JobRecord, NewJob
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 Keeper = Callable[[UnitOfWork], dict[str, Any]]  # stores an outcome, returns the job's result
 SCHEDULER = "scheduler"  # the requester of the jobs the service makes itself
 REFRESH_COUNTS = ("fetched", "unchanged", "failed", "skipped", "not_due")
+BUSY_RETRY_S = 10  # a token or council at its cap of jobs: ask again after this long
 
 
 class JobDispatch(Protocol):
@@ -108,6 +110,7 @@ class JobServices(RoundServices):
             if found is not None:
                 return found, False
         with self.uow() as uow:
+            self._admit(uow, requester, council_ids)
             made = uow.jobs.add(NewJob(kind, council_ids, payload, requester, key, fingerprint))
             uow.commit()
         if made is None:  # the same key came in at the same moment
@@ -126,6 +129,22 @@ class JobServices(RoundServices):
             log.warning("job %s: the queue answered with an error, yet a worker has the job",
                         made.id)
         return self.job(made.id), True
+
+    def _admit(self, uow: UnitOfWork, requester: str | None,
+               council_ids: tuple[str, ...]) -> None:
+        """Busy (nothing kept) when the token asking already has ``per_token`` jobs queued or
+        running, or a council of the job has ``per_council``; the command line and the
+        service itself (no token) are not counted."""
+        if requester is None or requester == SCHEDULER:
+            return
+        settings = self.job_settings
+        mine, most = uow.jobs.in_flight(requester, council_ids)
+        if mine >= settings.per_token:
+            raise Busy(f"this token has {mine} jobs queued or running, as many as one may; "
+                       "ask again when one has ended", retry_after=BUSY_RETRY_S)
+        if most >= settings.per_council:
+            raise Busy(f"the council has {most} jobs queued or running, as many as one may; "
+                       "ask again when one has ended", retry_after=BUSY_RETRY_S)
 
     def _by_key(self, requester: str | None, key: str, fingerprint: str) -> JobRecord | None:
         with self.reader() as uow:
@@ -165,13 +184,36 @@ class JobServices(RoundServices):
         it done, and only while this worker still holds its lease. None when the job was
         not queued (another worker has it, or it has ended)."""
         owner = owner or worker_name()
-        settings = self.job_settings
         with self.uow() as uow:  # the lease runs by the database's clock, not this one's
             job = uow.jobs.claim(job_id, owner, uow.jobs.clock(),
-                                 dt.timedelta(seconds=settings.lease_s))
+                                 dt.timedelta(seconds=self.job_settings.lease_s))
             uow.commit()
-        if job is None:
-            return None
+        return None if job is None else self._run(job, owner)
+
+    def run_next(self, owner: str | None = None) -> JobRecord | None:
+        """Take the queued job it is fairest to run now and run it as ``run_job`` does:
+        the oldest job of the councils with the fewest jobs running, then of those served
+        longest ago (``fair_order``). The queue's messages only wake workers: a message
+        runs one queued job, not always the one it names, and the job passed over keeps
+        a message (its own, or that of the job taken in its place), so every job is
+        still taken once and none is left without a message. None when none is queued."""
+        owner = owner or worker_name()
+        settings = self.job_settings
+        with self.uow() as uow:
+            moment = uow.jobs.clock()
+            lately = moment - dt.timedelta(seconds=settings.max_queued_s)
+            job = None
+            for job_id in fair_order(uow.jobs.waiting(), uow.jobs.turns(lately)):
+                job = uow.jobs.claim(job_id, owner, moment,
+                                     dt.timedelta(seconds=settings.lease_s))
+                if job is not None:  # else another worker took it meanwhile: the next one
+                    break
+            uow.commit()
+        return None if job is None else self._run(job, owner)
+
+    def _run(self, job: JobRecord, owner: str) -> JobRecord | None:
+        """Run a job this worker has claimed, under its lease; the job as it ends."""
+        settings = self.job_settings
         log.info("job %s (%s) started, try %d", job.id, job.kind, job.attempts)
         started = time.monotonic()
         writer = ProgressWriter(self.uow, job.id, owner, settings.progress_every_s)

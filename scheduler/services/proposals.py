@@ -17,6 +17,7 @@ from ..proposal_request import parse_proposal_request
 from ..records import MeetingRecord, ProposalRecord
 from ..service_models import AttendanceRecord, MeetingChange
 from ..validation import validated
+from ..values import FIRST_YEAR, LAST_YEAR
 from .councils import council_json
 from .mailing import MailingServices
 
@@ -138,6 +139,9 @@ class ProposalServices(MailingServices):
             start = dt.datetime.fromisoformat(local_start).replace(tzinfo=zoneinfo.ZoneInfo(zone))
         except ValueError:
             raise InputError(f"{local_start!r} is not a date and time", field="start") from None
+        if not FIRST_YEAR <= start.year <= LAST_YEAR:  # before any arithmetic can overflow
+            raise InputError(f"the date must be in the years {FIRST_YEAR} to {LAST_YEAR}",
+                             field="start")
         end = start + (meeting.end - meeting.start)
         return self.change_meeting(meeting_id, {"start": start.isoformat(), "end": end.isoformat()})
 
@@ -151,9 +155,9 @@ class ProposalServices(MailingServices):
             try:
                 member_council = uow.councils.council_of_member(record.member_id)
             except NotFound:
-                raise InputError(f"no member {record.member_id!r}", field="member_id") from None
-            if member_council != meeting.council_id:
-                raise InputError("the member is not of this meeting's council", field="member_id")
+                member_council = None
+            if member_council != meeting.council_id:  # another council's member: as unknown
+                raise InputError(f"no member {record.member_id!r}", field="member_id")
             uow.attendance.record(meeting_id, record.member_id, record.state)
             self.settle_cover(uow, uow.councils.get(meeting.council_id), [meeting])
             uow.commit()

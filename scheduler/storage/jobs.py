@@ -1,6 +1,8 @@
 """Jobs in the database. A worker claims a queued job with one conditional UPDATE (so two
 workers never run it at once, on SQLite and PostgreSQL alike), keeps its lease alive,
-and ends it only while it still holds the lease; the reaper hands expired leases back."""
+and ends it only while it still holds the lease; the reaper hands expired leases back.
+The figures for a fair choice between councils (queued jobs, running ones, recent starts)
+and for the caps on jobs in flight are read here."""
 
 from __future__ import annotations
 
@@ -12,11 +14,15 @@ import sqlalchemy as sa
 
 from ..errors import NotFound
 from ..ids import is_record_id
+from ..jobs.fair import Turns, Waiting
 from ..jobs.records import JobRecord, NewJob
 from .rows import aware
 from .tables import jobs
 
 __all__ = ["JobRepository"]
+
+_ADMISSION_LOCK = 0x6A6F6273  # PostgreSQL advisory lock: one job admitted at a time
+_IN_FLIGHT = ("queued", "running")
 
 
 def _maybe(moment: dt.datetime | None) -> dt.datetime | None:
@@ -107,6 +113,37 @@ class JobRepository:
                     attempts=jobs.c.attempts + 1, updated_at=at,
                     started_at=sa.func.coalesce(jobs.c.started_at, at))).rowcount
         return self.get(job_id) if taken else None
+
+    def waiting(self, limit: int = 200) -> list[Waiting]:
+        """The queued jobs a worker may take, oldest first (at most ``limit``)."""
+        rows = self.db.execute(sa.select(jobs.c.id, jobs.c.council_ids, jobs.c.created_at)
+                               .where(jobs.c.state == "queued")
+                               .order_by(jobs.c.created_at, jobs.c.id).limit(limit))
+        return [Waiting(row.id, tuple(row.council_ids), aware(row.created_at)) for row in rows]
+
+    def turns(self, since: dt.datetime) -> Turns:
+        """The councils of the running jobs, and of the jobs started since ``since`` with
+        when they started: how much of the workers each council has had lately."""
+        rows = self.db.execute(sa.select(jobs.c.council_ids, jobs.c.state, jobs.c.started_at)
+                               .where(sa.or_(jobs.c.state == "running",
+                                             jobs.c.started_at >= since))).all()
+        return Turns.of((row.council_ids for row in rows if row.state == "running"),
+                        ((row.council_ids, aware(row.started_at)) for row in rows
+                         if row.started_at is not None))
+
+    def in_flight(self, requester: str | None, council_ids: tuple[str, ...]) -> tuple[int, int]:
+        """(how many jobs ``requester`` has queued or running, the most any of
+        ``council_ids`` has). On PostgreSQL it first waits for any other request being
+        admitted (a lock held to the end of the transaction), so two requests at once
+        cannot both pass a cap; SQLite's writing transactions run one at a time anyway."""
+        if self.db.dialect.name == "postgresql":
+            self.db.execute(sa.select(sa.func.pg_advisory_xact_lock(_ADMISSION_LOCK)))
+        rows = self.db.execute(sa.select(jobs.c.requester, jobs.c.council_ids)
+                               .where(jobs.c.state.in_(_IN_FLIGHT))).all()
+        mine = sum(1 for row in rows if requester is not None and row.requester == requester)
+        most = max((sum(1 for row in rows if council_id in row.council_ids)
+                    for council_id in council_ids), default=0)
+        return mine, most
 
     def _held(self, job_id: str, owner: str) -> Any:
         return (jobs.update().where(jobs.c.id == job_id).where(jobs.c.state == "running")
