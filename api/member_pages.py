@@ -23,7 +23,7 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
@@ -171,9 +171,9 @@ def _too_often(secret: str, error: Busy) -> Response:
     """The member's page after a change beyond the link's allowance: the limit in words,
     429 and Retry-After."""
     rate = services().link_rate
-    flash(_("This link has made as many changes as it may for now (%(count)s in %(seconds)s "
-            "seconds). Nothing was changed: please try again in %(wait)s seconds.",
-            count=rate.count, seconds=f"{rate.per_s:g}", wait=error.retry_after), "error")
+    flash(_("You have made too many changes in a short time (at most %(count)s in %(seconds)s "
+            "seconds). The change was not saved. Please try again in %(wait)s seconds.",
+            count=rate.count, seconds=format_decimal(rate.per_s), wait=error.retry_after), "error")
     response = _render(secret, 429)
     response.headers["Retry-After"] = str(error.retry_after)
     return response

@@ -241,7 +241,7 @@ def test_the_proposal_form_beyond_the_cap_says_so_in_swedish_and_keeps_nothing(t
         refused = client.post(f"/councils/{council}/proposals", data=form,
                               follow_redirects=True)
         assert refused.status_code == 200
-        assert "Så många förslag som får finnas väntar redan" in refused.text
+        assert "Det går inte att beställa fler förslag just nu" in refused.text
         assert services.job_counts()["queued"] == 1
     finally:
         app.extensions["council_engine"].dispose()

@@ -220,10 +220,10 @@ def test_a_link_beyond_its_rate_is_answered_429_with_retry_after_and_nothing_cha
 
 
 @pytest.mark.parametrize(("language", "words"), [
-    ("sv", "Länken har gjort så många ändringar som den får just nu (2 på 60 sekunder). "
-           "Inget ändrades: försök igen om"),
-    ("en", "This link has made as many changes as it may for now (2 in 60 seconds). "
-           "Nothing was changed: please try again in")])
+    ("sv", "Du har gjort för många ändringar på kort tid (högst 2 på 60 sekunder). "
+           "Ändringen sparades inte. Försök igen om"),
+    ("en", "You have made too many changes in a short time (at most 2 in 60 seconds). "
+           "The change was not saved. Please try again in")])
 def test_the_member_page_says_the_links_limit_in_words_with_429(
         app: Flask, language: str, words: str) -> None:
     services = app.extensions["council_services"]
