@@ -57,6 +57,7 @@ def allow_every(roles: tuple[str, ...], council_ids: Sequence[str], *,
     """The request's bearer token, allowed (``allow``) for every council named, or with
     ``any_of`` for at least one of them (a round that spans councils)."""
     token = _bearer()
+    g.token = token
     refused: Problem | None = None
     for council_id in dict.fromkeys(council_ids):
         try:
@@ -69,7 +70,6 @@ def allow_every(roles: tuple[str, ...], council_ids: Sequence[str], *,
             refused = refused or problem
     if any_of and refused is not None:
         raise refused
-    g.token = token
     return token
 
 

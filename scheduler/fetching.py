@@ -15,7 +15,8 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -60,20 +61,48 @@ class FetchSettings:
 
 class FetchSlots:
     """At most ``at_once`` fetches asked for by requests run at a time, each in a thread of
-    its own that the request waits for no longer than it may."""
+    its own that the request waits for no longer than it may. Each fetch names its owners
+    (its URL's key first, then its council): a key holds one slot at a time and any other
+    owner at most half of them, so one link or council cannot keep the others waiting."""
 
     def __init__(self, at_once: int):
         self.at_once = at_once
-        self._free = threading.BoundedSemaphore(at_once)
+        self._lock = threading.Lock()
+        self._running = 0
+        self._held: Counter[str] = Counter()
 
-    def run(self, work: Callable[[], T], deadline_s: float) -> T | None:
+    def _take(self, owners: Sequence[str], retry: int) -> None:
+        shares = [1] + [max(1, math.ceil(self.at_once / 2))] * (len(owners) - 1)
+        with self._lock:
+            if self._running >= self.at_once:
+                raise Busy(f"{self.at_once} calendar addresses are being fetched already; "
+                           f"try again in {retry} s", retry_after=retry)
+            if any(self._held[owner] >= share for owner, share in zip(owners, shares, strict=True)):
+                raise Busy(f"this council's calendar addresses are being fetched already; "
+                           f"try again in {retry} s", retry_after=retry)
+            self._running += 1
+            self._held.update(owners)
+
+    def _give_back(self, owners: Sequence[str]) -> None:
+        with self._lock:
+            self._running -= 1
+            self._held.subtract(owners)
+            for owner in owners:
+                if self._held[owner] <= 0:
+                    del self._held[owner]
+
+    def run(self, work: Callable[[], T], deadline_s: float, owners: Sequence[str] = ("",),
+            admit: Callable[[], None] = lambda: None) -> T | None:
         """``work()``'s result (or its error), or None when it is still running after
         ``deadline_s`` and a second (it goes on, and keeps what it finds); Busy at once
-        when every slot is taken. ``work`` returns something other than None."""
-        if not self._free.acquire(blocking=False):
-            retry = max(1, math.ceil(deadline_s))
-            raise Busy(f"{self.at_once} calendar addresses are being fetched already; try "
-                       f"again in {retry} s", retry_after=retry)
+        when no slot is free to ``owners``, or when ``admit()`` (called once a slot is
+        held, e.g. to count a rate) says so. ``work`` returns something other than None."""
+        self._take(owners, max(1, math.ceil(deadline_s)))
+        try:
+            admit()
+        except BaseException:
+            self._give_back(owners)
+            raise
         done, given_up = threading.Event(), threading.Event()
         outcome: list[T] = []
         failure: list[BaseException] = []
@@ -86,7 +115,7 @@ class FetchSlots:
                 if given_up.is_set() and not isinstance(exc, (ValueError, LookupError)):
                     log.error("a fetch failed after its request was answered", exc_info=exc)
             finally:
-                self._free.release()
+                self._give_back(owners)
                 done.set()
 
         threading.Thread(target=go, name="fetch-on-request", daemon=True).start()

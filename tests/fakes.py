@@ -98,6 +98,7 @@ class FakeStore:
     # (meeting id, about) -> (told, due at, changes held)
     cover_told: dict[tuple[str, str], tuple[str | None, dt.datetime | None, int]] = \
         dataclasses.field(default_factory=dict)
+    cover_first_held: dict[tuple[str, str], dt.datetime] = dataclasses.field(default_factory=dict)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
@@ -738,9 +739,17 @@ class FakeCallIns(_Repository):
         self.s.uncovered[(meeting_id, party_key)] = active
         return True
 
-    def hold(self, meeting_id: str, about: str, until: dt.datetime) -> None:
-        told, _due, held = self.s.cover_told.get((meeting_id, about), (None, None, 0))
-        self.s.cover_told[(meeting_id, about)] = (told, until, held + 1)
+    def lock_cover(self, meeting_ids: Sequence[str]) -> None:
+        pass  # one fake store, one thread
+
+    def hold(self, meeting_id: str, about: str, at: dt.datetime, quiet: dt.timedelta,
+             longest: dt.timedelta) -> None:
+        told, due, held = self.s.cover_told.get((meeting_id, about), (None, None, 0))
+        first = self.s.cover_first_held.get((meeting_id, about)) if due is not None else None
+        first = first or at
+        self.s.cover_first_held[(meeting_id, about)] = first
+        self.s.cover_told[(meeting_id, about)] = (told, min(at + quiet, first + longest),
+                                                  held + 1)
 
     def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
             limit: int = 200) -> list[CoverNews]:

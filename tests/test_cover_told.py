@@ -46,6 +46,7 @@ name = "Kurt Berg"
 role = "substitute"
 """
 T0 = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
+QUIET, LONG = dt.timedelta(minutes=2), dt.timedelta(days=1)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -66,22 +67,40 @@ def test_a_later_change_waits_afresh_and_a_news_is_taken_once(engine) -> None:
     store = Repositories(engine)
     _record, meeting = _meeting(store)
     later = T0 + dt.timedelta(minutes=1)
-    store.call_ins.hold(meeting.id, "member:x", T0 + dt.timedelta(minutes=2))
-    store.call_ins.hold(meeting.id, "member:x", later + dt.timedelta(minutes=2))
+    store.call_ins.hold(meeting.id, "member:x", T0, QUIET, LONG)
+    store.call_ins.hold(meeting.id, "member:x", later, QUIET, LONG)
     assert store.call_ins.due(T0 + dt.timedelta(minutes=2, seconds=30)) == []
     (news,) = store.call_ins.due(later + dt.timedelta(minutes=2))
     assert (news.about, news.told, news.held) == ("member:x", None, 2)
     assert store.call_ins.due(later + dt.timedelta(minutes=2), [meeting.id]) == [news]
     assert store.call_ins.due(later + dt.timedelta(minutes=2), ["other"]) == []
     # a change that came after it was read makes the read news stale
-    store.call_ins.hold(meeting.id, "member:x", later)
+    store.call_ins.hold(meeting.id, "member:x", later - QUIET, QUIET, LONG)
     assert store.call_ins.take(news, "called") is False
     (fresh,) = store.call_ins.due(later)
     assert store.call_ins.take(fresh, "called") is True
     assert store.call_ins.take(fresh, "called") is False  # once
     assert store.call_ins.due(later + dt.timedelta(days=1)) == []
-    store.call_ins.hold(meeting.id, "member:x", later)
+    store.call_ins.hold(meeting.id, "member:x", later - QUIET, QUIET, LONG)
     assert store.call_ins.due(later)[0].told == "called"
+
+
+def test_changes_that_never_stop_are_told_no_later_than_the_longest_wait(engine) -> None:
+    store = Repositories(engine)
+    _record, meeting = _meeting(store)
+    longest = dt.timedelta(minutes=15)
+    for minute in range(0, 40, 1):  # a change every minute for 40 minutes
+        store.call_ins.hold(meeting.id, "member:x", T0 + dt.timedelta(minutes=minute), QUIET,
+                            longest)
+        if minute < 15:
+            assert store.call_ins.due(T0 + dt.timedelta(minutes=minute, seconds=59)) == []
+    (news,) = store.call_ins.due(T0 + longest)  # 15 minutes after the first, not 42
+    assert store.call_ins.take(news, "called") is True
+    # once told, the next change waits its own quiet period and longest wait afresh
+    again = T0 + dt.timedelta(minutes=41)
+    store.call_ins.hold(meeting.id, "member:x", again, QUIET, longest)
+    assert store.call_ins.due(again + QUIET - dt.timedelta(seconds=1)) == []
+    assert [n.about for n in store.call_ins.due(again + QUIET)] == ["member:x"]
 
 
 def test_the_migration_starts_from_what_was_told_before_it(engine) -> None:

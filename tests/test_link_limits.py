@@ -312,3 +312,63 @@ def test_an_absence_while_the_answers_are_open_still_calls_the_substitute_in(app
     assert _called(_event(client, _feed_path(client, ids["Per Berg"])))
     _settle(app, services.mail_quiet_s + 1)
     assert _new(app, before) == Counter({SUB: 1, SECRETARY: 1})
+
+
+def test_changes_that_never_settle_are_told_within_the_longest_wait(app: Flask) -> None:
+    services = app.extensions["council_services"]
+    services.mail_hold_max_s = 0.0  # the longest wait has passed as soon as anything changed
+    client, _council, ids, meeting = _set_up(app)
+    before = _mails(app)
+    rep = _own(client, ids["Åsa Lind"])
+    for answer in ("absent", "coming", "absent"):
+        assert client.put(f"/api/my/{rep}/meetings/{meeting['id']}",
+                          json={"answer": answer}).status_code == 204
+    _settle(app, 1)  # well inside the quiet period, which the changes keep restarting
+    assert _new(app, before) == Counter({SUB: 1, SECRETARY: 1})
+
+
+def test_two_changes_at_once_through_one_link_settle_the_cover_once(tmp_path: Any) -> None:
+    """Two requests of one member at the same moment (an answer and an absence) both
+    succeed on PostgreSQL, and the substitute is called in once."""
+    import threading
+
+    from .databases import postgres_database_url
+
+    with postgres_database_url() as url:
+        made = create_app({"DATABASE_URL": url, "TESTING": True,
+                           "MAIL": MailSettings("127.0.0.1", 25, sender="kalender@region.example"),
+                           "SEND_MAIL": False, "SECRET_KEY": "tests",
+                           "PUBLIC_URL": "https://moten.example"})
+        try:
+            services = made.extensions["council_services"]
+            services.link_rate = Rate(1000, 60.0)
+            statuses: list[int] = []
+            for _round in range(6):  # each round a new meeting: the race is on its first rows
+                client, _council, ids, meeting = _set_up(made)
+                rep = _own(client, ids["Åsa Lind"])
+                day = meeting["start"][:10]
+                barrier = threading.Barrier(2)
+
+                def answer(rep: str = rep, meeting_id: str = meeting["id"],
+                           barrier: threading.Barrier = barrier) -> None:
+                    barrier.wait()
+                    statuses.append(made.test_client().put(
+                        f"/api/my/{rep}/meetings/{meeting_id}",
+                        json={"answer": "absent"}).status_code)
+
+                def absent(rep: str = rep, day: str = day,
+                           barrier: threading.Barrier = barrier) -> None:
+                    barrier.wait()
+                    statuses.append(made.test_client().put(
+                        f"/api/my/{rep}/absences", json=[{"from": day, "to": day}]).status_code)
+
+                threads = [threading.Thread(target=answer), threading.Thread(target=absent)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join(timeout=60)
+                own = client.get(f"/api/my/{_own(client, ids['Per Berg'])}").json
+                assert own["meetings"][0]["called_in"] is True
+            assert statuses == [204] * 12
+        finally:
+            made.extensions["council_engine"].dispose()

@@ -19,7 +19,7 @@ from .base import UnitOfWorkFactory
 from .conflicts import ReportServices
 from .councils import CouncilServices
 from .jobs import JobServices
-from .mailing import mail_quiet_from_env
+from .mailing import mail_hold_from_env, mail_quiet_from_env
 from .member_own import MemberOwnServices, link_rate_from_env
 from .polls import PollServices
 
@@ -46,6 +46,7 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
                     public_url=public_url, rates=SqlRates(engine))
     made.job_settings = JobSettings.from_env()
     made.mail_quiet_s = mail_quiet_from_env()
+    made.mail_hold_max_s = mail_hold_from_env()
     made.link_rate = link_rate_from_env()
     made.feed_check = FeedChecks(engine)
     return made, engine

@@ -49,14 +49,16 @@ class ServiceBase:
         self.public_url = (public_url or "").rstrip("/") or None  # where members' links point
         self.mail_queued: Callable[[], None] = lambda: None  # told after mail was queued
 
-    def fetch_on_request(self, key: str, work: Callable[[], T]) -> T | None:
+    def fetch_on_request(self, key: str, council_id: str, work: Callable[[], T]) -> T | None:
         """Run a fetch a person asked for (``work``, which returns something other than
-        None): counted against ``key``'s rate, in one of the process's fetch slots, and
+        None) in one of the process's fetch slots (one at a time per ``key``, and a council
+        never holds them all), counted against ``key``'s rate once it has a slot, and
         waited for no longer than the fetch deadline and a second. Return its result, or
         None when it is still running (it keeps what it finds); Busy (429) when ``key``
-        fetched too often or every slot is taken."""
-        self.limit(key, self.fetching.rate, "fetches of this calendar address")
-        return self.fetch_slots.run(work, self.fetch_policy.timeout)
+        fetched too often or no slot is free to it."""
+        return self.fetch_slots.run(
+            work, self.fetch_policy.timeout, (key, f"council:{council_id}"),
+            lambda: self.limit(key, self.fetching.rate, "fetches of this calendar address"))
 
     def limit(self, key: str, rate: Rate, what: str) -> None:
         """Take one action of ``key`` at ``rate`` (kept whatever the use case does next);

@@ -35,35 +35,51 @@ from ..ports import UnitOfWork
 from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
 from .links import LinkServices
 
-__all__ = ["QUIET_VARIABLE", "MailingServices", "mail_quiet_from_env"]
+__all__ = ["HOLD_VARIABLE", "QUIET_VARIABLE", "MailingServices", "mail_hold_from_env",
+           "mail_quiet_from_env"]
 
 QUIET_VARIABLE = "SCHEDULER_MAIL_QUIET_S"
 _QUIET_S = 120.0
 _QUIET_MAX_S = 3600.0
+HOLD_VARIABLE = "SCHEDULER_MAIL_HOLD_MAX_S"
+_HOLD_S = 900.0
+_HOLD_MAX_S = 86400.0
 _CALLED, _RELEASED = "called", "released"
+
+
+def _seconds_from_env(name: str, default: float, most: float,
+                      environ: Mapping[str, str] | None) -> float:
+    raw = (os.environ if environ is None else environ).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= most:
+        raise InputError(f"must be a number of seconds from 0 to {most:g}", field=name)
+    return seconds
 
 
 def mail_quiet_from_env(environ: Mapping[str, str] | None = None) -> float:
     """``SCHEDULER_MAIL_QUIET_S``: how long mail about the cover at a meeting waits after
     the last change to it, in seconds (default 120, 0 to 3600; 0 tells at once);
     InputError naming the variable otherwise."""
-    raw = (os.environ if environ is None else environ).get(QUIET_VARIABLE, "").strip()
-    if not raw:
-        return _QUIET_S
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= _QUIET_MAX_S:
-        raise InputError(f"must be a number of seconds from 0 to {_QUIET_MAX_S:g}",
-                         field=QUIET_VARIABLE)
-    return seconds
+    return _seconds_from_env(QUIET_VARIABLE, _QUIET_S, _QUIET_MAX_S, environ)
+
+
+def mail_hold_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """``SCHEDULER_MAIL_HOLD_MAX_S``: the longest that mail about the cover at a meeting
+    waits after the first change not yet told, however often it changes again (default
+    900, 0 to 86400); InputError naming the variable otherwise."""
+    return _seconds_from_env(HOLD_VARIABLE, _HOLD_S, _HOLD_MAX_S, environ)
 
 
 class MailingServices(LinkServices):
     """Mail to members and secretaries, and substitutes called in."""
 
     mail_quiet_s: float = _QUIET_S  # mail about the cover waits this long after a change
+    mail_hold_max_s: float = _HOLD_S  # and at most this long after the first change untold
 
     @property
     def mail_on(self) -> bool:
@@ -166,6 +182,7 @@ class MailingServices(LinkServices):
         if not live:
             return False
         council = record.council
+        uow.call_ins.lock_cover([m.id for m in live])
         said = uow.statements.statements(list(record.member_ids.values()), council.timezone)
         notices = uow.attendance.states([m.id for m in live])
         changed = False
@@ -196,7 +213,8 @@ class MailingServices(LinkServices):
     def _hold(self, uow: UnitOfWork, meeting: MeetingRecord, about: str,
               moment: dt.datetime) -> None:
         if self.mail is not None:
-            uow.call_ins.hold(meeting.id, about, moment + dt.timedelta(seconds=self.mail_quiet_s))
+            uow.call_ins.hold(meeting.id, about, moment, dt.timedelta(seconds=self.mail_quiet_s),
+                              dt.timedelta(seconds=self.mail_hold_max_s))
 
     def tell_settled(self, at: dt.datetime | None = None) -> int:
         """Put in the outbox the mail about every change of cover whose quiet period is

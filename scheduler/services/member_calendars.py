@@ -84,7 +84,7 @@ class CalendarServices(ServiceBase):
         deadline and a second (what comes of it is recorded then); Busy (429) when the
         URL was asked for too often, or every fetch slot of the process is taken."""
         with self.reader() as uow:
-            _record, party_id, member = uow.councils.member(member_id)
+            record, party_id, member = uow.councils.member(member_id)
             states = uow.calendars.fetch_states([member_id])
         if not member.calendar:
             raise InputError("this member has no calendar URL", field="calendar")
@@ -96,7 +96,7 @@ class CalendarServices(ServiceBase):
             with self.reader() as uow:
                 return uow.calendars.state(member_id)
 
-        return self.fetch_on_request(f"fetch:member:{member_id}", refresh)
+        return self.fetch_on_request(f"fetch:member:{member_id}", record.id, refresh)
 
     def _refresh_one(self, source: _Source) -> None:
         """Fetch one URL now, whether its host backs off or not; raise its error."""
@@ -320,7 +320,7 @@ class CalendarServices(ServiceBase):
             with self.reader() as uow:
                 return uow.bodies.states(council_id)[body_id]
 
-        return self.fetch_on_request(f"fetch:plan:{council_id}:{body_id}", refresh)
+        return self.fetch_on_request(f"fetch:plan:{council_id}:{body_id}", council_id, refresh)
 
     @staticmethod
     def plan_map(uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,

@@ -71,9 +71,13 @@ class MemberOwnServices(MailingServices):
     def _writer(self, secret: str) -> str:
         """The member behind a page link that is about to change something: one of the
         link's allowance taken (Busy beyond it); NotFound for an unknown link."""
-        member_id = self.page_member(secret).member_id
-        self.limit(f"link:{member_id}", self.link_rate, "changes through a member's link")
-        return member_id
+        return self._writing_me(secret).member_id
+
+    def _writing_me(self, secret: str) -> Me:
+        """As ``_writer``, with the member's council and party."""
+        me = self.page_member(secret)
+        self.limit(f"link:{me.member_id}", self.link_rate, "changes through a member's link")
+        return me
 
     def my_overview(self, secret: str) -> dict[str, Any]:
         """Everything a member's own page shows and the API answers: meetings with their
@@ -229,7 +233,8 @@ class MemberOwnServices(MailingServices):
         it can be read then). Busy (429) when the member asked too often, or every fetch
         slot of the process is taken."""
         url = validated(CalendarLink, body).url
-        member_id = self._writer(secret)
+        me = self._writing_me(secret)
+        member_id = me.member_id
 
         def connect() -> bool:
             try:
@@ -242,7 +247,8 @@ class MemberOwnServices(MailingServices):
                 uow.commit()
             return True
 
-        return self.fetch_on_request(f"fetch:member:{member_id}", connect) is not None
+        return self.fetch_on_request(f"fetch:member:{member_id}", me.record.id,
+                                     connect) is not None
 
     def upload_calendar_as(self, secret: str, data: bytes) -> None:
         """Replace a member's calendar with an uploaded file (their URL, if any, is kept)."""

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from ..records import CoverNews
-from .rows import now
-from .tables import call_ins, cover_told, uncovered
+from .rows import aware, now
+from .tables import call_ins, cover_told, meetings, uncovered
 
 __all__ = ["CallInRepository"]
 
@@ -21,6 +21,15 @@ class CallInRepository:
 
     def __init__(self, db: sa.Connection):
         self.db = db
+
+    def lock_cover(self, meeting_ids: Sequence[str]) -> None:
+        """Change the cover at these meetings in this transaction alone, until it ends:
+        their rows are locked in one order (PostgreSQL; SQLite's writers take turns), so
+        two members answering at once neither insert one row twice nor settle on a stale
+        view of each other."""
+        if meeting_ids and self.db.dialect.name == "postgresql":
+            self.db.execute(sa.select(meetings.c.id).where(meetings.c.id.in_(meeting_ids))
+                            .order_by(meetings.c.id).with_for_update())
 
     def call_ins(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], tuple[bool, int]]:
         """(meeting id, substitute's member id) -> (called in now, times changed)."""
@@ -69,15 +78,24 @@ class CallInRepository:
         self.db.execute(uncovered.update().where(key).values(active=active, changed_at=now()))
         return True
 
-    def hold(self, meeting_id: str, about: str, until: dt.datetime) -> None:
-        """A change for ``about`` at a meeting: tell it no sooner than ``until`` (a news
-        already waiting waits until then instead)."""
+    def hold(self, meeting_id: str, about: str, at: dt.datetime, quiet: dt.timedelta,
+             longest: dt.timedelta) -> None:
+        """A change for ``about`` at a meeting at ``at``: tell it once ``quiet`` has passed
+        without another change, but no later than ``longest`` after the first change that
+        has not been told yet (call under ``lock_cover``)."""
         key = (cover_told.c.meeting_id == meeting_id) & (cover_told.c.about == about)
-        if self.db.execute(cover_told.update().where(key).values(
-                due_at=until, held=cover_told.c.held + 1)).rowcount:
+        row = self.db.execute(sa.select(cover_told.c.due_at, cover_told.c.first_held_at)
+                              .where(key)).first()
+        if row is None:
+            self.db.execute(cover_told.insert().values(
+                meeting_id=meeting_id, about=about, told=None, due_at=at + min(quiet, longest),
+                first_held_at=at, held=1))
             return
-        self.db.execute(cover_told.insert().values(meeting_id=meeting_id, about=about,
-                                                   told=None, due_at=until, held=1))
+        waiting = row.due_at is not None and row.first_held_at is not None
+        first = aware(row.first_held_at) if waiting else at
+        self.db.execute(cover_told.update().where(key).values(
+            due_at=min(at + quiet, first + longest), first_held_at=first,
+            held=cover_told.c.held + 1))
 
     def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
             limit: int = 200) -> list[CoverNews]:

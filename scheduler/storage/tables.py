@@ -277,6 +277,7 @@ cover_told = sa.Table(
     sa.Column("about", sa.String(80), primary_key=True),
     sa.Column("told", sa.String(80)),  # null: nothing yet
     sa.Column("due_at", sa.DateTime(timezone=True)),  # null: nothing waits
+    sa.Column("first_held_at", sa.DateTime(timezone=True)),  # the first change not yet told
     sa.Column("held", sa.Integer, nullable=False),  # changes waited for, to take one once
     sa.Index("ix_cover_told_due", "due_at"),
 )

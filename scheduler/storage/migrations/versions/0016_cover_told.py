@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("about", sa.String(80), primary_key=True),
         sa.Column("told", sa.String(80)),
         sa.Column("due_at", sa.DateTime(timezone=True)),
+        sa.Column("first_held_at", sa.DateTime(timezone=True)),
         sa.Column("held", sa.Integer, nullable=False),
     )
     op.create_index("ix_cover_told_due", "cover_told", ["due_at"])
