@@ -1,14 +1,14 @@
 """What reading one calendar may cost: occurrences counted, and a wall-clock deadline that
-also holds inside the recurrence libraries' own loops."""
+also holds inside the parsing and recurrence libraries' own loops."""
 
 from __future__ import annotations
 
-import sys
+import ctypes
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from types import FrameType
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from .errors import CalendarLimitError
 
@@ -18,16 +18,52 @@ T = TypeVar("T")
 
 
 class _OutOfTime(BaseException):
-    """Raised into library code when the deadline has passed; not an Exception, so that
-    the libraries' own handlers pass it on."""
+    """Raised into the reading thread when its deadline has passed; not an Exception, so
+    that the libraries' own handlers pass it on."""
+
+
+class _Alarm:
+    """Raises _OutOfTime in the thread that made it, once, at the deadline, unless stopped
+    first. Python code anywhere in that thread (the libraries' loops included) is stopped
+    at its next instruction; nothing runs in the thread meanwhile, so it costs nothing."""
+
+    def __init__(self, deadline: float):
+        self._thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._armed = True
+        self._rang = False
+        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._ring)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _ring(self) -> None:
+        with self._lock:
+            if self._armed:
+                self._rang = True
+                _raise_in(self._thread, _OutOfTime)
+
+    def stop(self) -> None:
+        """Disarm; an alarm that rang but was not yet raised is taken back."""
+        self._armed = False
+        with self._lock:
+            self._timer.cancel()
+            if self._rang:
+                _raise_in(self._thread, None)
+
+
+def _raise_in(thread: int, error: type[BaseException] | None) -> None:
+    """Have ``thread`` raise ``error`` at its next instruction (None: not any more)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread), ctypes.py_object(error) if error else ctypes.c_void_p(None))
 
 
 class Budget:
     """Occurrences and seconds one calendar may spend; raises when either runs out.
 
-    The seconds are wall-clock time from the budget's making, checked in every loop over
-    occurrences and, through :meth:`within`, in every function the recurrence libraries
-    call, so a rule they walk without ever yielding still stops at the deadline.
+    The seconds are wall-clock time from the budget's making. Loops over occurrences
+    check them; :meth:`watch` holds them for everything else, however long a library
+    works without returning. ``current`` is the series being read, named when the time
+    runs out.
     """
 
     def __init__(self, max_occurrences: int, max_seconds: float):
@@ -36,6 +72,7 @@ class Budget:
         self.max_seconds = max_seconds
         self.per_series: Counter[str] = Counter()
         self.total = 0
+        self.current: str | None = None
 
     def spend(self, uid: str) -> None:
         """Count one occurrence of series ``uid``; raise past either limit."""
@@ -47,37 +84,30 @@ class Budget:
                 f"more than {self.max_occurrences:,} occurrences in the window; "
                 f"series {worst!r} alone has {count:,} or more"
             )
-        self.check_time(uid)
+        self.check_time()
 
-    def check_time(self, uid: str | None = None) -> None:
-        """Raise when the calendar has run past its time, naming series ``uid`` if given."""
+    def check_time(self) -> None:
+        """Raise when the calendar has run past its time."""
         if time.monotonic() > self.deadline:
-            raise self.out_of_time(uid)
+            raise self.out_of_time()
 
-    def out_of_time(self, uid: str | None) -> CalendarLimitError:
-        """The error of a calendar that ran past its time while expanding ``uid``."""
-        if uid is None:
-            return CalendarLimitError(
-                f"expanding the calendar took longer than {self.max_seconds:g} s")
-        return CalendarLimitError(
-            f"series {uid!r}: expanding its recurrence took longer than the "
-            f"{self.max_seconds:g} s a calendar may take")
+    def out_of_time(self) -> CalendarLimitError:
+        """The error of a calendar that ran past its time (naming the series it was at)."""
+        if self.current is None:
+            return CalendarLimitError(f"reading the calendar took longer than the "
+                                      f"{self.max_seconds:g} s it may take")
+        return CalendarLimitError(f"series {self.current!r}: reading it took the calendar "
+                                  f"past the {self.max_seconds:g} s it may take")
 
-    def within(self, uid: str | None, work: Callable[[], T]) -> T:
-        """``work()``, with the deadline checked at every Python function call it makes
-        (the libraries' included); past it, CalendarLimitError naming series ``uid``."""
-        self.check_time(uid)
-        previous = sys.gettrace()
-        sys.settrace(self._check)
+    def watch(self, work: Callable[[], T]) -> T:
+        """``work()``, stopped wherever it is when the deadline passes: CalendarLimitError."""
+        self.check_time()
+        alarm = _Alarm(self.deadline)
         try:
-            return work()
+            try:
+                return work()
+            finally:
+                alarm.stop()
         except _OutOfTime:
-            pass  # raised below, once the trace is undone
-        finally:
-            sys.settrace(previous)  # a C call: the trace function is not asked again here
-        raise self.out_of_time(uid)
-
-    def _check(self, _frame: FrameType, _event: str, _arg: Any) -> None:
-        """The trace function: calls only (no tracing inside a frame), so it costs little."""
-        if time.monotonic() > self.deadline:
-            raise _OutOfTime
+            alarm.stop()  # it may have been raised inside the first ``stop``: now it is quiet
+        raise self.out_of_time()

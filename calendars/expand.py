@@ -5,8 +5,8 @@ from __future__ import annotations
 import calendar as monthcal
 import contextlib
 import datetime as dt
-import functools
 import warnings as pywarnings
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -82,17 +82,18 @@ def _check_rule_size(event: Component, start: dt.datetime, end: dt.datetime,
             continue  # let the expander report it
         lo = (start - _DAY).astimezone(frame).replace(tzinfo=None)
         hi = (end + _DAY).astimezone(frame).replace(tzinfo=None)
-        budget.within(uid, functools.partial(_count, expanded, lo, hi, budget.max_occurrences,
-                                             f"series {uid!r} (FREQ={freq})"))
+        _count(expanded, lo, hi, budget, f"series {uid!r} (FREQ={freq})")
 
 
-def _count(rule: rrule, lo: dt.datetime, hi: dt.datetime, most: int, series: str) -> None:
-    """Raise when the rule has more than ``most`` occurrences in [lo, hi)."""
+def _count(rule: rrule, lo: dt.datetime, hi: dt.datetime, budget: Budget, series: str) -> None:
+    """Raise when the rule has more occurrences in [lo, hi) than the budget allows."""
+    most = budget.max_occurrences
     for seen, occurrence in enumerate(rule.xafter(lo, inc=True), 1):
         if occurrence >= hi:
             return
         if seen > most:
             raise CalendarLimitError(f"{series} has more than {most:,} occurrences in the window")
+        budget.check_time()
 
 
 def _length(event: Component) -> dt.timedelta:
@@ -130,6 +131,16 @@ def _series_of(calendar: Calendar, warnings: list[IngestWarning]) -> Iterable[ob
             except Exception as exc:
                 warnings.append(IngestWarning(f"series skipped: {exc}", uid=uid))
         return series
+
+
+def _heaviest(calendar: Calendar) -> str | None:
+    """The UID with the most components, RDATEs and EXDATEs: the one to name when taking
+    the calendar's series apart takes too long."""
+    weight: Counter[str] = Counter()
+    for event in calendar.walk("VEVENT"):
+        values = [v for name in ("RDATE", "EXDATE") for v in _as_list(event.get(name))]
+        weight[str(event.get("UID", ""))] += 1 + sum(len(getattr(v, "dts", ())) for v in values)
+    return weight.most_common(1)[0][0] if weight else None
 
 
 def _interval(start: dt.date | dt.datetime, end: dt.date | dt.datetime | None,
@@ -173,9 +184,10 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
             warnings.append(IngestWarning("series skipped: its rule never occurs", uid=uid))
             skip.add(uid)
             continue
+        budget.current = uid
         if uid not in ranged:  # a RANGE override moves occurrences from before the window
             try:
-                move_up(event, start - 2 * _DAY - _length(event), zone, budget, uid)
+                move_up(event, start - 2 * _DAY - _length(event), zone)
             except CalendarLimitError:
                 raise
             except (ValueError, TypeError, OverflowError):
@@ -190,9 +202,9 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
     shared = _shared_status(calendar, email)
     recurring = {str(event.get("UID", "")) for event in calendar.walk("VEVENT")
                  if "RRULE" in event or "RDATE" in event}
-    every = budget.within(None, lambda: _series_of(calendar, warnings))
-    for series in every:
-        uid = str(getattr(series, "uid", ""))
+    budget.current = _heaviest(calendar)
+    for series in _series_of(calendar, warnings):
+        uid = budget.current = str(getattr(series, "uid", ""))
 
         def expand(series: Any = series, uid: str = uid) -> None:
             with pywarnings.catch_warnings():
@@ -210,7 +222,7 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                                                       uid in recurring))
 
         try:
-            budget.within(uid, expand)
+            expand()
         except CalendarLimitError:
             raise
         except OverflowError:

@@ -79,6 +79,9 @@ def _parse_blocks(source: SanitizedCalendar, warnings: list[IngestWarning]) -> C
             continue
         try:
             parsed = _from_ical(source.wrap([*good_zones, text]))
+        except OverflowError:  # a value beyond what a date or time can be
+            raise CalendarError(f"{block.name} {block.uid!r}: {BEYOND_RANGE}",
+                                line=block.line) from None
         except Exception as exc:
             warnings.append(IngestWarning(f"{block.name} skipped: {exc}",
                                           uid=block.uid, line=block.line))

@@ -7,7 +7,7 @@ unsaid (its day of the month for a monthly rule, its time of day for a daily one
 filled in from it. So a period some whole number of INTERVALs later, with those values
 written into the rule, gives the same occurrences as the original from there on; its
 first occurrence becomes the series' DTSTART, and a COUNT is reduced by the occurrences
-walked past (a COUNT cannot be skipped, only counted: within the budget's time).
+walked past (a COUNT cannot be skipped, only counted).
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 from icalendar import Component
-
-from .budget import Budget
 
 __all__ = ["move_up", "rule_in_frame", "wall_time"]
 
@@ -100,8 +98,7 @@ def _grid(first: dt.datetime, target: dt.datetime, freq: str, interval: int,
     return start, fills
 
 
-def move_up(event: Component, before: dt.datetime, zone: ZoneInfo, budget: Budget,
-            uid: str) -> None:
+def move_up(event: Component, before: dt.datetime, zone: ZoneInfo) -> None:
     """Move a series whose DTSTART lies before ``before`` up to its first occurrence from
     about one period before it on, keeping every occurrence from ``before`` on and the
     length of each; a rule with none left is removed (its DTSTART stays, as the one
@@ -128,9 +125,9 @@ def move_up(event: Component, before: dt.datetime, zone: ZoneInfo, budget: Budge
         return
     found: tuple[dt.datetime | None, int | None] | None
     if "COUNT" in rules:
-        found = _counted(rules, tz, first, target, budget, uid)
+        found = _counted(rules, tz, first, target)
     else:
-        found = _skipped(rules, tz, first, target, freq, interval, budget, uid)
+        found = _skipped(rules, tz, first, target, freq, interval)
     if found is None:
         return
     occurrence, left = found
@@ -177,8 +174,7 @@ def _move_day(event: Component, rules: Any, first: dt.datetime, target: dt.datet
 
 
 def _skipped(rules: Any, tz: dt.tzinfo | None, first: dt.datetime, target: dt.datetime,
-             freq: str, interval: int, budget: Budget, uid: str
-             ) -> tuple[dt.datetime | None, None] | None:
+             freq: str, interval: int) -> tuple[dt.datetime | None, None] | None:
     """The first occurrence on or after a grid start just before ``target`` (None: there
     is none); None when the rule's grid cannot be moved."""
     moved = _moved(rules, first, target, freq, interval)
@@ -186,30 +182,22 @@ def _skipped(rules: Any, tz: dt.tzinfo | None, first: dt.datetime, target: dt.da
         return None
     start, fills = moved
     rule = rule_in_frame(rules, tz, start, fills)
-
-    def first_after() -> dt.datetime | None:
-        return next(iter(rule.xafter(start, count=1, inc=True)), None)
-
-    return budget.within(uid, first_after), None
+    return next(iter(rule.xafter(start, count=1, inc=True)), None), None
 
 
-def _counted(rules: Any, tz: dt.tzinfo | None, first: dt.datetime, target: dt.datetime,
-             budget: Budget, uid: str) -> tuple[dt.datetime | None, int] | None:
-    """The first occurrence of a COUNT rule near ``target``, found by counting those
-    before it within the budget's time (None: the COUNT ends before it), and how many of
-    the COUNT are left from it on."""
+def _counted(rules: Any, tz: dt.tzinfo | None, first: dt.datetime, target: dt.datetime
+             ) -> tuple[dt.datetime | None, int]:
+    """The first occurrence of a COUNT rule from ``target`` on, found by counting those
+    before it (None: the COUNT ends before it), and how many of the COUNT are left from
+    it on. As long as the count, so the caller's deadline bounds it."""
     count = int(str(rules["COUNT"][0]))
     rule = rule_in_frame({k: v for k, v in rules.items() if k.upper() != "COUNT"}, tz, first)
-
-    def walk() -> tuple[dt.datetime | None, int]:
-        for seen, occurrence in enumerate(rule, 0):
-            if seen >= count:
-                return None, 0
-            if occurrence >= target:
-                return occurrence, count - seen
-        return None, 0
-
-    return budget.within(uid, walk)
+    for seen, occurrence in enumerate(rule, 0):
+        if seen >= count:
+            return None, 0
+        if occurrence >= target:
+            return occurrence, count - seen
+    return None, 0
 
 
 def _restart(event: Component, start: dt.date | dt.datetime, occurrence: dt.datetime,
