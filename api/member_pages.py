@@ -5,7 +5,8 @@ in the path is the only credential, and every form on it carries a CSRF token. T
 member answers confirmed meetings and polls, declares absences, connects, replaces or
 deletes their calendar, sees what the service holds about them, and renews their links.
 A value that cannot be used re-renders the page (400, or 409 when it is too late) with a
-message that names the field; an unknown or replaced link is a 404.
+message that names the field; too many changes in a short time re-render it with the limit
+in words (429, with Retry-After); an unknown or replaced link is a 404.
 
 Signed-in secretaries open a poll from a proposal, read its answers as a grid per date and
 party, remind those who have not answered, and mail members their own link.
@@ -26,7 +27,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
-from scheduler.errors import Conflict, InputError, NotFound
+from scheduler.errors import Busy, Conflict, InputError, NotFound
 from scheduler.formats import swedish_date
 from scheduler.tokens import Token
 
@@ -153,17 +154,32 @@ def _too_late(error: Conflict) -> str:
 
 # the member's page -------------------------------------------------------------------------
 def _own_link(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """An unknown or replaced page link, or another council's meeting or poll, is a 404 page."""
+    """An unknown or replaced page link, or another council's meeting or poll, is a 404 page;
+    a link that changed too much in a short time is the page again, saying so (429)."""
     @functools.wraps(view)
     def wrapper(**kwargs: Any) -> ResponseReturnValue:
         try:
             return view(**kwargs)
         except NotFound:
             abort(404)
+        except Busy as exc:
+            return _too_often(kwargs["secret"], exc)
     return wrapper
 
 
-def _render(secret: str, status: int = 200) -> ResponseReturnValue:
+def _too_often(secret: str, error: Busy) -> Response:
+    """The member's page after a change beyond the link's allowance: the limit in words,
+    429 and Retry-After."""
+    rate = services().link_rate
+    flash(_("This link has made as many changes as it may for now (%(count)s in %(seconds)s "
+            "seconds). Nothing was changed: please try again in %(wait)s seconds.",
+            count=rate.count, seconds=f"{rate.per_s:g}", wait=error.retry_after), "error")
+    response = _render(secret, 429)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _render(secret: str, status: int = 200) -> Response:
     """The member's page (after an error: with the status of the error, and the form's
     values kept for the absence and calendar forms)."""
     overview = services().my_overview(secret)
@@ -238,11 +254,15 @@ def add_absence(secret: str) -> ResponseReturnValue:
     kept = services().my_absences(secret)
     added = {"from": request.form.get("from", "").strip(), "to": request.form.get("to", "").strip()}
     try:
-        services().set_absences_as(secret, [*kept, added])
+        late = services().set_absences_as(secret, [*kept, added])
     except InputError as exc:
         flash(_said(exc), "error")
         return _render(secret, 400)
     flash(_("Your absence is saved."), "ok")
+    if late:
+        flash(_("Answers to a meeting in this period have closed, so no substitute is called "
+                "in for you: the secretary sees your absence. Please tell them yourself too."),
+              "error")
     return _back(secret, "absence")
 
 
@@ -263,18 +283,30 @@ def remove_absence(secret: str) -> ResponseReturnValue:
 def connect_calendar(secret: str) -> ResponseReturnValue:
     """Connect or replace the member's calendar: an address to subscribe to, or a file."""
     file = request.files.get("calendar")
+    done = True
     try:
         if file is not None and file.filename:
             services().upload_calendar_as(secret, file.read())
         else:
-            services().connect_calendar_as(secret, {"url": request.form.get("url", "").strip()})
+            done = services().connect_calendar_as(
+                secret, {"url": request.form.get("url", "").strip()})
     except InputError as exc:
         flash(_said(exc), "error")
         return _render(secret, 400)
     except CalendarError as exc:
         flash(_("That file is not a usable calendar: %(why)s", why=str(exc)), "error")
         return _render(secret, 400)
-    flash(_("The calendar is read."), "ok")
+    except Busy as exc:
+        flash(_("Calendar addresses are being fetched too often right now; try again in "
+                "%(seconds)s seconds.", seconds=exc.retry_after), "error")
+        response = _render(secret, 429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if done:
+        flash(_("The calendar is read."), "ok")
+    else:
+        flash(_("The calendar address is still being fetched; it is kept if it can be read. "
+                "Reload the page in a minute to see."), "ok")
     return _back(secret, "calendar")
 
 
@@ -291,7 +323,7 @@ def forget_calendar(secret: str) -> ResponseReturnValue:
 @_own_link
 def rotate(secret: str) -> ResponseReturnValue:
     """A new feed link; the old one stops working (the page link stays)."""
-    services().rotate_feed_from_page(secret)
+    services().rotate_feed_as(secret)
     flash(_("Your link is new: subscribe again with it; the old one no longer works."), "ok")
     return _back(secret, "subscribe")
 

@@ -51,9 +51,20 @@ _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unkno
              413: "The body is too large", 415: "Wrong content type",
              422: "Well-formed, but the service cannot act on it"}
 # problems that only some views answer, by endpoint
-_MORE_PROBLEMS = {endpoint: {503: "The job queue is down; nothing was kept; try again after "
-                                  "Retry-After seconds"}
-                  for endpoint in ("api.create_proposal", "api.create_round")}
+_MORE_PROBLEMS: dict[str, dict[int, str]] = {
+    **{endpoint: {503: "The job queue is down; nothing was kept; try again after "
+                       "Retry-After seconds"}
+       for endpoint in ("api.create_proposal", "api.create_round")},
+    **{endpoint: {429: "Too many changes through this link; try again after Retry-After "
+                       "seconds"}
+       for endpoint in ("own.answer_meeting", "own.answer_poll", "own.set_absences",
+                        "own.forget_calendar")},
+    **{endpoint: {429: "The address was fetched too often, or the server fetches as many "
+                       "addresses as it may at once; try again after Retry-After seconds"}
+       for endpoint in ("api.refresh_calendar", "api.refresh_plan")},
+    "own.connect_calendar": {429: "Too many changes through this link, the address was "
+                                  "fetched too often, or the server fetches as many addresses "
+                                  "as it may at once; try again after Retry-After seconds"}}
 _PUBLIC_PROBLEMS = (400, 404)  # what a view without a token can answer
 _BODY_PROBLEMS = (409, 413, 415)  # and one that takes a body
 _JSON = {"application/json": {"schema": {"type": "object"}}}
@@ -125,8 +136,10 @@ def _operation(rule: Any, view: Callable[..., Any]) -> dict[str, Any]:
     if description.strip():
         operation["description"] = " ".join(description.split())
     public = bool(info.get("public"))
-    for code, text in {**_PROBLEMS, **_MORE_PROBLEMS.get(rule.endpoint, {})}.items():
-        if public and code not in _PUBLIC_PROBLEMS and not (info.get("body") and code in _BODY_PROBLEMS):
+    more = _MORE_PROBLEMS.get(rule.endpoint, {})
+    for code, text in {**_PROBLEMS, **more}.items():
+        if (public and code not in _PUBLIC_PROBLEMS and code not in more
+                and not (info.get("body") and code in _BODY_PROBLEMS)):
             continue
         problem: dict[str, Any] = {"description": text, "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}

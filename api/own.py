@@ -1,5 +1,6 @@
 """A member's own link in the JSON API: the secret in the path is the only credential,
-and it reaches only its own member (another council's meeting or poll is not found)."""
+and it reaches only its own member (another council's meeting or poll is not found).
+Its changes are rate-limited per member (``SCHEDULER_LINK_RATE``): 429 with Retry-After."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .auth import documented, no_content, services
 from .problems import Problem
-from .rest import json_body
+from .rest import STILL_FETCHING, json_body, still_fetching
 
 __all__ = ["own"]
 
@@ -43,20 +44,24 @@ def answer_poll(token: str, poll_id: str) -> Response:
 @documented(public=True, body="AbsenceList", responses={204: "Stored"})
 def set_absences(token: str) -> Response:
     """Replace the member's absences (dates inclusive); each one over a confirmed meeting
-    calls the substitute in."""
+    whose answers are still open calls the substitute in (after the answer deadline an
+    absence is kept and shown to the secretary, and calls nobody in)."""
     services().set_absences_as(token, json_body())
     return no_content()
 
 
 @own.put("/<token>/calendar")
-@documented(public=True, body="CalendarLink", responses={204: "Fetched and stored"})
+@documented(public=True, body="CalendarLink",
+            responses={204: "Fetched and stored", 202: STILL_FETCHING})
 def connect_calendar(token: str) -> Response:
     """Connect the member's own calendar: ``{"url": ...}`` (fetched at once, under the
-    service's fetch rules) or a text/calendar body."""
+    service's fetch rules; 202 when that takes longer than the fetch deadline, and the
+    address is kept once it can be read) or a text/calendar body."""
     if request.mimetype == "text/calendar":
         services().upload_calendar_as(token, request.get_data())
     elif request.is_json:
-        services().connect_calendar_as(token, json_body())
+        if not services().connect_calendar_as(token, json_body()):
+            return still_fetching({})
     else:
         raise Problem(415, "Unsupported Media Type",
                       "the body must be application/json or text/calendar")

@@ -147,10 +147,12 @@ def councils(token: Token) -> str:
 @signed_in("secretary", "chair", scope=("council", "council_id"))
 def council(token: Token, council_id: str) -> str:
     """The council, its members' calendars, proposals and meetings."""
-    overview = services().council_overview(council_id)
+    overview = services().council_overview(
+        council_id, urls=token.role in ("admin", "secretary"))  # the chair sees no URL
     return render_template("council.html", council=overview["council"], token=token,
                            proposals=overview["proposals"], meetings=overview["meetings"],
-                           recorded=overview["recorded"], calendars=overview["calendars"],
+                           recorded=overview["recorded"], late=overview["late"],
+                           calendars=overview["calendars"],
                            polls=overview["polls"], mail_on=overview["mail"],
                            rounds=services().rounds_of(council_id),
                            today=dt.date.today().isoformat())  # noqa: DTZ011

@@ -16,7 +16,10 @@ from .jobs import ASYNC_HEADERS, JOB_PARAMETERS, answer_job, idempotency_key, pr
 from .links import feed_links, page_link
 from .problems import Problem
 
-__all__ = ["api", "created", "json_body"]
+__all__ = ["STILL_FETCHING", "api", "created", "json_body", "still_fetching"]
+
+STILL_FETCHING = ("Still being fetched after the fetch deadline; what comes of it is kept "
+                  "and shows in the calendar's state")
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -76,6 +79,15 @@ def created(body: dict[str, Any], location: str | None = None) -> Response:
     response.status_code = 201
     if location:
         response.headers["Location"] = location
+    return response
+
+
+def still_fetching(body: dict[str, Any]) -> Response:
+    """202: a fetch asked for is still under way after its deadline; it goes on."""
+    response = jsonify({**body, "state": "fetching",
+                        "detail": "the address is still being fetched; what comes of it "
+                                  "is kept and shows in the calendar's state"})
+    response.status_code = 202
     return response
 
 
@@ -175,11 +187,15 @@ def upload_plan(council_id: str, body_id: str) -> Response:
 
 
 @api.post("/councils/<council_id>/bodies/<body_id>/calendar/refresh")
-@documented(responses={200: "Fetched and kept", 422: "The URL could not be fetched"})
+@documented(responses={200: "Fetched and kept", 202: STILL_FETCHING,
+                       422: "The URL could not be fetched"})
 @authorised("secretary", scope=("council", "council_id"))
 def refresh_plan(council_id: str, body_id: str) -> Response:
-    """Fetch a body's meeting-plan URL again."""
+    """Fetch a body's meeting-plan URL again (202 when it takes longer than the fetch
+    deadline; what comes of it shows in the council's plan state)."""
     state = services().refresh_plan(council_id, body_id)
+    if state is None:
+        return still_fetching({"body_id": body_id})
     return jsonify({"body_id": body_id, "kept": state.kept,
                     "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None})
 
@@ -224,11 +240,16 @@ def forget_calendar(member_id: str) -> Response:
 
 
 @api.post("/members/<member_id>/calendar/refresh")
-@documented(responses={200: "Fetched and stored", 422: "The URL could not be fetched"})
+@documented(responses={200: "Fetched and stored", 202: STILL_FETCHING,
+                       422: "The URL could not be fetched"})
 @authorised("secretary", scope=("member", "member_id"))
 def refresh_calendar(member_id: str) -> Response:
-    """Fetch the member's calendar URL again."""
-    return jsonify(_calendar_json(member_id, services().refresh_calendar(member_id)))
+    """Fetch the member's calendar URL again (202 when it takes longer than the fetch
+    deadline; what comes of it shows in the member's calendar state)."""
+    state = services().refresh_calendar(member_id)
+    if state is None:
+        return still_fetching({"member_id": member_id})
+    return jsonify(_calendar_json(member_id, state))
 
 
 @api.get("/members/<member_id>/feed")

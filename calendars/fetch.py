@@ -7,9 +7,12 @@
   Host header and TLS server name), so a DNS answer cannot change between check and use;
 - an address that carries an IPv4 address (IPv4-mapped, -compatible, -translated,
   NAT64, 6to4, Teredo) is judged by the IPv4 address it carries;
-- time-out per request, a size limit while streaming, conditional requests (ETag,
-  Last-Modified) from validators kept by the caller (``Validators``) or from a cache of
-  earlier answers (``FetchCache``); a 304 answer says the kept content still holds;
+- one deadline (the policy's time-out) for the whole exchange, every redirect, name
+  look-up, connection, TLS handshake, header and body read included, kept by the wall
+  clock however slowly a server trickles (``deadline``); a size limit while streaming;
+  conditional requests (ETag, Last-Modified) from validators kept by the caller
+  (``Validators``) or from a cache of earlier answers (``FetchCache``); a 304 answer
+  says the kept content still holds;
 - a host that does not answer usefully (no address, no connection, a time-out, a broken
   transfer, HTTP 5xx, 408 or 429) raises ``HostUnavailable``, so callers can back off
   from that host (``host_key``) while the others are still fetched;
@@ -17,18 +20,19 @@
   JSON, ...);
 - error messages are one line, name the URL through ``redact_url`` (no password, token
   or private path) and never quote what the server sent: not its body, headers, status
-  phrase or redirect target.
+  phrase or redirect target; a refused address is never named unless it was typed as
+  such (how a name resolves, or where a redirect leads, goes to the log only).
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import os
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -38,12 +42,14 @@ import httpx
 
 from .addresses import refusal
 from .answers import kind_of_answer, starts_like_a_calendar
+from .deadline import Deadline, deadline_transport
 from .errors import CalendarError, CalendarFetchError
 from .redact import redact_url
 
 __all__ = ["FetchCache", "FetchPolicy", "FetchedCalendar", "HostUnavailable", "Validators",
            "fetch_calendar", "host_key"]
 
+log = logging.getLogger(__name__)
 Resolver = Callable[[str, int], list[str]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HOST_STATUSES = frozenset({408, 429})  # with every 5xx: the host's trouble, not the URL's
@@ -78,7 +84,8 @@ def _failure(message: str, url: str, *, host: bool = False) -> CalendarFetchErro
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """Limits and permissions for fetching calendar URLs."""
+    """Limits and permissions for fetching calendar URLs; ``timeout``: seconds for the
+    whole exchange, redirects included."""
 
     timeout: float = 10.0
     max_bytes: int = 10_000_000
@@ -199,28 +206,39 @@ def _is_ip(host: str) -> bool:
 
 
 def _pinned(url: str, hop: int, original: str, policy: FetchPolicy,
-            resolver: Resolver) -> tuple[str, str, str]:
-    """(URL with the checked address in place of the host, Host header, server name)."""
+            resolver: Resolver, deadline: Deadline) -> tuple[str, str, str]:
+    """(URL with the checked address in place of the host, Host header, server name).
+
+    A refusal names only what the user typed: the address when the URL holds one, else
+    that the host's address, or a redirect's, is not allowed; what it resolved to is
+    logged for the operator, never told to whoever gave the URL."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    where = f"{host} resolves to" if hop == 0 else "a redirect leads to"
+    named = host if hop == 0 else "the host a redirect leads to"
     try:
-        addresses = [str(ipaddress.ip_address(host))] if _is_ip(host) else resolver(host, port)
+        addresses = ([str(ipaddress.ip_address(host))] if _is_ip(host)
+                     else deadline.call(lambda: resolver(host, port)))
     except UnicodeError as exc:
         raise _failure("cannot resolve the host: its name is not valid", original) from exc
+    except TimeoutError as exc:
+        raise _failure(f"timed out after {policy.timeout:g} s without an answer", original,
+                       host=True) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc) or type(exc).__name__
-        name = host if hop == 0 else "the host a redirect leads to"
-        raise _failure(f"cannot resolve {name}: {reason}", original, host=True) from exc
+        raise _failure(f"cannot resolve {named}: {reason}", original, host=True) from exc
     if not addresses:
-        raise _failure(f"{host if hop == 0 else 'the host a redirect leads to'} has no address",
-                       original, host=True)
+        raise _failure(f"{named} has no address", original, host=True)
     for address in addresses:
         if not policy.allows(host, address):
             ip = ipaddress.ip_address(address)
-            raise _failure(f"refused: {where} {ip}, {refusal(ip)}; "
-                           "allow it with SCHEDULER_FETCH_ALLOW", original)
+            log.warning("fetch of %s refused: %s (hop %d) resolves to %s, %s; allow it with "
+                        "SCHEDULER_FETCH_ALLOW", redact_url(original), host, hop, ip, refusal(ip))
+            if hop == 0 and _is_ip(host):  # the user's own words
+                raise _failure(f"refused: {ip} is {refusal(ip)}, which is not allowed", original)
+            where = f"the address of {host}" if hop == 0 else "a redirect leads to an address that"
+            raise _failure(f"refused: {where} is not allowed (only public addresses are fetched)",
+                           original)
     address = addresses[0]
     literal = f"[{address}]" if ":" in address else address
     netloc = f"{literal}:{parts.port}" if parts.port else literal
@@ -266,7 +284,8 @@ def _connect_reason(exc: BaseException) -> str:
     return "no connection to the server"
 
 
-def _read_limited(response: httpx.Response, policy: FetchPolicy, original: str) -> bytes:
+def _read_limited(response: httpx.Response, policy: FetchPolicy, original: str,
+                  deadline: Deadline) -> bytes:
     too_big = _failure(f"the answer is larger than the limit of {policy.max_bytes / 1e6:g} MB",
                        original)
     declared = response.headers.get("Content-Length")
@@ -274,10 +293,9 @@ def _read_limited(response: httpx.Response, policy: FetchPolicy, original: str) 
         raise too_big
     chunks: list[bytes] = []
     size = 0
-    deadline = time.monotonic() + policy.timeout
     try:
         for chunk in response.iter_bytes():
-            if time.monotonic() > deadline:
+            if deadline.passed:
                 raise _failure(f"timed out after {policy.timeout:g} s before the whole answer "
                                "arrived", original, host=True)
             size += len(chunk)
@@ -304,11 +322,15 @@ def fetch_calendar(
     ``known``: the validators of the answer the caller keeps; they are sent (before any
     in ``cache``), and a 304 answer comes back as ``not_modified`` with empty content.
 
+    The whole exchange, every redirect included, ends within ``policy.timeout`` seconds
+    by the wall clock (``transport``, for tests, is not held to it).
+
     Raises CalendarFetchError when it cannot be fetched (HostUnavailable when the host is
     at fault) and CalendarError when what came back is not a calendar; messages name the
     URL through ``redact_url`` and never quote anything the server sent.
     """
     policy = policy or FetchPolicy()
+    deadline = Deadline(policy.timeout)
     original = url
     normalised = _normalise(url)
     if normalised is None:
@@ -322,10 +344,12 @@ def fetch_calendar(
         headers["If-None-Match"] = earlier.etag
     if earlier and earlier.last_modified:
         headers["If-Modified-Since"] = earlier.last_modified
-    with httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False,
-                      trust_env=False, verify=_tls()) as client:
+    with httpx.Client(transport=transport or deadline_transport(deadline, _tls()),
+                      timeout=policy.timeout, follow_redirects=False, trust_env=False,
+                      verify=_tls()) as client:
         for hop in range(policy.max_redirects + 1):
-            target, host_header, server_name = _pinned(url, hop, original, policy, resolver)
+            target, host_header, server_name = _pinned(url, hop, original, policy, resolver,
+                                                       deadline)
             request = client.build_request(
                 "GET", target, headers={**headers, "Host": host_header},
                 extensions={"sni_hostname": server_name})
@@ -348,7 +372,7 @@ def fetch_calendar(
                     missing = " without a Location" if status in _REDIRECTS else ""
                     raise _failure(f"{_status(status)}{missing}", original,
                                    host=status >= 500 or status in _HOST_STATUSES)
-                content = _read_limited(response, policy, original)
+                content = _read_limited(response, policy, original, deadline)
             finally:
                 response.close()
             if not starts_like_a_calendar(content):

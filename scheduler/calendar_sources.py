@@ -23,7 +23,8 @@ from calendars.fetch import (
 )
 
 from .errors import InputError
-from .jobs.settings import seconds_setting
+from .fetching import FetchSettings
+from .jobs.settings import _seconds
 from .validation import is_calendar_url
 
 __all__ = ["Answer", "Wanted", "calendar_bytes", "calendar_limits", "fetch_by_host",
@@ -35,7 +36,7 @@ _HOSTS_AT_ONCE = 4
 def calendar_bytes(source: str, policy: FetchPolicy | None = None) -> bytes:
     """The bytes of a calendar file or URL."""
     if is_calendar_url(source):
-        return fetch_calendar(source, policy=policy or FetchPolicy.from_env()).content
+        return fetch_calendar(source, policy=policy or FetchSettings.from_env().policy).content
     path = Path(source)
     try:
         return path.read_bytes()
@@ -48,11 +49,11 @@ def calendar_bytes(source: str, policy: FetchPolicy | None = None) -> bytes:
 
 
 def calendar_limits(environ: Mapping[str, str] | None = None) -> Limits:
-    """What reading one calendar may cost: ``SCHEDULER_CALENDAR_SECONDS`` of wall-clock time
+    """What reading one calendar may cost: ``SCHEDULER_CALENDAR_DEADLINE_S`` of wall-clock time
     (default 30, from 0.5 to 600), expanding recurrences included; InputError naming the
     variable when it is not a number in that range."""
     env = os.environ if environ is None else environ
-    seconds = seconds_setting(env, "SCHEDULER_CALENDAR_SECONDS", Limits().max_seconds, 0.5, 600)
+    seconds = _seconds(env, "SCHEDULER_CALENDAR_DEADLINE_S", Limits().max_seconds, 0.5, 600)
     return Limits(max_seconds=seconds)
 
 

@@ -224,7 +224,11 @@ def _outbox(args: argparse.Namespace) -> int:
         if settings is None:
             print("mail is off: set SCHEDULER_SMTP_URL", file=sys.stderr)
             return 2
-        result = drain(_services().uow, settings)
+        services = _services()
+        services.mail = settings  # the changes of cover that have settled are told first
+        services.public_url = os.environ.get("SCHEDULER_PUBLIC_URL", "").rstrip("/") or None
+        services.tell_settled()
+        result = drain(services.uow, settings)
         print(f"{result.sent} sent, {result.failed} failed"
               + (f", {result.dead} given up" if result.dead else ""))
         return 1 if (result.failed or result.dead) and not result.sent else 0

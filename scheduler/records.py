@@ -97,6 +97,19 @@ class PlanState:
 
 
 @dataclass(frozen=True)
+class CoverNews:
+    """A change of the cover at a meeting whose quiet period is over: ``about`` is
+    ``member:<id>`` (a substitute) or ``party:<key>`` (the secretary's view of a party);
+    ``told`` what they were last told (None: nothing yet); ``held`` how many changes were
+    waited for (a sender takes the news only as it read it)."""
+
+    meeting_id: str
+    about: str
+    told: str | None
+    held: int
+
+
+@dataclass(frozen=True)
 class OutgoingMail:
     """A message to put in the outbox: the whole RFC 5322 text and what it is about.
     ``dedupe_key``: a message with a key already in the outbox is not added again."""

@@ -32,6 +32,7 @@ class ReportMeeting:
     present: frozenset[str] | None = None  # parties recorded present, after the meeting
     called_in: frozenset[tuple[str, int]] = frozenset()  # substitutes called in
     uncovered: frozenset[str] = frozenset()  # parties whose members all said they cannot come
+    late: frozenset[tuple[str, int]] = frozenset()  # said so after the answers closed
 
 
 def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: BusyMap,
@@ -39,7 +40,8 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                     statements: StatementMap | None = None) -> dict[str, Any]:
     """The report as JSON: first the parties that nobody can represent at an upcoming
     meeting by their members' own word; then upcoming and proposed meetings with coverage
-    (substitutes called in marked), and per party the expected against the recorded
+    (substitutes called in marked, and members who said they cannot come only after the
+    answers closed: ``said_late``, nobody called in for them), and per party the expected against the recorded
     attendance of past meetings. ``busy`` should reach half a year before the meetings,
     so that calendars' horizons and habits are known."""
     live = [m for m in meetings if m.state != "cancelled"]
@@ -66,7 +68,8 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                             "members": [{"name": m.name, "role": m.role, "status": m.status,
                                          "probability": round(m.probability, 4),
                                          "notice_of_absence": m.notice,
-                                         "called_in": (party.id, i) in meeting.called_in}
+                                         "called_in": (party.id, i) in meeting.called_in,
+                                         "said_late": (party.id, i) in meeting.late}
                                         for i, m in enumerate(members)],
                             "stated_uncovered": party.id in meeting.uncovered})
         rows.append({"id": meeting.id, "start": meeting.start.isoformat(),

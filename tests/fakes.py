@@ -24,6 +24,7 @@ from scheduler.jobs.records import JobRecord, NewJob
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
+    CoverNews,
     MailRecord,
     MeetingRecord,
     OutgoingMail,
@@ -93,6 +94,9 @@ class FakeStore:
         dataclasses.field(default_factory=dict)
     call_ins: dict[tuple[str, str], tuple[bool, int]] = dataclasses.field(default_factory=dict)
     uncovered: dict[tuple[str, str], bool] = dataclasses.field(default_factory=dict)
+    # (meeting id, about) -> (told, due at, changes held)
+    cover_told: dict[tuple[str, str], tuple[str | None, dt.datetime | None, int]] = \
+        dataclasses.field(default_factory=dict)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
@@ -731,6 +735,27 @@ class FakeCallIns(_Repository):
         if self.s.uncovered.get((meeting_id, party_key), False) == active:
             return False
         self.s.uncovered[(meeting_id, party_key)] = active
+        return True
+
+    def hold(self, meeting_id: str, about: str, until: dt.datetime) -> None:
+        told, _due, held = self.s.cover_told.get((meeting_id, about), (None, None, 0))
+        self.s.cover_told[(meeting_id, about)] = (told, until, held + 1)
+
+    def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
+            limit: int = 200) -> list[CoverNews]:
+        found = sorted(((due, CoverNews(meeting_id, about, told, held))
+                        for (meeting_id, about), (told, due, held) in self.s.cover_told.items()
+                        if due is not None and due <= at
+                        and (meeting_ids is None or meeting_id in meeting_ids)),
+                       key=lambda pair: pair[0])
+        return [news for _due, news in found[:limit]]
+
+    def take(self, news: CoverNews, told: str | None) -> bool:
+        before, due, held = self.s.cover_told.get((news.meeting_id, news.about), (None, None, 0))
+        if due is None or held != news.held:
+            return False
+        self.s.cover_told[(news.meeting_id, news.about)] = (
+            before if told is None else told, None, held)
         return True
 
 

@@ -47,7 +47,7 @@ def test_the_reported_calendar_is_147_bytes():
 # the member's own link and the command line ---------------------------------------------
 @pytest.fixture
 def low_limit(monkeypatch):
-    monkeypatch.setenv("SCHEDULER_CALENDAR_SECONDS", str(LIMIT_S))
+    monkeypatch.setenv("SCHEDULER_CALENDAR_DEADLINE_S", str(LIMIT_S))
 
 
 COUNCIL = {"name": "Kulturrådet", "timezone": "Europe/Stockholm",
@@ -74,7 +74,7 @@ def test_the_147_byte_rule_through_a_members_link_is_refused_in_time_and_nothing
 
 def _busy(path: Path) -> tuple[subprocess.CompletedProcess[str], float]:
     """``scheduler busy`` over 2027 in a process of its own, and how long it took."""
-    env = {**os.environ, "SCHEDULER_CALENDAR_SECONDS": str(LIMIT_S), "SCHEDULER_CACHE_DIR": "off",
+    env = {**os.environ, "SCHEDULER_CALENDAR_DEADLINE_S": str(LIMIT_S), "SCHEDULER_CACHE_DIR": "off",
            "PYTHONPATH": str(Path(__file__).parent.parent)}
     began = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "scheduler", "busy", str(path), "--from",
@@ -99,11 +99,11 @@ def test_the_147_byte_rule_through_scheduler_busy_exits_2_in_time(tmp_path, rule
 
 def test_the_limit_is_read_from_the_environment_and_refused_out_of_its_range():
     assert calendar_limits({}).max_seconds == 30
-    assert calendar_limits({"SCHEDULER_CALENDAR_SECONDS": "2"}).max_seconds == 2
+    assert calendar_limits({"SCHEDULER_CALENDAR_DEADLINE_S": "2"}).max_seconds == 2
     for bad in ("0", "-1", "nan", "inf", "601", "soon"):
         with pytest.raises(InputError) as raised:
-            calendar_limits({"SCHEDULER_CALENDAR_SECONDS": bad})
-        assert raised.value.field == "SCHEDULER_CALENDAR_SECONDS"
+            calendar_limits({"SCHEDULER_CALENDAR_DEADLINE_S": bad})
+        assert raised.value.field == "SCHEDULER_CALENDAR_DEADLINE_S"
 
 
 # hostile rules, whatever they are ---------------------------------------------------------

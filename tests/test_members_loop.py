@@ -60,7 +60,10 @@ def mail_app(tmp_path: Any, smtp: SmtpServer) -> Iterator[Flask]:
 
 
 def _send(app: Flask) -> None:
+    """Send the mail, once changes of cover have settled (the quiet period passed)."""
     services = app.extensions["council_services"]
+    services.tell_settled(dt.datetime.now(dt.UTC)
+                          + dt.timedelta(seconds=services.mail_quiet_s + 1))
     drain(services.uow, services.mail)
 
 

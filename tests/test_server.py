@@ -110,7 +110,8 @@ def test_refresh_fetches_every_calendar_url_and_records_failures(tmp_path, monke
         assert main(["refresh"]) == 0
     out, err = capsys.readouterr()
     assert "1 calendars refreshed, 1 failed" in out and "HTTP 404" in err
-    ok, failed = (m["calendar"] for m in services.council_document(stored["id"])["parties"][0]["members"])
+    ok, failed = (m["calendar"] for m in services.council_document(stored["id"], urls=True)[
+        "parties"][0]["members"])
     assert ok["busy_intervals"] == 1 and ok["last_error"] is None
     assert failed["fetched_at"] is None and "HTTP 404" in (failed["last_error"] or "")
     app.extensions["council_engine"].dispose()

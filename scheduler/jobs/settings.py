@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 
-__all__ = ["JobSettings", "refresh_hours", "seconds_setting"]
+__all__ = ["JobSettings", "refresh_hours"]
 
 _DAY = 86_400.0
 
@@ -31,13 +31,6 @@ def _seconds(environ: Mapping[str, str], name: str, default: float, low: float,
         raise InputError(f"must be a number of seconds from {low:g} to {high:g}",
                          field=name)
     return value
-
-
-def seconds_setting(environ: Mapping[str, str], name: str, default: float, low: float,
-                    high: float) -> float:
-    """A number of seconds from the variable ``name`` (``default`` when unset), within
-    [low, high]; InputError naming the variable otherwise."""
-    return _seconds(environ, name, default, low, high)
 
 
 def _whole(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -55,9 +55,11 @@ class Tasks:
 
 
 def send_due_mail(services: Services) -> None:
-    """Send every message of the outbox that is due (nothing when mail is off)."""
+    """Tell the changes of cover that have settled, then send every message of the outbox
+    that is due (nothing when mail is off)."""
     if services.mail is None:
         return
+    services.tell_settled()
     result = drain(services.uow, services.mail)
     if result.sent or result.failed or result.dead:
         log.info("mail: %d sent, %d failed, %d given up", result.sent, result.failed,

@@ -12,13 +12,15 @@ from ..mail.settings import MailSettings
 from ..secret_key import server_key
 from ..storage.changes import FeedChecks, count_changes
 from ..storage.database import make_engine, upgrade
+from ..storage.rates import SqlRates
 from ..storage.unit_of_work import SqlUnitOfWork
 from .access import AccessServices, ResourceKind
 from .base import UnitOfWorkFactory
 from .conflicts import ReportServices
 from .councils import CouncilServices
 from .jobs import JobServices
-from .member_own import MemberOwnServices
+from .mailing import mail_quiet_from_env
+from .member_own import MemberOwnServices, link_rate_from_env
 from .polls import PollServices
 
 __all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
@@ -41,7 +43,9 @@ def open_services(url: str, *, link_key: str | None = None, mail: MailSettings |
         return SqlUnitOfWork(engine, write=write)
 
     made = Services(unit_of_work, link_key=link_key or server_key(), mail=mail,
-                    public_url=public_url)
+                    public_url=public_url, rates=SqlRates(engine))
     made.job_settings = JobSettings.from_env()
+    made.mail_quiet_s = mail_quiet_from_env()
+    made.link_rate = link_rate_from_env()
     made.feed_check = FeedChecks(engine)
     return made, engine

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..bodies import PlanMap
+from ..cover import late_absences
 from ..planning import BusyMap
 from ..reports import ReportMeeting, conflict_report
 from .links import holds_of
@@ -27,6 +28,9 @@ class ReportServices(CalendarServices):
             states = uow.attendance.states([m.id for m in meetings])
             calls = uow.call_ins.call_ins([m.id for m in meetings])
             alone = uow.call_ins.uncovered([m.id for m in meetings])
+            late = late_absences(record.council, record.member_ids.values(), meetings,
+                                 uow.statements.statements(list(record.member_ids.values()),
+                                                           record.council.timezone))
             items = []
             for meeting in meetings:
                 notices = frozenset(by_member[member] for (mid, member), state in states.items()
@@ -39,7 +43,9 @@ class ReportServices(CalendarServices):
                                    if mid == meeting.id and on)
                 items.append(ReportMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
                                            notices, present, called,
-                                           frozenset(p for mid, p in alone if mid == meeting.id)))
+                                           frozenset(p for mid, p in alone if mid == meeting.id),
+                                           frozenset(by_member[member] for mid, member in late
+                                                     if mid == meeting.id)))
             items += [ReportMeeting(h.id, h.start, h.end, "proposed")
                       for h in holds_of(uow, council_id)]
             busy: BusyMap = {key: None for key in record.member_ids}

@@ -121,9 +121,13 @@ class CouncilServices(ServiceBase):
             uow.commit()
 
 
+NOT_FETCHED = "the calendar could not be fetched or read"  # what the chair sees of an error
+
+
 def council_json(uow: UnitOfWork, record: CouncilRecord, *, urls: bool) -> dict[str, Any]:
     """A council as JSON, with member ids and each calendar's state; ``urls`` adds the
-    members' calendar URLs, redacted."""
+    members' calendar URLs, redacted, and the words of each fetch error (which name the
+    URL); without it an error is only said to be one (its time is in the state)."""
     council = record.council
     states = uow.calendars.states(list(record.member_ids.values()))
     plans = uow.bodies.states(record.id)
@@ -147,7 +151,7 @@ def _member_document(member_id: str, member: Member, state: CalendarState, *,
     calendar: dict[str, Any] = {
         "linked": member.calendar is not None,
         "fetched_at": state.fetched_at.isoformat() if state.fetched_at else None,
-        "last_error": state.last_error, "busy_intervals": state.intervals,
+        "last_error": _error(state.last_error, urls=urls), "busy_intervals": state.intervals,
         "known_until": state.window[1].isoformat() if state.window and not state.rereadable
         else None,
         "checked_at": state.checked_at.isoformat() if state.checked_at else None,
@@ -163,11 +167,17 @@ def _member_document(member_id: str, member: Member, state: CalendarState, *,
             "bodies": list(member.bodies), "person": member.person}
 
 
+def _error(error: str | None, *, urls: bool) -> str | None:
+    """A fetch error as the reader may see it: in full (it names the URL, redacted) for
+    those who see URLs, else only that there is one."""
+    return error if urls or error is None else NOT_FETCHED
+
+
 def _body_document(body: Body, state: PlanState | None, *, urls: bool) -> dict[str, Any]:
     plan: dict[str, Any] = {
         "linked": body.calendar is not None, "kept": bool(state and state.kept),
         "fetched_at": state.fetched_at.isoformat() if state and state.fetched_at else None,
-        "last_error": state.last_error if state else None}
+        "last_error": _error(state.last_error if state else None, urls=urls)}
     if urls:
         plan["url"] = redact_url(body.calendar) if body.calendar else None
     return {"id": body.id, "name": body.name, "draft": body.draft, "plan": plan}

@@ -1,6 +1,12 @@
 """Mail about meetings, call-ins and links, put in the outbox in the same transaction as
 the change it tells of; and who covers each party once members have said they cannot come.
 
+Mail about the cover (a substitute called in or released, a party uncovered) tells the
+net change once it has settled: the change itself is kept at once (feeds and pages show it),
+the news waits ``SCHEDULER_MAIL_QUIET_S`` (default 120 s) after the last change to the same
+substitute's or party's cover at the meeting, and is composed when it is told (with the
+feed's SEQUENCE of that moment), or not at all when the person was last told the same.
+
 Without mail settings nothing is queued: the service works as before and says mail is off.
 """
 
@@ -8,21 +14,56 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
 
 from ..council import Member
-from ..cover import cover, says_absent
+from ..cover import (
+    REPRESENTATIVE,
+    UNCOVERED,
+    answers_closed_at,
+    cover,
+    says_absent,
+    secretary_news,
+    substitute_news,
+    substitute_state,
+)
+from ..errors import InputError
 from ..feeds import FeedMeeting, feed_event
 from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
 from ..ports import UnitOfWork
-from ..records import CouncilRecord, MeetingRecord, OutgoingMail
+from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
 from .links import LinkServices
 
-__all__ = ["MailingServices"]
+__all__ = ["QUIET_VARIABLE", "MailingServices", "mail_quiet_from_env"]
+
+QUIET_VARIABLE = "SCHEDULER_MAIL_QUIET_S"
+_QUIET_S = 120.0
+_QUIET_MAX_S = 3600.0
+_CALLED, _RELEASED = "called", "released"
+
+
+def mail_quiet_from_env(environ: Mapping[str, str] | None = None) -> float:
+    """``SCHEDULER_MAIL_QUIET_S``: how long mail about the cover at a meeting waits after
+    the last change to it, in seconds (default 120, 0 to 3600; 0 tells at once);
+    InputError naming the variable otherwise."""
+    raw = (os.environ if environ is None else environ).get(QUIET_VARIABLE, "").strip()
+    if not raw:
+        return _QUIET_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= _QUIET_MAX_S:
+        raise InputError(f"must be a number of seconds from 0 to {_QUIET_MAX_S:g}",
+                         field=QUIET_VARIABLE)
+    return seconds
 
 
 class MailingServices(LinkServices):
     """Mail to members and secretaries, and substitutes called in."""
+
+    mail_quiet_s: float = _QUIET_S  # mail about the cover waits this long after a change
 
     @property
     def mail_on(self) -> bool:
@@ -93,8 +134,9 @@ class MailingServices(LinkServices):
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
                      meetings: Sequence[MeetingRecord]) -> bool:
         """Call substitutes in (or release them) and mark parties uncovered (or covered
-        again) at upcoming confirmed meetings as members' statements now say, mailing the
-        people concerned and the secretary of each change. True when anything changed."""
+        again) at upcoming confirmed meetings as members' statements made before each
+        meeting's answers closed now say, and hold the news for the people concerned and
+        the secretary until the change has settled. True when anything changed."""
         moment = dt.datetime.now(dt.UTC)
         live = [m for m in meetings if m.status == "confirmed" and m.end > moment]
         if not live:
@@ -104,29 +146,101 @@ class MailingServices(LinkServices):
         notices = uow.attendance.states([m.id for m in live])
         changed = False
         for meeting in live:
+            before = answers_closed_at(meeting, council)
             for party in council.parties:
                 ids = [record.member_ids[(party.id, i)] for i in range(len(party.members))]
                 absent = {i: says_absent(said.get(member_id, []), meeting.start, meeting.end,
                                          notice=notices.get((meeting.id, member_id))
-                                         == "absent_notice")
+                                         == "absent_notice", before=before)
                           for i, member_id in enumerate(ids)}
                 found = cover(party, absent)
+                moved = False
                 for i, member_id in enumerate(ids):
                     if party.members[i].role != "substitute":
                         continue
-                    wanted = found.called == i
-                    if uow.call_ins.set_call_in(meeting.id, member_id, wanted):
-                        changed = True
-                        self.mail_meeting(uow, record, [meeting],
-                                          "called_in" if wanted else "released", only=[member_id])
-                        if wanted:
-                            self._tell_secretary(uow, record, meeting, party.id, "called_in",
-                                                 party.members[i].name)
-                if uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered):
+                    if uow.call_ins.set_call_in(meeting.id, member_id, found.called == i):
+                        moved = True
+                        self._hold(uow, meeting, f"member:{member_id}", moment)
+                moved = uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered) or moved
+                if moved:
                     changed = True
-                    self._tell_secretary(uow, record, meeting, party.id,
-                                         "uncovered" if found.uncovered else "covered_again", None)
+                    self._hold(uow, meeting, f"party:{party.id}", moment)
+        if changed and self.mail is not None and self.mail_quiet_s <= 0:
+            self.tell_news(uow, moment, [m.id for m in live])
         return changed
+
+    def _hold(self, uow: UnitOfWork, meeting: MeetingRecord, about: str,
+              moment: dt.datetime) -> None:
+        if self.mail is not None:
+            uow.call_ins.hold(meeting.id, about, moment + dt.timedelta(seconds=self.mail_quiet_s))
+
+    def tell_settled(self, at: dt.datetime | None = None) -> int:
+        """Put in the outbox the mail about every change of cover whose quiet period is
+        over at ``at`` (default now): the net change, or nothing when it is what the
+        person was last told. How many waiting news were taken."""
+        if self.mail is None:
+            return 0
+        moment = at or dt.datetime.now(dt.UTC)
+        with self.uow() as uow:
+            told = self.tell_news(uow, moment)
+            uow.commit()
+        if told:
+            self.mail_queued()
+        return told
+
+    def tell_news(self, uow: UnitOfWork, at: dt.datetime,
+                  meeting_ids: Sequence[str] | None = None) -> int:
+        """Tell, in the caller's unit of work, the news due at ``at`` (of the given meetings
+        only), each composed as things are now; how many were taken."""
+        records: dict[str, CouncilRecord] = {}
+        taken = 0
+        for news in uow.call_ins.due(at, meeting_ids):
+            meeting = uow.plans.meeting(news.meeting_id)
+            if meeting.council_id not in records:
+                records[meeting.council_id] = uow.councils.get(meeting.council_id)
+            taken += self._tell_one(uow, records[meeting.council_id], meeting, news, at)
+        return taken
+
+    def _tell_one(self, uow: UnitOfWork, record: CouncilRecord, meeting: MeetingRecord,
+                  news: CoverNews, at: dt.datetime) -> bool:
+        kind, _, subject = news.about.partition(":")
+        if meeting.status != "confirmed" or meeting.end <= at:  # the meeting's mail told it
+            return uow.call_ins.take(news, None)
+        if kind == "member":
+            if subject not in record.member_ids.values():
+                return uow.call_ins.take(news, None)
+            called = uow.call_ins.call_ins([meeting.id]).get((meeting.id, subject), (False, 0))[0]
+            said = substitute_news(news.told == _CALLED, called)
+            if not uow.call_ins.take(news, _CALLED if called else _RELEASED):
+                return False
+            if said is not None:
+                self.mail_meeting(uow, record, [meeting], said, only=[subject])
+            return True
+        if subject not in {party.id for party in record.council.parties}:
+            return uow.call_ins.take(news, None)
+        state, substitute = self._party_cover(uow, record, meeting, subject)
+        secretary = secretary_news(news.told, state)
+        if not uow.call_ins.take(news, state if secretary is not None else None):
+            return False
+        if secretary is not None:
+            self._tell_secretary(uow, record, meeting, subject, secretary, substitute)
+        return True
+
+    @staticmethod
+    def _party_cover(uow: UnitOfWork, record: CouncilRecord, meeting: MeetingRecord,
+                     party_id: str) -> tuple[str, str | None]:
+        """A party's cover at a meeting now, and the name of the substitute it concerns
+        (the one called in; when nobody covers the party, its first substitute)."""
+        party = record.council.party(party_id)
+        calls = uow.call_ins.call_ins([meeting.id])
+        substitutes = [(record.member_ids[(party_id, i)], member.name)
+                       for i, member in enumerate(party.members) if member.role == "substitute"]
+        if (meeting.id, party_id) in uow.call_ins.uncovered([meeting.id]):
+            return UNCOVERED, substitutes[0][1] if substitutes else None
+        for member_id, name in substitutes:
+            if calls.get((meeting.id, member_id), (False, 0))[0]:
+                return substitute_state(member_id), name
+        return REPRESENTATIVE, None
 
     def _tell_secretary(self, uow: UnitOfWork, record: CouncilRecord, meeting: MeetingRecord,
                         party_id: str, kind: SecretaryNews, substitute: str | None) -> None:

@@ -80,18 +80,25 @@ class CalendarServices(ServiceBase):
             uow.commit()
             return uow.calendars.state(member_id)
 
-    def refresh_calendar(self, member_id: str) -> CalendarState:
+    def refresh_calendar(self, member_id: str) -> CalendarState | None:
         """Fetch a member's calendar URL again (conditionally: a 304 keeps what is stored);
-        a failure is recorded and raised."""
+        a failure is recorded and raised. None when the fetch is still under way after its
+        deadline and a second (what comes of it is recorded then); Busy (429) when the
+        URL was asked for too often, or every fetch slot of the process is taken."""
         with self.reader() as uow:
             _record, party_id, member = uow.councils.member(member_id)
             states = uow.calendars.fetch_states([member_id])
         if not member.calendar:
             raise InputError("this member has no calendar URL", field="calendar")
-        self._refresh_one(_Source(("member", member_id), f"member {member_id} ({party_id})",
-                                  member.calendar, states.get(member_id, FetchState())))
-        with self.reader() as uow:
-            return uow.calendars.state(member_id)
+        source = _Source(("member", member_id), f"member {member_id} ({party_id})",
+                         member.calendar, states.get(member_id, FetchState()))
+
+        def refresh() -> CalendarState:
+            self._refresh_one(source)
+            with self.reader() as uow:
+                return uow.calendars.state(member_id)
+
+        return self.fetch_on_request(f"fetch:member:{member_id}", refresh)
 
     def _refresh_one(self, source: _Source) -> None:
         """Fetch one URL now, whether its host backs off or not; raise its error."""
@@ -298,20 +305,26 @@ class CalendarServices(ServiceBase):
             uow.commit()
             return uow.bodies.states(council_id)[body_id]
 
-    def refresh_plan(self, council_id: str, body_id: str) -> PlanState:
+    def refresh_plan(self, council_id: str, body_id: str) -> PlanState | None:
         """Fetch a body's meeting-plan URL again (conditionally); a failure is recorded
-        and raised."""
+        and raised. None when the fetch is still under way after its deadline and a second
+        (what comes of it is recorded then); Busy (429) when the URL was asked for too
+        often, or every fetch slot of the process is taken."""
         with self.reader() as uow:
             record = uow.councils.get(council_id)
             body = _body(record, body_id)
             state = uow.calendars.plan_fetch_states(council_id).get(body_id, FetchState())
         if not body.calendar:
             raise InputError("this body has no calendar URL", field="calendar")
-        self._refresh_one(_Source(("plan", council_id, body_id),
-                                  f"meeting plan {body_id} of council {council_id}",
-                                  body.calendar, state))
-        with self.reader() as uow:
-            return uow.bodies.states(council_id)[body_id]
+        source = _Source(("plan", council_id, body_id),
+                         f"meeting plan {body_id} of council {council_id}", body.calendar, state)
+
+        def refresh() -> PlanState:
+            self._refresh_one(source)
+            with self.reader() as uow:
+                return uow.bodies.states(council_id)[body_id]
+
+        return self.fetch_on_request(f"fetch:plan:{council_id}:{body_id}", refresh)
 
     @staticmethod
     def plan_map(uow: UnitOfWork, record: CouncilRecord, start: dt.datetime,

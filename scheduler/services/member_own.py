@@ -1,29 +1,44 @@
 """What a member does with their own link, without an account: answer meetings and polls,
-declare absences, connect or remove their calendar, and see what is kept about them."""
+declare absences, connect or remove their calendar, and see what is kept about them.
+
+Every change through a link takes one from the link's allowance (``SCHEDULER_LINK_RATE``,
+default 20 a minute, key ``link:<member id>``): beyond it Busy (HTTP 429 with Retry-After).
+An absence declared once a meeting's answers have closed is kept but calls nobody in."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from calendars import CalendarError, redact_url
 from calendars.fetch import fetch_calendar
 
 from ..council import Member
+from ..cover import answers_closed_at, late_absences
 from ..deadlines import answer_deadline, poll_closes
 from ..errors import Conflict, InputError, NotFound
 from ..member_models import AbsenceList, CalendarLink, MeetingAnswer, PollAnswers
 from ..ports import UnitOfWork
+from ..rates import Rate, rate_from_env
 from ..records import CouncilRecord, PollRecord
 from ..validation import validated
 from .links import PAGE
 from .mailing import MailingServices
 
-__all__ = ["Me", "MemberOwnServices"]
+__all__ = ["LINK_RATE_VARIABLE", "Me", "MemberOwnServices", "link_rate_from_env"]
 
+LINK_RATE_VARIABLE = "SCHEDULER_LINK_RATE"
+_LINK_RATE = Rate(20, 60.0)
 _SHOWN = dt.timedelta(days=183)  # how far ahead a member sees their busy time
 _POLLS_KEPT = dt.timedelta(days=30)  # closed polls stay on the page this long
+
+
+def link_rate_from_env(environ: Mapping[str, str] | None = None) -> Rate:
+    """``SCHEDULER_LINK_RATE``: how many changes one member's link may make, as
+    ``COUNT/SECONDS`` (default ``20/60``); InputError naming the variable otherwise."""
+    return rate_from_env(LINK_RATE_VARIABLE, _LINK_RATE, environ)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +54,8 @@ class Me:
 class MemberOwnServices(MailingServices):
     """A member's own link: their answers, absences and calendar."""
 
+    link_rate: Rate = _LINK_RATE  # changes one member's link may make
+
     def _me(self, uow: UnitOfWork, secret: str) -> Me:
         member_id = self._member_of(uow, secret, PAGE)
         if member_id is None:
@@ -50,6 +67,13 @@ class MemberOwnServices(MailingServices):
         """The member behind a page link; NotFound for an unknown or replaced one."""
         with self.reader() as uow:
             return self._me(uow, secret)
+
+    def _writer(self, secret: str) -> str:
+        """The member behind a page link that is about to change something: one of the
+        link's allowance taken (Busy beyond it); NotFound for an unknown link."""
+        member_id = self.page_member(secret).member_id
+        self.limit(f"link:{member_id}", self.link_rate, "changes through a member's link")
+        return member_id
 
     def my_overview(self, secret: str) -> dict[str, Any]:
         """Everything a member's own page shows and the API answers: meetings with their
@@ -126,6 +150,7 @@ class MemberOwnServices(MailingServices):
         """A member's answer to one of their council's meetings; an absence calls their
         substitute in. A meeting of another council is not found; a cancelled or past
         meeting, or one whose answer deadline has passed, is a conflict."""
+        self._writer(secret)
         answer = validated(MeetingAnswer, body).answer
         with self.uow() as uow:
             me = self._me(uow, secret)
@@ -148,6 +173,7 @@ class MemberOwnServices(MailingServices):
         """A member's answers to slots of a poll of their council (yes, if need be, no).
         A poll of another council is not found; a closed poll is a conflict; a start that
         is not one of the poll's slots is named."""
+        self._writer(secret)
         answers = validated(PollAnswers, body).answers
         with self.uow() as uow:
             me = self._me(uow, secret)
@@ -168,9 +194,13 @@ class MemberOwnServices(MailingServices):
             uow.statements.answer_poll(poll_id, me.member_id, rows)
             uow.commit()
 
-    def set_absences_as(self, secret: str, body: Any) -> None:
-        """Replace a member's declared absences; each one covering a confirmed meeting calls
-        their substitute in."""
+    def set_absences_as(self, secret: str, body: Any) -> int:
+        """Replace a member's declared absences; each one covering a confirmed meeting whose
+        answers are still open calls their substitute in (once the answers have closed, an
+        absence is kept and the secretary sees it, but it calls nobody in). How many
+        upcoming meetings the member now says they cannot come to only after their answers
+        closed."""
+        self._writer(secret)
         spans = validated(AbsenceList, body).root
         for i, span in enumerate(spans):
             if span.to < span.from_:
@@ -179,33 +209,48 @@ class MemberOwnServices(MailingServices):
                 raise InputError("an absence is at most a year long", field=f"[{i}].to")
         with self.uow() as uow:
             me = self._me(uow, secret)
+            moment = dt.datetime.now(dt.UTC)
+            upcoming = [m for m in uow.plans.meetings(me.record.id) if m.end > moment]
             if uow.statements.set_absences(me.member_id, [(s.from_, s.to) for s in spans]):
-                self.settle_cover(uow, me.record, uow.plans.meetings(me.record.id))
+                self.settle_cover(uow, me.record, [
+                    m for m in upcoming if moment < answers_closed_at(m, me.record.council)])
+            zone = me.record.council.timezone
+            late = late_absences(me.record.council, [me.member_id], upcoming,
+                                 uow.statements.statements([me.member_id], zone))
             uow.commit()
         self.mail_queued()
+        return len(late)
 
     # calendar -----------------------------------------------------------------------------
-    def connect_calendar_as(self, secret: str, body: Any) -> None:
+    def connect_calendar_as(self, secret: str, body: Any) -> bool:
         """Connect or replace a member's own calendar URL: it is fetched at once under the
-        service's fetch rules, and kept only if it can be read."""
+        service's fetch rules, and kept only if it can be read. True when done; False when
+        the fetch is still under way after its deadline and a second (the URL is kept if
+        it can be read then). Busy (429) when the member asked too often, or every fetch
+        slot of the process is taken."""
         url = validated(CalendarLink, body).url
-        member_id = self.page_member(secret).member_id
-        try:
-            fetched = fetch_calendar(url, policy=self.fetch_policy, cache=self.fetch_cache)
-            self.upload_calendar(member_id, fetched.content)
-        except CalendarError as exc:
-            raise InputError(f"the calendar could not be read: {exc}", field="url") from None
-        with self.uow() as uow:
-            uow.councils.update_member(member_id, {"calendar_url": url})
-            uow.commit()
+        member_id = self._writer(secret)
+
+        def connect() -> bool:
+            try:
+                fetched = fetch_calendar(url, policy=self.fetch_policy, cache=self.fetch_cache)
+                self.upload_calendar(member_id, fetched.content)
+            except CalendarError as exc:
+                raise InputError(f"the calendar could not be read: {exc}", field="url") from None
+            with self.uow() as uow:
+                uow.councils.update_member(member_id, {"calendar_url": url})
+                uow.commit()
+            return True
+
+        return self.fetch_on_request(f"fetch:member:{member_id}", connect) is not None
 
     def upload_calendar_as(self, secret: str, data: bytes) -> None:
         """Replace a member's calendar with an uploaded file (their URL, if any, is kept)."""
-        self.upload_calendar(self.page_member(secret).member_id, data)
+        self.upload_calendar(self._writer(secret), data)
 
     def forget_calendar_as(self, secret: str) -> None:
         """Remove a member's calendar: its URL and everything read from it."""
-        member_id = self.page_member(secret).member_id
+        member_id = self._writer(secret)
         with self.uow() as uow:
             uow.calendars.forget(member_id)
             uow.councils.update_member(member_id, {"calendar_url": None})
@@ -213,4 +258,8 @@ class MemberOwnServices(MailingServices):
 
     def rotate_page_as(self, secret: str) -> str:
         """A new page link for the member; the old one stops working at once."""
-        return self.page_secret(self.page_member(secret).member_id, rotate=True)
+        return self.page_secret(self._writer(secret), rotate=True)
+
+    def rotate_feed_as(self, secret: str) -> str:
+        """From a member's own page: a new feed link; the old one stops working."""
+        return self.feed_secret(self._writer(secret), rotate=True)

@@ -7,6 +7,7 @@ import time
 import zoneinfo
 from typing import Any
 
+from ..cover import late_absences
 from ..errors import Busy, Conflict, InputError, NotFound
 from ..ids import is_record_id
 from ..jobs.progress import ProgressCallback
@@ -158,14 +159,20 @@ class ProposalServices(MailingServices):
             uow.commit()
         self.mail_queued()
 
-    def council_overview(self, council_id: str) -> dict[str, Any]:
+    def council_overview(self, council_id: str, *, urls: bool = False) -> dict[str, Any]:
         """What a council's page shows: the council, its proposals, meetings and the
-        attendance recorded for them."""
+        attendance recorded for them, and who said they cannot come only after a meeting's
+        answers had closed (``late``: meeting id, member id); ``urls``: with calendar URLs
+        (redacted) and the words of fetch errors, for secretaries."""
         with self.reader() as uow:
             record = uow.councils.get(council_id)
             meetings = uow.plans.meetings(council_id)
-            return {"council": council_json(uow, record, urls=True),
+            return {"council": council_json(uow, record, urls=urls),
                     "proposals": uow.plans.proposals(council_id), "meetings": meetings,
                     "recorded": uow.attendance.states([m.id for m in meetings]),
+                    "late": late_absences(record.council, record.member_ids.values(), meetings,
+                                          uow.statements.statements(
+                                              list(record.member_ids.values()),
+                                              record.council.timezone)),
                     "calendars": self.calendar_views(uow, record),
                     "polls": uow.polls.of_council(council_id), "mail": self.mail_on}

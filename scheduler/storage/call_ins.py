@@ -1,14 +1,17 @@
 """Substitutes called in for absent representatives, and parties left uncovered, in the
-database: the service compares what should be with what was told, and tells the change."""
+database: the service compares what should be with what was told, and tells the change
+once it has settled (what was told, and when the next news may be told, per key)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from ..records import CoverNews
 from .rows import now
-from .tables import call_ins, uncovered
+from .tables import call_ins, cover_told, uncovered
 
 __all__ = ["CallInRepository"]
 
@@ -65,3 +68,34 @@ class CallInRepository:
             return False
         self.db.execute(uncovered.update().where(key).values(active=active, changed_at=now()))
         return True
+
+    def hold(self, meeting_id: str, about: str, until: dt.datetime) -> None:
+        """A change for ``about`` at a meeting: tell it no sooner than ``until`` (a news
+        already waiting waits until then instead)."""
+        key = (cover_told.c.meeting_id == meeting_id) & (cover_told.c.about == about)
+        if self.db.execute(cover_told.update().where(key).values(
+                due_at=until, held=cover_told.c.held + 1)).rowcount:
+            return
+        self.db.execute(cover_told.insert().values(meeting_id=meeting_id, about=about,
+                                                   told=None, due_at=until, held=1))
+
+    def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
+            limit: int = 200) -> list[CoverNews]:
+        """The news whose quiet period is over at ``at`` (of the given meetings only),
+        the longest waiting first."""
+        query = (sa.select(cover_told).where(cover_told.c.due_at <= at)
+                 .order_by(cover_told.c.due_at).limit(limit))
+        if meeting_ids is not None:
+            query = query.where(cover_told.c.meeting_id.in_(meeting_ids))
+        return [CoverNews(r.meeting_id, r.about, r.told, int(r.held))
+                for r in self.db.execute(query)]
+
+    def take(self, news: CoverNews, told: str | None) -> bool:
+        """Take a news to tell it (``told``: what is told now; None: nothing, keep what was
+        told before); False when another sender took it or a change came since."""
+        key = ((cover_told.c.meeting_id == news.meeting_id) & (cover_told.c.about == news.about)
+               & (cover_told.c.held == news.held) & cover_told.c.due_at.is_not(None))
+        values: dict[str, object] = {"due_at": None}
+        if told is not None:
+            values["told"] = told
+        return bool(self.db.execute(cover_told.update().where(key).values(**values)).rowcount)

@@ -24,7 +24,7 @@ __all__ = ["FeedChecks", "count_changes"]
 # tables no feed reads: writing them leaves every feed's version as it was
 QUIET_TABLES = frozenset({
     "feed_changes", "jobs", "outbox", "sessions", "api_tokens", "alembic_version",
-    "fetch_hosts", "uncovered",
+    "fetch_hosts", "uncovered", "rate_limits",
 })
 _WRITE = re.compile(r"\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|replace\s+into)"
                     r"\s+[\"`]?(\w+)", re.IGNORECASE)

@@ -267,6 +267,20 @@ uncovered = sa.Table(
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# what a substitute (about "member:<id>") or the secretary (about "party:<key>") was last
+# told of the cover at a meeting, and when the net change may be told (a change waits for
+# a quiet period, and a later change to the same key waits afresh)
+cover_told = sa.Table(
+    "cover_told", metadata,
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("about", sa.String(80), primary_key=True),
+    sa.Column("told", sa.String(80)),  # null: nothing yet
+    sa.Column("due_at", sa.DateTime(timezone=True)),  # null: nothing waits
+    sa.Column("held", sa.Integer, nullable=False),  # changes waited for, to take one once
+    sa.Index("ix_cover_told_due", "due_at"),
+)
+
 # mail not yet delivered, and mail delivered (kept for the outbox listing)
 outbox = sa.Table(
     "outbox", metadata,
@@ -344,4 +358,11 @@ feed_changes = sa.Table(
     "feed_changes", metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("stamp", sa.BigInteger, nullable=False),
+)
+
+# how often a key (a link, a council's mail, a token) may act: when its allowance is full
+rate_limits = sa.Table(
+    "rate_limits", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("full_at", sa.Float),  # seconds since the epoch; null: never used
 )

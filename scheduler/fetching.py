@@ -1,0 +1,98 @@
+"""Fetching calendar URLs when a person asks, without tying up the web server: the
+settings read from the environment, and the slots that bound how many such fetches run
+at once in this process.
+
+A fetch someone asks for ("connect my calendar", "fetch it now") runs in a thread of its
+own while holding one of ``at_once`` slots; the request waits for it at most the fetch
+deadline and a second more, then answers that it is still under way (the fetch finishes
+on its own and keeps what it finds). With every slot taken the request is answered at
+once with Busy (429, Retry-After), so however many slow addresses are asked for, the
+server's threads stay free for the pages and ``/healthz``."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from calendars.fetch import FetchPolicy
+
+from .errors import Busy
+from .jobs.settings import _seconds, _whole
+from .rates import Rate, rate_from_env
+
+__all__ = ["FetchSettings", "FetchSlots"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+_MARGIN_S = 1.0  # how much longer than the deadline a request waits for its fetch
+_RATE = Rate(4, 60)  # fetches on request of one calendar URL, by default
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """``policy``: how URLs are fetched (its ``timeout``: one deadline for a whole fetch);
+    ``at_once``: fetches that requests may run at once in this process; ``rate``: how
+    often a member's calendar URL (or a body's plan URL) may be fetched on request, by
+    the member or a secretary."""
+
+    policy: FetchPolicy
+    at_once: int = 2
+    rate: Rate = _RATE
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> FetchSettings:
+        """From ``SCHEDULER_FETCH_ALLOW``, ``SCHEDULER_FETCH_DEADLINE_S`` (1 to 120 s,
+        default 10), ``SCHEDULER_FETCHES_AT_ONCE`` (1 to 64, default 2) and
+        ``SCHEDULER_FETCH_RATE`` (``COUNT/SECONDS``, default ``4/60``: a member's URL is
+        fetched at most 4 times a minute on request); InputError naming a bad one."""
+        env = os.environ if environ is None else environ
+        allowed = FetchPolicy.from_env(dict(env)).allow
+        deadline = _seconds(env, "SCHEDULER_FETCH_DEADLINE_S", FetchPolicy.timeout, 1, 120)
+        return cls(FetchPolicy(timeout=deadline, allow=allowed),
+                   at_once=_whole(env, "SCHEDULER_FETCHES_AT_ONCE", cls.at_once, 1, 64),
+                   rate=rate_from_env("SCHEDULER_FETCH_RATE", cls.rate, env))
+
+
+class FetchSlots:
+    """At most ``at_once`` fetches asked for by requests run at a time, each in a thread of
+    its own that the request waits for no longer than it may."""
+
+    def __init__(self, at_once: int):
+        self.at_once = at_once
+        self._free = threading.BoundedSemaphore(at_once)
+
+    def run(self, work: Callable[[], T], deadline_s: float) -> T | None:
+        """``work()``'s result (or its error), or None when it is still running after
+        ``deadline_s`` and a second (it goes on, and keeps what it finds); Busy at once
+        when every slot is taken. ``work`` returns something other than None."""
+        if not self._free.acquire(blocking=False):
+            retry = max(1, math.ceil(deadline_s))
+            raise Busy(f"{self.at_once} calendar addresses are being fetched already; try "
+                       f"again in {retry} s", retry_after=retry)
+        done, given_up = threading.Event(), threading.Event()
+        outcome: list[T] = []
+        failure: list[BaseException] = []
+
+        def go() -> None:
+            try:
+                outcome.append(work())
+            except BaseException as exc:  # the caller's, if it still waits; else logged
+                failure.append(exc)
+                if given_up.is_set() and not isinstance(exc, (ValueError, LookupError)):
+                    log.error("a fetch failed after its request was answered", exc_info=exc)
+            finally:
+                self._free.release()
+                done.set()
+
+        threading.Thread(target=go, name="fetch-on-request", daemon=True).start()
+        if not done.wait(deadline_s + _MARGIN_S):
+            given_up.set()
+            return None
+        if failure:
+            raise failure[0]
+        return outcome[0]

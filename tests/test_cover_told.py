@@ -1,0 +1,128 @@
+"""What was told of the cover, and the news waiting for a quiet period, on SQLite and
+PostgreSQL: a later change waits afresh, a news is taken once, and the migration starts
+from what the mail sent before it told."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from scheduler.council_file import parse_council
+from scheduler.cover import secretary_news, substitute_news
+from scheduler.storage.database import _config, upgrade
+from scheduler.storage.tables import call_ins, cover_told, uncovered
+
+from .conftest import Repositories
+from .databases import database
+
+COUNCIL = """
+name = "Kulturrådet"
+timezone = "Europe/Stockholm"
+
+[[parties]]
+id = "nora"
+name = "Nora kommun"
+
+[[parties.members]]
+name = "Anna Ek"
+role = "representative"
+
+[[parties.members]]
+name = "Erik Ek"
+role = "substitute"
+
+[[parties]]
+id = "kumla"
+
+[[parties.members]]
+name = "Karin Berg"
+role = "representative"
+
+[[parties.members]]
+name = "Kurt Berg"
+role = "substitute"
+"""
+T0 = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    with database(request.param, tmp_path) as made:
+        yield made
+
+
+def _meeting(store: Repositories):
+    record = store.councils.add(parse_council(COUNCIL, base=__import__("pathlib").Path(".")))
+    proposal = store.plans.add_proposal(record.id, {}, {"status": "optimal"})
+    start = dt.datetime(2027, 3, 3, 9, tzinfo=dt.UTC)
+    _, (meeting,) = store.plans.confirm(proposal.id, [(start, start + dt.timedelta(hours=3))])
+    return record, meeting
+
+
+def test_a_later_change_waits_afresh_and_a_news_is_taken_once(engine) -> None:
+    store = Repositories(engine)
+    _record, meeting = _meeting(store)
+    later = T0 + dt.timedelta(minutes=1)
+    store.call_ins.hold(meeting.id, "member:x", T0 + dt.timedelta(minutes=2))
+    store.call_ins.hold(meeting.id, "member:x", later + dt.timedelta(minutes=2))
+    assert store.call_ins.due(T0 + dt.timedelta(minutes=2, seconds=30)) == []
+    (news,) = store.call_ins.due(later + dt.timedelta(minutes=2))
+    assert (news.about, news.told, news.held) == ("member:x", None, 2)
+    assert store.call_ins.due(later + dt.timedelta(minutes=2), [meeting.id]) == [news]
+    assert store.call_ins.due(later + dt.timedelta(minutes=2), ["other"]) == []
+    # a change that came after it was read makes the read news stale
+    store.call_ins.hold(meeting.id, "member:x", later)
+    assert store.call_ins.take(news, "called") is False
+    (fresh,) = store.call_ins.due(later)
+    assert store.call_ins.take(fresh, "called") is True
+    assert store.call_ins.take(fresh, "called") is False  # once
+    assert store.call_ins.due(later + dt.timedelta(days=1)) == []
+    store.call_ins.hold(meeting.id, "member:x", later)
+    assert store.call_ins.due(later)[0].told == "called"
+
+
+def test_the_migration_starts_from_what_was_told_before_it(engine) -> None:
+    store = Repositories(engine)
+    record, meeting = _meeting(store)
+    erik, kurt = record.member_ids[("nora", 1)], record.member_ids[("kumla", 1)]
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), "0011")
+    with engine.begin() as db:
+        moment = T0
+        db.execute(call_ins.insert(), [
+            {"meeting_id": meeting.id, "member_id": erik, "active": True, "changes": 1,
+             "changed_at": moment},
+            {"meeting_id": meeting.id, "member_id": kurt, "active": False, "changes": 2,
+             "changed_at": moment}])
+        db.execute(uncovered.insert(), [
+            {"meeting_id": meeting.id, "party_key": "kumla", "active": True,
+             "changed_at": moment}])
+    upgrade(engine)
+    with engine.connect() as db:
+        rows = {(r.about, r.told, r.due_at) for r in db.execute(sa.select(cover_told))}
+    assert rows == {(f"member:{erik}", "called", None), ("party:nora", f"substitute:{erik}", None),
+                    ("party:kumla", "uncovered", None)}
+
+
+@pytest.mark.parametrize(("told", "now", "said"), [
+    (None, "representative", None),
+    (None, "substitute:s", "called_in"),
+    ("substitute:s", "substitute:s", None),
+    ("substitute:s", "substitute:t", "called_in"),
+    ("substitute:s", "uncovered", "uncovered"),
+    ("substitute:s", "representative", None),  # a release is not the secretary's news
+    ("uncovered", "representative", "covered_again"),
+    ("uncovered", "substitute:s", "called_in"),
+    ("uncovered", "uncovered", None),
+])
+def test_the_secretary_is_told_the_net_change_of_a_partys_cover(told, now, said) -> None:
+    assert secretary_news(told, now) == said
+
+
+def test_a_substitute_is_told_only_a_change_from_what_they_were_told() -> None:
+    assert [substitute_news(told, called) for told, called in
+            ((False, False), (False, True), (True, True), (True, False))] == [
+        None, "called_in", None, "released"]
