@@ -269,3 +269,20 @@ def test_a_duration_overflow_through_a_members_link_is_a_400_naming_the_event(
     assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
     assert "'long'" in answer.json["detail"]
     assert services.my_overview(secret)["calendar"]["busy_intervals"] == 0
+
+
+# stored calendars read again for another window --------------------------------------------
+def test_a_stored_calendar_over_a_limit_for_a_later_window_counts_as_unknown_with_a_warning(
+        services):
+    council = services.create_council(COUNCIL)
+    anna = council["parties"][0]["members"][0]["id"]
+    later = dt.datetime.now(ZONE).year + 4  # beyond the window read at upload
+    state = services.upload_calendar(anna, calendar(
+        f"UID:later\r\nDTSTART:{later}0101T000000Z\r\nRRULE:FREQ=MINUTELY"))
+    assert state.known and state.intervals == 0
+    with services.reader() as uow:
+        record = uow.councils.get(council["id"])
+        begin = dt.datetime(later, 2, 1, tzinfo=ZONE)
+        busy, warnings = services.busy_map(uow, record, begin, begin + dt.timedelta(days=60))
+    assert busy[("nora", 0)] is None
+    assert len(warnings) == 1 and "Anna Ek" in warnings[0] and "'later'" in warnings[0]

@@ -343,9 +343,13 @@ class CalendarServices(ServiceBase):
                 warnings.append(f"{body.name}: no meeting plan is kept; its members are "
                                 "counted without it")
                 continue
-            read[body.id] = list(read_busy(kept[body.id].encode("utf-8"), start, end,
-                                           zone=council.timezone, limits=calendar_limits(),
-                                           cache=ingest_cache()).intervals)
+            try:
+                read[body.id] = list(read_busy(kept[body.id].encode("utf-8"), start, end,
+                                               zone=council.timezone, limits=calendar_limits(),
+                                               cache=ingest_cache()).intervals)
+            except CalendarError as exc:  # over a limit for this window
+                warnings.append(f"{body.name}: the kept meeting plan cannot be read for this "
+                                f"period ({exc.message}); its members are counted without it")
         return plans_for_members(council, read), warnings
 
     @staticmethod
@@ -353,7 +357,8 @@ class CalendarServices(ServiceBase):
                  end: dt.datetime) -> tuple[BusyMap, list[str]]:
         """Every member's busy intervals over [start, end): stored ones inside the window
         they were read for, the kept busy-time calendar read again outside it; a member
-        whose calendar cannot answer for the window counts as unknown, with a warning."""
+        whose calendar cannot answer for the window (not kept so far, or over a limit of
+        reading for it) counts as unknown, with a warning."""
         states = uow.calendars.states(list(record.member_ids.values()))
         busy: BusyMap = {}
         warnings: list[str] = []
@@ -365,9 +370,15 @@ class CalendarServices(ServiceBase):
             elif state.window and state.window[0] <= start and end <= state.window[1]:
                 busy[(party_id, index)] = uow.calendars.busy(member_id, start, end)
             elif (text := uow.calendars.sanitised(member_id)) is not None:
-                busy[(party_id, index)] = read_busy(
-                    text.encode("utf-8"), start, end, zone=record.council.timezone,
-                    email=member.email, limits=calendar_limits(), cache=ingest_cache()).intervals
+                try:
+                    busy[(party_id, index)] = read_busy(
+                        text.encode("utf-8"), start, end, zone=record.council.timezone,
+                        email=member.email, limits=calendar_limits(),
+                        cache=ingest_cache()).intervals
+                except CalendarError as exc:  # over a limit for this window
+                    busy[(party_id, index)] = None
+                    warnings.append(f"{member.name} ({party_id}): the stored calendar cannot be "
+                                    f"read for this period ({exc.message}); counted as unknown")
             else:
                 busy[(party_id, index)] = None
                 reach = f" up to {state.window[1]:%Y-%m-%d}" if state.window else ""
