@@ -4,17 +4,19 @@ also holds inside the parsing and recurrence libraries' own loops."""
 from __future__ import annotations
 
 import ctypes
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import CalendarLimitError
 
 __all__ = ["Budget"]
 
 T = TypeVar("T")
+_AGAIN_S = 0.01
 
 
 class _OutOfTime(BaseException):
@@ -23,30 +25,34 @@ class _OutOfTime(BaseException):
 
 
 class _Alarm:
-    """Raises _OutOfTime in the thread that made it, once, at the deadline, unless stopped
-    first. Python code anywhere in that thread (the libraries' loops included) is stopped
-    at its next instruction; nothing runs in the thread meanwhile, so it costs nothing."""
+    """Raises _OutOfTime in the thread that made it from the deadline on, until stopped.
+    Python code anywhere in that thread (the libraries' loops included) stops at its next
+    instruction; before the deadline nothing runs in that thread, so it costs nothing. It
+    rings again every ``_AGAIN_S`` in case it was raised inside a callback (a weak
+    reference's, a destructor's) that could only swallow it."""
 
     def __init__(self, deadline: float):
         self._thread = threading.get_ident()
         self._lock = threading.Lock()
-        self._armed = True
+        self._stopped = threading.Event()
         self._rang = False
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._ring)
-        self._timer.daemon = True
-        self._timer.start()
+        threading.Thread(target=self._ring, args=(deadline,), daemon=True,
+                         name="calendar-deadline").start()
 
-    def _ring(self) -> None:
-        with self._lock:
-            if self._armed:
+    def _ring(self, deadline: float) -> None:
+        wait = max(0.0, deadline - time.monotonic())
+        while not self._stopped.wait(wait):
+            with self._lock:
+                if self._stopped.is_set():
+                    return
                 self._rang = True
                 _raise_in(self._thread, _OutOfTime)
+            wait = _AGAIN_S
 
     def stop(self) -> None:
-        """Disarm; an alarm that rang but was not yet raised is taken back."""
-        self._armed = False
+        """Stop ringing; one rung but not yet raised is taken back."""
+        self._stopped.set()
         with self._lock:
-            self._timer.cancel()
             if self._rang:
                 _raise_in(self._thread, None)
 
@@ -102,6 +108,7 @@ class Budget:
     def watch(self, work: Callable[[], T]) -> T:
         """``work()``, stopped wherever it is when the deadline passes: CalendarLimitError."""
         self.check_time()
+        _quiet_when_swallowed()
         alarm = _Alarm(self.deadline)
         try:
             try:
@@ -111,3 +118,18 @@ class Budget:
         except _OutOfTime:
             alarm.stop()  # it may have been raised inside the first ``stop``: now it is quiet
         raise self.out_of_time()
+
+
+def _quiet_when_swallowed() -> None:
+    """Have Python say nothing of an _OutOfTime raised where it could only be swallowed
+    (the alarm rings again); every other such exception is reported as before."""
+    previous = sys.unraisablehook
+    if getattr(previous, "calendar_deadline", False):
+        return
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, _OutOfTime):
+            previous(unraisable)
+
+    hook.calendar_deadline = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
