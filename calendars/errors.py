@@ -10,7 +10,10 @@ known, the line number of the offending content line.
 
 from __future__ import annotations
 
-__all__ = ["CalendarError", "CalendarFetchError", "CalendarLimitError"]
+__all__ = ["BEYOND_RANGE", "CalendarError", "CalendarFetchError", "CalendarLimitError"]
+
+BEYOND_RANGE = "its times or length reach beyond what a calendar can hold (the years 1 to 9999)"
+"""Why a component whose dates cannot be computed (they overflow) is refused."""
 
 
 class CalendarError(ValueError):

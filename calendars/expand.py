@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar as monthcal
 import contextlib
 import datetime as dt
-import time
 import warnings as pywarnings
 from collections import Counter
 from collections.abc import Iterable
@@ -13,45 +12,19 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import recurring_ical_events
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule
 from icalendar import Calendar, Component
 
-from .errors import CalendarLimitError
+from .budget import Budget
+from .errors import BEYOND_RANGE, CalendarError, CalendarLimitError
 from .model import BusyInterval, BusyStatus, IngestWarning
+from .rules import move_up, rule_in_frame, wall_time
 from .status import event_status
 
-__all__ = ["Budget", "expand_events", "to_aware"]
+__all__ = ["Budget", "expand_events", "to_aware"]  # Budget: from .budget, kept here too
 
 _SUB_DAILY = {"SECONDLY", "MINUTELY", "HOURLY"}
 _DAY = dt.timedelta(days=1)
-
-
-class Budget:
-    """Occurrences and seconds one query may spend; raises when either runs out."""
-
-    def __init__(self, max_occurrences: int, max_seconds: float):
-        self.max_occurrences = max_occurrences
-        self.deadline = time.monotonic() + max_seconds
-        self.max_seconds = max_seconds
-        self.per_series: Counter[str] = Counter()
-        self.total = 0
-
-    def spend(self, uid: str) -> None:
-        """Count one occurrence of series ``uid``."""
-        self.per_series[uid] += 1
-        self.total += 1
-        if self.total > self.max_occurrences:
-            worst, count = self.per_series.most_common(1)[0]
-            raise CalendarLimitError(
-                f"more than {self.max_occurrences:,} occurrences in the window; "
-                f"series {worst!r} alone has {count:,} or more"
-            )
-
-    def check_time(self) -> None:
-        """Raise when the query has run past its time budget."""
-        if time.monotonic() > self.deadline:
-            raise CalendarLimitError(
-                f"expanding the calendar took longer than {self.max_seconds:g} s")
 
 
 def to_aware(value: dt.date | dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -86,15 +59,13 @@ def _never_occurs(rule: dict[str, list[object]]) -> bool:
 
 
 def _check_rule_size(event: Component, start: dt.datetime, end: dt.datetime,
-                     budget: Budget, zone: ZoneInfo, uid: str) -> bool:
-    """False for a rule that never occurs; raise for one with too many occurrences.
+                     budget: Budget, zone: ZoneInfo, uid: str) -> None:
+    """Raise for a rule with too many occurrences in the window.
 
-    Only rules that could exceed the budget are counted, lazily, so a rule that
-    repeats every second stops after the limit instead of filling memory.
+    Only rules that could exceed the budget are counted, lazily and against the clock,
+    so a rule that repeats every second stops after the limit instead of filling memory.
     """
     for rule in _as_list(event.get("RRULE")):
-        if _never_occurs(rule):  # type: ignore[arg-type]
-            return False
         freq = str(rule.get("FREQ", ["DAILY"])[0]).upper()  # type: ignore[attr-defined]
         per_day = 1
         for key in ("BYHOUR", "BYMINUTE", "BYSECOND"):
@@ -102,24 +73,41 @@ def _check_rule_size(event: Component, start: dt.datetime, end: dt.datetime,
         days = (end - start).days + 2
         if freq not in _SUB_DAILY and per_day * days <= budget.max_occurrences:
             continue
-        first = to_aware(_value(event, "DTSTART"), zone).replace(tzinfo=None)
-        text = rule.to_ical().decode()  # type: ignore[attr-defined]
-        text = ";".join(p.rstrip("Zz") if p.upper().startswith("UNTIL=") else p
-                        for p in text.split(";"))
+        first = _value(event, "DTSTART")
+        tz = first.tzinfo if isinstance(first, dt.datetime) and first.tzinfo else None
+        frame = tz or zone
         try:
-            expanded = rrulestr(f"RRULE:{text}", dtstart=first)
-        except (ValueError, TypeError):
+            expanded = rule_in_frame(rule, tz, wall_time(first, tz))
+        except (ValueError, TypeError, OverflowError):
             continue  # let the expander report it
-        lo = start.astimezone(zone).replace(tzinfo=None) - _DAY
-        hi = end.astimezone(zone).replace(tzinfo=None) + _DAY
-        for count, occurrence in enumerate(expanded.xafter(lo, inc=True), 1):
-            if occurrence >= hi:
-                break
-            if count > budget.max_occurrences:
-                raise CalendarLimitError(
-                    f"series {uid!r} (FREQ={freq}) has more than "
-                    f"{budget.max_occurrences:,} occurrences in the window")
-    return True
+        lo = (start - _DAY).astimezone(frame).replace(tzinfo=None)
+        hi = (end + _DAY).astimezone(frame).replace(tzinfo=None)
+        _count(expanded, lo, hi, budget, f"series {uid!r} (FREQ={freq})")
+
+
+def _count(rule: rrule, lo: dt.datetime, hi: dt.datetime, budget: Budget, series: str) -> None:
+    """Raise when the rule has more occurrences in [lo, hi) than the budget allows."""
+    most = budget.max_occurrences
+    for seen, occurrence in enumerate(rule.xafter(lo, inc=True), 1):
+        if occurrence >= hi:
+            return
+        if seen > most:
+            raise CalendarLimitError(f"{series} has more than {most:,} occurrences in the window")
+        budget.check_time()
+
+
+def _length(event: Component) -> dt.timedelta:
+    """How long one occurrence of the event lasts (a day when that cannot be told)."""
+    start, end = _value(event, "DTSTART"), _value(event, "DTEND")
+    duration = _value(event, "DURATION")
+    try:
+        if isinstance(duration, dt.timedelta):
+            return max(duration, dt.timedelta())
+        if end is not None and type(end) is type(start):
+            return max(cast("dt.timedelta", end - start), dt.timedelta())
+    except (TypeError, OverflowError):
+        pass
+    return _DAY
 
 
 def _series_of(calendar: Calendar, warnings: list[IngestWarning]) -> Iterable[object]:
@@ -138,9 +126,21 @@ def _series_of(calendar: Calendar, warnings: list[IngestWarning]) -> Iterable[ob
                 single.add_component(component)
             try:
                 series.extend(recurring_ical_events.of(single).series)
+            except OverflowError:
+                raise CalendarError(f"series {uid!r}: {BEYOND_RANGE}") from None
             except Exception as exc:
                 warnings.append(IngestWarning(f"series skipped: {exc}", uid=uid))
         return series
+
+
+def _heaviest(calendar: Calendar) -> str | None:
+    """The UID with the most components, RDATEs and EXDATEs: the one to name when taking
+    the calendar's series apart takes too long."""
+    weight: Counter[str] = Counter()
+    for event in calendar.walk("VEVENT"):
+        values = [v for name in ("RDATE", "EXDATE") for v in _as_list(event.get(name))]
+        weight[str(event.get("UID", ""))] += 1 + sum(len(getattr(v, "dts", ())) for v in values)
+    return weight.most_common(1)[0][0] if weight else None
 
 
 def _interval(start: dt.date | dt.datetime, end: dt.date | dt.datetime | None,
@@ -174,11 +174,26 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                   warnings: list[IngestWarning]) -> list[BusyInterval]:
     """Busy intervals of the calendar's events that meet [start, end)."""
     skip: set[str] = set()
+    ranged = {str(event.get("UID", "")) for event in calendar.walk("VEVENT")
+              if "RANGE" in getattr(event.get("RECURRENCE-ID"), "params", {})}
     for event in calendar.walk("VEVENT"):
         uid = str(event.get("UID", ""))
-        if "RRULE" in event and not _check_rule_size(event, start, end, budget, zone, uid):
+        if "RRULE" not in event or "RECURRENCE-ID" in event:
+            continue
+        if any(_never_occurs(rule) for rule in _as_list(event.get("RRULE"))):  # type: ignore[arg-type]
             warnings.append(IngestWarning("series skipped: its rule never occurs", uid=uid))
             skip.add(uid)
+            continue
+        budget.current = uid
+        if uid not in ranged:  # a RANGE override moves occurrences from before the window
+            try:
+                move_up(event, start - 2 * _DAY - _length(event), zone)
+            except CalendarLimitError:
+                raise
+            except (ValueError, TypeError, OverflowError):
+                pass  # a rule that cannot be read is left as it is: the expander reports it
+        if "RRULE" in event:
+            _check_rule_size(event, start, end, budget, zone, uid)
     if skip:
         calendar.subcomponents = [c for c in calendar.subcomponents
                                   if str(c.get("UID", "")) not in skip]
@@ -187,13 +202,14 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
     shared = _shared_status(calendar, email)
     recurring = {str(event.get("UID", "")) for event in calendar.walk("VEVENT")
                  if "RRULE" in event or "RDATE" in event}
+    budget.current = _heaviest(calendar)
     for series in _series_of(calendar, warnings):
-        budget.check_time()
-        uid = str(getattr(series, "uid", ""))
-        try:
+        uid = budget.current = str(getattr(series, "uid", ""))
+
+        def expand(series: Any = series, uid: str = uid) -> None:
             with pywarnings.catch_warnings():
                 pywarnings.simplefilter("ignore")
-                for occurrence in series.between(query_start, query_end):  # type: ignore[attr-defined]
+                for occurrence in series.between(query_start, query_end):
                     budget.spend(uid)
                     known = shared.get(uid, _MIXED)
                     status = (event_status(occurrence.as_component(False), email)
@@ -204,8 +220,13 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
                     if begin < end and (finish > start or begin >= start):
                         intervals.append(BusyInterval(begin, finish, status, uid,
                                                       uid in recurring))
+
+        try:
+            expand()
         except CalendarLimitError:
             raise
+        except OverflowError:
+            raise CalendarError(f"series {uid!r}: {BEYOND_RANGE}") from None
         except Exception as exc:
             warnings.append(IngestWarning(f"series skipped: {exc}", uid=uid))
     return intervals

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from .errors import BEYOND_RANGE, CalendarError
 from .expand import to_aware
 from .model import BusyInterval, BusyStatus, IngestWarning
 
@@ -41,8 +42,12 @@ def freebusy_intervals(calendar: Calendar, start: dt.datetime, end: dt.datetime,
             except (TypeError, ValueError, AttributeError):
                 warnings.append(IngestWarning(f"FREEBUSY value {period!s} skipped", uid=uid))
                 continue
-            begin = to_aware(first, zone)
-            finish = begin + second if isinstance(second, dt.timedelta) else to_aware(second, zone)
+            try:
+                begin = to_aware(first, zone)
+                finish = (begin + second if isinstance(second, dt.timedelta)
+                          else to_aware(second, zone))
+            except OverflowError:
+                raise CalendarError(f"VFREEBUSY {uid!r}: {BEYOND_RANGE}") from None
             if finish > begin and begin < end and finish > start:
                 intervals.append(BusyInterval(begin, finish, status, uid))
     return intervals

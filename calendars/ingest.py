@@ -7,6 +7,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from .decode import decode, unfold
@@ -16,7 +17,7 @@ from .freebusy import freebusy_intervals
 from .layout import scan
 from .model import BusyCalendar, BusyInterval, IngestWarning
 from .parse import parse
-from .sanitize import sanitize
+from .sanitize import SanitizedCalendar, sanitize
 
 __all__ = ["IngestCache", "Limits", "busy_time_calendar", "read_busy"]
 
@@ -112,19 +113,36 @@ def read_busy(
 
 def _read(data: bytes, digest: str, start: dt.datetime, end: dt.datetime, zone: ZoneInfo,
           email: str | None, limits: Limits) -> BusyCalendar:
+    budget = Budget(limits.max_occurrences, limits.max_seconds)
+    return budget.watch(partial(_read_watched, data, digest, start, end, zone, email, limits,
+                                budget))
+
+
+def _read_watched(data: bytes, digest: str, start: dt.datetime, end: dt.datetime,
+                  zone: ZoneInfo, email: str | None, limits: Limits, budget: Budget
+                  ) -> BusyCalendar:
     warnings: list[IngestWarning] = []
     text, _encoding = decode(data, max_bytes=limits.max_bytes)
     layouts = scan(unfold(text), warnings)
-    budget = Budget(limits.max_occurrences, limits.max_seconds)
     intervals: set[BusyInterval] = set()
     for layout in layouts:
-        calendar = parse(sanitize(layout, zone.key, email, warnings), warnings)
+        budget.current = None
+        source = sanitize(layout, zone.key, email, warnings)
+        budget.current = _largest(source)
+        calendar = parse(source, warnings)
         intervals.update(expand_events(calendar, start, end, zone=zone, email=email,
                                        budget=budget, warnings=warnings))
-        intervals.update(freebusy_intervals(calendar, start, end, zone=zone,
-                                            warnings=warnings))
+        budget.current = None
+        intervals.update(freebusy_intervals(calendar, start, end, zone=zone, warnings=warnings))
     ordered = tuple(sorted(intervals, key=lambda i: (i.start, i.end, i.status.rank, i.uid)))
     return BusyCalendar(ordered, tuple(warnings), digest)
+
+
+def _largest(source: SanitizedCalendar) -> str | None:
+    """The UID of the longest component: the one to name when reading it takes too long."""
+    sizes = [(len(text), block.uid) for block, text in zip(source.blocks, source.texts, strict=True)
+             if block.uid]
+    return max(sizes)[1] if sizes else None
 
 
 def busy_time_calendar(data: bytes, *, zone: ZoneInfo | str = "Europe/Stockholm",

@@ -10,6 +10,7 @@ import warnings as pywarnings
 import x_wr_timezone
 from icalendar import Calendar, Component
 
+from .errors import BEYOND_RANGE, CalendarError
 from .layout import Block
 from .model import IngestWarning
 from .sanitize import SanitizedCalendar
@@ -78,6 +79,9 @@ def _parse_blocks(source: SanitizedCalendar, warnings: list[IngestWarning]) -> C
             continue
         try:
             parsed = _from_ical(source.wrap([*good_zones, text]))
+        except OverflowError:  # a value beyond what a date or time can be
+            raise CalendarError(f"{block.name} {block.uid!r}: {BEYOND_RANGE}",
+                                line=block.line) from None
         except Exception as exc:
             warnings.append(IngestWarning(f"{block.name} skipped: {exc}",
                                           uid=block.uid, line=block.line))
@@ -116,14 +120,18 @@ def parse(source: SanitizedCalendar, warnings: list[IngestWarning]) -> Calendar:
         if component.name == "VTIMEZONE":
             kept.append(component)
             continue
-        problem = _problem(component)
+        uid = str(component.get("UID")) if "UID" in component else None
+        try:
+            problem = _problem(component)
+        except OverflowError:  # a value beyond what a date or time can be
+            raise CalendarError(f"{component.name} {uid!r}: {BEYOND_RANGE}",
+                                line=_line_of(content_blocks, component, index)) from None
         if problem is None:
             kept.append(component)
         else:
             warnings.append(IngestWarning(
                 f"{component.name} skipped: {problem}",
-                uid=str(component.get("UID")) if "UID" in component else None,
-                line=_line_of(content_blocks, component, index)))
+                uid=uid, line=_line_of(content_blocks, component, index)))
         index += 1
     calendar.subcomponents = kept
     return calendar

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from calendars import BusyInterval, BusyStatus, CalendarError, read_busy, redact_url
 
-from .calendar_sources import calendar_bytes, ingest_cache
+from .calendar_sources import calendar_bytes, calendar_limits, ingest_cache
 from .council import Body, Council
 from .errors import InputError
 from .validation import is_calendar_url
@@ -80,7 +80,7 @@ def load_plans(council: Council, start: dt.datetime, end: dt.datetime,
         try:
             data = loader(body.calendar)
             result = read_busy(data, start, end, zone=council.timezone, source=source,
-                               cache=ingest_cache())
+                               limits=calendar_limits(), cache=ingest_cache())
         except (CalendarError, InputError) as exc:
             warnings.append(f"{body.name}: the meeting plan could not be read ({_reason(exc, source)}); "
                             "its members are counted without it")

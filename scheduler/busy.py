@@ -8,7 +8,7 @@ import zoneinfo
 
 from calendars import BusyCalendar, read_busy, redact_url
 
-from .calendar_sources import calendar_bytes, ingest_cache
+from .calendar_sources import calendar_bytes, calendar_limits, ingest_cache
 from .errors import InputError
 from .validation import is_calendar_url
 
@@ -23,6 +23,7 @@ def read_source(source: str, start: dt.date, end: dt.date, zone: zoneinfo.ZoneIn
     begin = dt.datetime.combine(start, dt.time(), tzinfo=zone)
     finish = dt.datetime.combine(end, dt.time(), tzinfo=zone)
     return read_busy(calendar_bytes(source), begin, finish, zone=zone, email=email,
+                     limits=calendar_limits(),
                      source=redact_url(source) if is_calendar_url(source) else source,
                      cache=ingest_cache())
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from calendars import CalendarError, CalendarFetchError, IngestCache, redact_url
+from calendars import CalendarError, CalendarFetchError, IngestCache, Limits, redact_url
 from calendars.disk_cache import DiskCache
 from calendars.fetch import (
     FetchedCalendar,
@@ -24,10 +24,11 @@ from calendars.fetch import (
 
 from .errors import InputError
 from .fetching import FetchSettings
+from .jobs.settings import _seconds
 from .validation import is_calendar_url
 
-__all__ = ["Answer", "Wanted", "calendar_bytes", "fetch_by_host", "ingest_cache",
-           "reset_ingest_cache"]
+__all__ = ["Answer", "Wanted", "calendar_bytes", "calendar_limits", "fetch_by_host",
+           "ingest_cache", "reset_ingest_cache"]
 
 _HOSTS_AT_ONCE = 4
 
@@ -45,6 +46,15 @@ def calendar_bytes(source: str, policy: FetchPolicy | None = None) -> bytes:
         raise InputError("is a directory, not a calendar file", source=source) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", source=source) from None
+
+
+def calendar_limits(environ: Mapping[str, str] | None = None) -> Limits:
+    """What reading one calendar may cost: ``SCHEDULER_CALENDAR_DEADLINE_S`` of wall-clock time
+    (default 30, from 0.5 to 600), expanding recurrences included; InputError naming the
+    variable when it is not a number in that range."""
+    env = os.environ if environ is None else environ
+    seconds = _seconds(env, "SCHEDULER_CALENDAR_DEADLINE_S", Limits().max_seconds, 0.5, 600)
+    return Limits(max_seconds=seconds)
 
 
 class _Caches:

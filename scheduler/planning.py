@@ -17,7 +17,7 @@ from solver.progress import READING, ProgressCallback, Reporter
 
 from .availability import BASES, STATUSES, Availability, PlanMap, StatementMap, presence
 from .bodies import load_plans
-from .calendar_sources import calendar_bytes, ingest_cache
+from .calendar_sources import calendar_bytes, calendar_limits, ingest_cache
 from .council import Council, PlanningRequest
 from .errors import InputError
 from .horizon import HISTORY, habits
@@ -87,7 +87,7 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
                 raise InputError(str(exc), source=source) from None
             wanted.append(((party.id, i), who, CalendarRequest(data, source, member.email)))
     results = read_many([request for _, _, request in wanted], start, end,
-                        zone=council.timezone, cache=ingest_cache(),
+                        zone=council.timezone, cache=ingest_cache(), limits=calendar_limits(),
                         read=lambda count: report.update(done=0.3 + 0.7 * count / len(wanted)))
     for (key, who, _), result in zip(wanted, results, strict=True):
         if isinstance(result, CalendarError):

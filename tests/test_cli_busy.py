@@ -66,6 +66,15 @@ def test_bad_input_exits_2_with_one_line_naming_what_is_wrong(capsys, args, mess
     assert message in err
 
 
+def test_a_duration_beyond_the_years_exits_2_naming_the_event(capsys, tmp_path):
+    path = tmp_path / "long.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:for-ever\r\nDTSTART:20270110T100000Z"
+                    "\r\nDURATION:P999999999W\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    code, _, err = run(capsys, "busy", str(path), "--from", "2027-01-01", "--to", "2027-02-01")
+    assert code == 2 and err.startswith("error: ") and err.count("\n") == 1
+    assert "'for-ever'" in err
+
+
 def test_a_url_is_fetched_when_its_host_is_allowed(capsys, monkeypatch):
     with serve() as (base, _):
         monkeypatch.setenv("SCHEDULER_FETCH_ALLOW", "localhost")

@@ -70,6 +70,20 @@ def test_a_rule_that_never_occurs_is_skipped_at_once_with_a_warning():
     assert found.warnings[0].uid == "feb-31"
 
 
+@pytest.mark.parametrize("duration", ["P999999999W", "PT999999999W", "P999999999D"])
+def test_a_duration_beyond_what_a_time_can_hold_is_refused_naming_the_event(duration: str):
+    with pytest.raises(CalendarError) as err:
+        read(ics("UID:fine\r\nDTSTART:20270105T100000Z",
+                 f"UID:for-ever\r\nDTSTART:20270110T100000Z\r\nDURATION:{duration}"))
+    assert "'for-ever'" in str(err.value) and "9999" in str(err.value)
+
+
+def test_a_calendar_past_its_time_stops_there_and_names_the_series():
+    never = ics("UID:never\r\nDTSTART:20000101T000000Z\r\nRRULE:FREQ=SECONDLY;BYSETPOS=2")
+    with pytest.raises(CalendarLimitError, match=r"series 'never'.*past the 0\.5 s"):
+        read(never, limits=Limits(max_seconds=0.5))
+
+
 def test_a_window_must_be_aware_and_positive():
     with pytest.raises(ValueError, match="aware"):
         read_busy(ics(), dt.datetime(2027, 1, 1), dt.datetime(2027, 2, 1))

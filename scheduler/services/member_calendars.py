@@ -14,7 +14,7 @@ from solver.progress import Progress, Reporter
 
 from ..availability import StatementMap, presence
 from ..bodies import PlanMap, plans_for_members
-from ..calendar_sources import Answer, Wanted, fetch_by_host, ingest_cache
+from ..calendar_sources import Answer, Wanted, calendar_limits, fetch_by_host, ingest_cache
 from ..council import Body
 from ..errors import InputError, NotFound
 from ..fetch_state import FRESH_FOR, FetchMark, FetchState, HostState, source_key
@@ -69,8 +69,10 @@ class CalendarServices(ServiceBase):
         zone = record.council.timezone
         start = self.today_start(zone) - _PAST
         end = start + _PAST + _FUTURE
-        result = read_busy(data, start, end, zone=zone, email=member.email, source="calendar")
-        kept = busy_time_calendar(data, zone=zone, email=member.email)
+        limits = calendar_limits()
+        result = read_busy(data, start, end, zone=zone, email=member.email, source="calendar",
+                           limits=limits)
+        kept = busy_time_calendar(data, zone=zone, email=member.email, limits=limits)
         with self.uow() as uow:
             uow.calendars.save(member_id, result.content_hash, (start, end), result.intervals, kept)
             if mark is not None:
@@ -293,8 +295,10 @@ class CalendarServices(ServiceBase):
         body = _body(record, body_id)
         zone = record.council.timezone
         start = self.today_start(zone) - _PAST
-        result = read_busy(data, start, start + _PAST + _FUTURE, zone=zone, source=body.name)
-        kept = busy_time_calendar(data, zone=zone)
+        limits = calendar_limits()
+        result = read_busy(data, start, start + _PAST + _FUTURE, zone=zone, source=body.name,
+                           limits=limits)
+        kept = busy_time_calendar(data, zone=zone, limits=limits)
         with self.uow() as uow:
             uow.bodies.save_plan(council_id, body_id, result.content_hash, kept)
             uow.calendars.plan_checked(council_id, body_id, mark)
@@ -339,8 +343,13 @@ class CalendarServices(ServiceBase):
                 warnings.append(f"{body.name}: no meeting plan is kept; its members are "
                                 "counted without it")
                 continue
-            read[body.id] = list(read_busy(kept[body.id].encode("utf-8"), start, end,
-                                           zone=council.timezone, cache=ingest_cache()).intervals)
+            try:
+                read[body.id] = list(read_busy(kept[body.id].encode("utf-8"), start, end,
+                                               zone=council.timezone, limits=calendar_limits(),
+                                               cache=ingest_cache()).intervals)
+            except CalendarError as exc:  # over a limit for this window
+                warnings.append(f"{body.name}: the kept meeting plan cannot be read for this "
+                                f"period ({exc.message}); its members are counted without it")
         return plans_for_members(council, read), warnings
 
     @staticmethod
@@ -348,7 +357,8 @@ class CalendarServices(ServiceBase):
                  end: dt.datetime) -> tuple[BusyMap, list[str]]:
         """Every member's busy intervals over [start, end): stored ones inside the window
         they were read for, the kept busy-time calendar read again outside it; a member
-        whose calendar cannot answer for the window counts as unknown, with a warning."""
+        whose calendar cannot answer for the window (not kept so far, or over a limit of
+        reading for it) counts as unknown, with a warning."""
         states = uow.calendars.states(list(record.member_ids.values()))
         busy: BusyMap = {}
         warnings: list[str] = []
@@ -360,9 +370,15 @@ class CalendarServices(ServiceBase):
             elif state.window and state.window[0] <= start and end <= state.window[1]:
                 busy[(party_id, index)] = uow.calendars.busy(member_id, start, end)
             elif (text := uow.calendars.sanitised(member_id)) is not None:
-                busy[(party_id, index)] = read_busy(
-                    text.encode("utf-8"), start, end, zone=record.council.timezone,
-                    email=member.email, cache=ingest_cache()).intervals
+                try:
+                    busy[(party_id, index)] = read_busy(
+                        text.encode("utf-8"), start, end, zone=record.council.timezone,
+                        email=member.email, limits=calendar_limits(),
+                        cache=ingest_cache()).intervals
+                except CalendarError as exc:  # over a limit for this window
+                    busy[(party_id, index)] = None
+                    warnings.append(f"{member.name} ({party_id}): the stored calendar cannot be "
+                                    f"read for this period ({exc.message}); counted as unknown")
             else:
                 busy[(party_id, index)] = None
                 reach = f" up to {state.window[1]:%Y-%m-%d}" if state.window else ""
