@@ -1,7 +1,7 @@
 """What a substitute or the secretary was last told of the cover at a meeting, and when
 the net change may be told: mail about members' states waits for a quiet period.
 
-Revision ID: 0016
+Revision ID: 0012
 Revises: 0011
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
