@@ -30,6 +30,7 @@ _FOLD_AT = 75  # octets, RFC 5545 section 3.1
 # start a parameter, or be read as another list item or URI part.
 _ADDRESS = re.compile(r"[^\s\x00-\x1f\x7f\"<>()\[\]\\,;:@]+@[^\s\x00-\x1f\x7f\"<>()\[\]\\,;:@]+")
 _MAILTO = re.compile("mailto:", re.IGNORECASE)
+_URI = re.compile(r"https?://[\x21-\x7e]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class OutgoingEvent:
     sequence: int = 0
     location: str | None = None
     description: str | None = None
+    url: str | None = None  # an absolute http(s) address about the event (URL)
     stamp: dt.datetime | None = None  # when this event last changed; defaults to now
     organizer: str | None = None  # a mail address, with or without "mailto:"
     organizer_name: str | None = None  # the organizer's common name (CN)
@@ -97,11 +99,14 @@ def _event(item: OutgoingEvent, stamp: dt.datetime) -> Iterator[str]:
         yield f"LOCATION:{_text(item.location)}"
     if item.description:
         yield f"DESCRIPTION:{_text(item.description)}"
+    if item.url:
+        yield f"URL:{_uri(item.url, item.uid)}"
     if item.organizer is not None:
         name = f";CN={_param(item.organizer_name)}" if item.organizer_name else ""
         yield f"ORGANIZER{name}:{_mailto(item.organizer, item.uid)}"
     for attendee in item.attendees:
-        yield ("ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:"
+        # no reply is asked for: a reply by mail would reach nobody who acts on it
+        yield ("ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:"
                f"{_mailto(attendee, item.uid)}")
     yield f"TRANSP:{'TRANSPARENT' if free else 'OPAQUE'}"
     # Outlook's own word for the time, as documented in [MS-OXCICAL]: FREE, TENTATIVE, BUSY.
@@ -125,6 +130,13 @@ def _text(value: str) -> str:
     value = _CONTROLS.sub("", value).encode("utf-8", "replace").decode("utf-8")
     value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
     return _LINE_BREAKS.sub(r"\\n", value)
+
+
+def _uri(value: str, uid: str) -> str:
+    """``value`` as an RFC 5545 URI value: an http(s) address of printable ASCII only."""
+    if not _URI.fullmatch(value):
+        raise ValueError(f"event {uid!r}: the URL is not an http(s) address of printable ASCII")
+    return value
 
 
 def _param(value: str) -> str:

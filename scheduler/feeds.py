@@ -14,12 +14,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from calendars.write import OutgoingEvent, write_calendar
 
 from .council import Member
 
-__all__ = ["FeedMeeting", "feed_event", "member_feed"]
+__all__ = ["FeedMeeting", "Part", "feed_event", "member_feed", "member_part"]
+
+Part = Literal["representative", "called_in", "standby", "information"]
 
 _STANDBY_BELOW = 0.5
 _KEEP_CANCELLED = dt.timedelta(days=90)
@@ -81,26 +84,31 @@ def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None
         return OutgoingEvent(uid, meeting.start, meeting.end,
                              words.preliminary.format(council=council), status="TENTATIVE",
                              sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
-    if meeting.called_in is not None:  # someone is called in: they are needed, no one else
-        standby = member.role == "substitute" and meeting.called_in
-    else:
-        standby = member.role == "substitute" and (
-            meeting.representative_absent or meeting.representative_probability < _STANDBY_BELOW)
-    if member.role == "representative":
-        summary = council
-    elif meeting.called_in:
-        summary = words.called_in.format(council=council)
-    elif standby:
-        summary = words.standby.format(council=council)
-    else:
-        summary = words.information.format(council=council)
+    part = member_part(meeting, member)
+    summary = {"representative": council,
+               "called_in": words.called_in.format(council=council),
+               "standby": words.standby.format(council=council),
+               "information": words.information.format(council=council)}[part]
     cancelled = meeting.status == "cancelled"
     if cancelled:
         summary = words.cancelled.format(summary=summary)
     return OutgoingEvent(uid, meeting.start, meeting.end, summary,
                          status="CANCELLED" if cancelled else "CONFIRMED",
-                         transparent=member.role == "substitute" and not standby,
+                         transparent=part == "information",
                          sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
+
+
+def member_part(meeting: FeedMeeting, member: Member) -> Part:
+    """A member's part in a confirmed (or cancelled) meeting, as their feed and their mail
+    about it say: the representative's; a substitute called in; one on standby (the
+    representative likely cannot come: busy); or one told for information only (free)."""
+    if member.role == "representative":
+        return "representative"
+    if meeting.called_in is not None:  # someone is called in: they are needed, no one else
+        return "called_in" if meeting.called_in else "information"
+    if meeting.representative_absent or meeting.representative_probability < _STANDBY_BELOW:
+        return "standby"
+    return "information"
 
 
 def feed_event(meeting: FeedMeeting, member: Member, council: str, venue: str | None, *,

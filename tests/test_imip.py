@@ -35,7 +35,7 @@ def test_a_request_carries_method_organizer_attendee_and_the_feeds_uid() -> None
     assert str(event["ORGANIZER"]) == "mailto:kalender@region.se"
     assert str(event["ORGANIZER"].params["CN"]) == "Kulturrådet"
     assert str(event["ATTENDEE"]) == "mailto:åsa@kumla.se"
-    assert event["ATTENDEE"].params["RSVP"] == "TRUE"
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE"
     assert event["DTSTART"].dt == dt.datetime(2027, 3, 2, 12, tzinfo=dt.UTC)
     parsed = ical_js(data)
     assert parsed["method"] == "REQUEST"

@@ -125,9 +125,9 @@ def test_a_cancelled_meeting_carries_a_cancel_with_status_cancelled() -> None:
     ("called_in", "REQUEST", "Du kallas in som ersättare: Kulturrådet, tisdag 2 mars 2027 kl. "
      "13.00–16.00. Din ledamot har förhinder.", "You are called in as substitute: Kulturrådet, "
      "Tuesday 2 March 2027, 13:00–16:00. Your representative cannot attend."),
-    ("released", "CANCEL", "Du behövs inte längre som ersättare: Kulturrådet, tisdag 2 mars 2027 "
-     "kl. 13.00–16.00. Din ledamot kan komma.", "You are no longer needed as substitute: "
-     "Kulturrådet, Tuesday 2 March 2027, 13:00–16:00. Your representative can attend."),
+    ("released", "REQUEST", "Du är inte längre inkallad som ersättare: Kulturrådet, tisdag "
+     "2 mars 2027 kl. 13.00–16.00.", "You are no longer called in as substitute: "
+     "Kulturrådet, Tuesday 2 March 2027, 13:00–16:00."),
 ])
 def test_each_reason_is_said_in_swedish_by_default_and_in_english_on_request(
         reason: str, method: str, sv: str, en: str) -> None:
@@ -163,6 +163,7 @@ def test_times_are_in_the_councils_zone_whatever_zone_they_come_in() -> None:
 
 
 @pytest.mark.parametrize(("reason", "method"), [("cancelled", "REQUEST"), ("confirmed", "CANCEL"),
+                                                ("released", "CANCEL"),
                                                 ("called_in", "PUBLISH"), ("other", "REQUEST")])
 def test_a_method_that_does_not_fit_the_reason_is_refused(reason: str, method: str) -> None:
     with pytest.raises(ValueError):
@@ -432,3 +433,30 @@ def test_a_long_name_of_quotes_commas_and_colons_never_turns_the_to_into_other_a
     for mail, calendar, member, _council in every_mail(name):
         message = assert_only_text(mail, calendar=calendar, name=member, named=False)
         assert [a.addr_spec for a in message["To"].addresses] == ["asa.oberg@kumla.se"]
+
+
+@pytest.mark.parametrize(("part", "sv", "en"), [
+    ("standby", "Du är ersättare. Din ledamot kan troligen inte komma – räkna med att du behövs.",
+     "You are the substitute. Your representative is likely unavailable – count on being needed."),
+    ("information", "För kännedom: din ledamot väntas komma. Du är ersättare",
+     "For information: your representative is expected. You are the substitute"),
+    ("called_in", "Du är inkallad: du ersätter din ledamot.",
+     "You are called in: you stand in for your representative."),
+])
+def test_a_substitutes_part_is_said_plainly_in_the_text_and_the_invitation(
+        part: str, sv: str, en: str) -> None:
+    url = "https://kalender.example/my/cs_abc"
+    swedish = meeting(part=part, url=url)
+    assert sv in body(swedish)
+    assert en in body(meeting(part=part, url=url, language="en"))
+    (event,) = icalendar.Calendar.from_ical(
+        calendar_part(swedish).get_payload(decode=True)).walk("VEVENT")
+    assert sv in str(event["DESCRIPTION"]) and url in str(event["DESCRIPTION"])
+    assert str(event["URL"]) == url and event["ATTENDEE"].params["RSVP"] == "FALSE"
+
+
+def test_a_representative_is_not_told_a_substitutes_part() -> None:
+    text = body(meeting(url="https://kalender.example/my/cs_abc"))
+    assert "ersättare" not in text and "kännedom" not in text
+    with pytest.raises(ValueError):
+        meeting(part="chair")

@@ -191,7 +191,7 @@ def test_absences_call_the_substitute_in_and_then_leave_the_party_uncovered(
     got = {r.recipients[0]: r for r in smtp.received}
     assert set(got) == {"per@lindesberg.example", SECRETARY}
     released = icalendar.Calendar.from_ical(_calendar_parts(got["per@lindesberg.example"].message)[0])
-    assert str(released["METHOD"]) == "CANCEL"
+    assert str(released["METHOD"]) == "REQUEST"  # a release is an update, not a cancellation
     alarm = got[SECRETARY].message
     assert "Lindesbergs kommun" in str(alarm["Subject"]) + alarm.get_body(("plain",)).get_content()
     report = client.get(f"/api/councils/{council['id']}/reports/conflicts", headers=headers).json
@@ -293,3 +293,109 @@ def test_without_mail_the_loop_works_and_says_mail_is_off(client: FlaskClient, a
         "queued": False, "mail": False}
     secret = client.get(f"/api/members/{member}/link", headers=headers).json["url"].rsplit("/", 1)[1]
     assert client.get(f"/api/my/{secret}").json["mail"] is False
+
+
+# Åsa Lind is busy all that week in her own calendar: she is expected not to come
+ASA_AWAY = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+            b"UID:away@test\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270307T230000Z\r\n"
+            b"DTEND:20270313T230000Z\r\nSUMMARY:Resa\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+
+
+def _feed_event(client: FlaskClient, headers: dict[str, str], member_id: str) -> Any:
+    url = client.get(f"/api/members/{member_id}/feed", headers=headers).json["url"]
+    answer = client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    assert answer.status_code == 200
+    (event,) = icalendar.Calendar.from_ical(answer.data).walk("VEVENT")
+    return event
+
+
+def _invitations(smtp: SmtpServer, recipient: str) -> list[tuple[str, Any, str, bytes]]:
+    """(METHOD, the VEVENT, the text, the calendar bytes) of each mail to ``recipient``."""
+    found = []
+    for received in smtp.received:
+        if received.recipients[0] != recipient:
+            continue
+        (part,) = _calendar_parts(received.message)
+        calendar = icalendar.Calendar.from_ical(part)
+        found.append((str(calendar["METHOD"]), calendar.walk("VEVENT")[0],
+                      received.message.get_body(("plain",)).get_content(), part))
+    return found
+
+
+def _same_state(mailed: Any, feed: Any) -> None:
+    for field in ("UID", "SEQUENCE", "TRANSP", "X-MICROSOFT-CDO-BUSYSTATUS", "STATUS"):
+        assert str(mailed[field]) == str(feed[field]), field
+    assert str(mailed["SUMMARY"]).split(":")[0] == str(feed["SUMMARY"]).split(":")[0]
+
+
+def test_the_substitutes_mail_tells_the_same_part_as_their_feed_and_a_release_updates_it(
+        mail_app: Flask, smtp: SmtpServer) -> None:
+    client = mail_app.test_client()
+    headers = bearer(mail_app)
+    council = _council(client, headers)
+    ids = _members(council)
+    assert client.put(f"/api/members/{ids['Åsa Lind']}/calendar", data=ASA_AWAY,
+                      content_type="text/calendar", headers=headers).status_code < 300
+    proposal = client.post(f"/api/councils/{council['id']}/proposals", json=WEEK, headers=headers)
+    confirmed = client.post(f"/api/proposals/{proposal.json['id']}/confirm", headers=headers)
+    meeting = confirmed.json["meetings"][0]
+    _send(mail_app)
+    # the substitute's invitation says what their feed says: standby, busy
+    feed = _feed_event(client, headers, ids["Per Berg"])
+    assert str(feed["SUMMARY"]).startswith("Beredskap:") and str(feed["TRANSP"]) == "OPAQUE"
+    ((method, mailed, text, part),) = _invitations(smtp, "per@lindesberg.example")
+    assert method == "REQUEST"
+    _same_state(mailed, feed)
+    assert "Din ledamot kan troligen inte komma – räkna med att du behövs." in text
+    assert "väntas komma" not in text
+    strict = ical_js(part)["events"][0]
+    assert (strict["uid"], strict["sequence"], strict["transp"]) == (
+        str(feed["UID"]), int(feed["SEQUENCE"]), "OPAQUE")
+    # nobody is asked to reply by mail: their own link is where they answer
+    for received in smtp.received:
+        for calendar in map(icalendar.Calendar.from_ical, _calendar_parts(received.message)):
+            event = calendar.walk("VEVENT")[0]
+            assert event["ATTENDEE"].params["RSVP"] == "FALSE"
+            assert str(event["URL"]).startswith("https://moten.example/my/")
+            assert str(event["URL"]) in str(event["DESCRIPTION"])
+    asa = _invitations(smtp, "asa@lindesberg.example")[0]
+    assert "ersättare" not in asa[2] and str(asa[1]["TRANSP"]) == "OPAQUE"
+    seen = int(mailed["SEQUENCE"])
+    smtp.received.clear()
+
+    # the representative says she is away that week: the substitute is called in
+    rep = _own(client, headers, ids["Åsa Lind"])
+    assert client.put(f"/api/my/{rep}/absences",
+                      json=[{"from": "2027-03-07", "to": "2027-03-14"}]).status_code == 204
+    _send(mail_app)
+    ((method, mailed, text, _part),) = _invitations(smtp, "per@lindesberg.example")
+    _same_state(mailed, _feed_event(client, headers, ids["Per Berg"]))
+    assert method == "REQUEST" and "Du är inkallad" in text
+    assert int(mailed["SEQUENCE"]) > seen
+    seen = int(mailed["SEQUENCE"])
+    smtp.received.clear()
+
+    # the meeting moves to a week she is free: the substitute is released by an update
+    moved = client.patch(f"/api/meetings/{meeting['id']}", headers=headers, json={
+        "start": "2027-03-16T09:00:00+01:00", "end": "2027-03-16T12:00:00+01:00"})
+    assert moved.status_code == 200, moved.json
+    _send(mail_app)
+    feed = _feed_event(client, headers, ids["Per Berg"])
+    assert str(feed["TRANSP"]) == "TRANSPARENT" and "kännedom" in str(feed["SUMMARY"])
+    told = _invitations(smtp, "per@lindesberg.example")
+    assert told and {method for method, *_ in told} == {"REQUEST"}
+    for _method, mailed, text, _part in told:
+        _same_state(mailed, feed)
+        assert int(mailed["SEQUENCE"]) > seen
+        assert "För kännedom: din ledamot väntas komma." in text
+    smtp.received.clear()
+
+    # a cancelled meeting is still a cancellation
+    cancelled = client.patch(f"/api/meetings/{meeting['id']}", headers=headers,
+                             json={"status": "cancelled"})
+    assert cancelled.status_code == 200, cancelled.json
+    _send(mail_app)
+    told = _invitations(smtp, "per@lindesberg.example")
+    assert [method for method, *_ in told] == ["CANCEL"]
+    assert int(told[0][1]["SEQUENCE"]) > int(feed["SEQUENCE"])
+    assert int(told[0][1]["SEQUENCE"]) == int(_feed_event(client, headers, ids["Per Berg"])["SEQUENCE"])

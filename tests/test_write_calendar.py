@@ -239,8 +239,8 @@ def test_an_organizer_and_attendees_are_written_as_calendar_user_addresses() -> 
     lines = event_lines(write_calendar([event], name="R", method="REQUEST", stamp=STAMP))
     assert lines[lines.index("SUMMARY:Kulturrådet") + 1:-2] == [
         'ORGANIZER;CN="Kulturrådet":mailto:kalender@region.se',
-        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:anna@kumla.se",
-        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bo@nora.se",
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:anna@kumla.se",
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:bo@nora.se",
     ]
     (parsed,) = icalendar.Calendar.from_ical(
         write_calendar([event], name="R", method="REQUEST", stamp=STAMP)).walk("VEVENT")
@@ -281,3 +281,14 @@ def test_an_organizer_or_attendee_that_is_not_a_mail_address_is_refused(address:
         write_calendar([meeting(organizer=address, attendees=("a@b.se",))], name="R", stamp=STAMP)
     with pytest.raises(ValueError, match="not a mail address"):
         write_calendar([meeting(organizer="a@b.se", attendees=(address,))], name="R", stamp=STAMP)
+
+
+def test_an_events_url_is_one_line_and_only_an_http_address() -> None:
+    data = write_calendar([meeting(url="https://moten.example/my/cs_abc?x=1,2")], name="R",
+                          stamp=STAMP)
+    assert "URL:https://moten.example/my/cs_abc?x=1,2" in event_lines(data)
+    assert ical_js(data)["events"][0]["uid"] == "m1@council-scheduler"
+    for bad in ("https://x.se/a\r\nATTENDEE:mailto:eve@x.se", "javascript:alert(1)",
+                "https://x.se/å", "https://x.se/a b"):
+        with pytest.raises(ValueError, match="URL"):
+            write_calendar([meeting(url=bad)], name="R", stamp=STAMP)

@@ -27,6 +27,7 @@ from calendars.imip import invitation
 from calendars.write import OutgoingEvent
 
 from ..addresses import MailAddress
+from ..feeds import Part
 from ..records import OutgoingMail
 from .headers import (
     attendees,
@@ -49,7 +50,8 @@ SecretaryNews = Literal["called_in", "uncovered", "covered_again"]
 _METHODS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"REQUEST"}), "moved": frozenset({"REQUEST"}),
     "called_in": frozenset({"REQUEST"}), "cancelled": frozenset({"CANCEL"}),
-    "released": frozenset({"CANCEL", "REQUEST"})}
+    "released": frozenset({"REQUEST"})}
+_PARTS = frozenset({"representative", "called_in", "standby", "information"})
 
 _SV = {
     "hello": "Hej {name},", "hello_all": "Hej,",
@@ -62,14 +64,18 @@ _SV = {
     "subject.moved": "Flyttat sammanträde: {council} {date}",
     "subject.cancelled": "Inställt sammanträde: {council} {date}",
     "subject.called_in": "Du kallas in som ersättare: {council} {date}",
-    "subject.released": "Du behövs inte som ersättare: {council} {date}",
+    "subject.released": "Du är inte längre inkallad som ersättare: {council} {date}",
     "confirmed": "Sammanträdet är bekräftat: {council}, {when}.",
     "moved": "Sammanträdet är flyttat: {council}, {when}.",
     "moved_from": "Sammanträdet är flyttat: {council}, {when} (tidigare {previous}).",
     "cancelled": "Sammanträdet är inställt: {council}, {when}.",
     "called_in": "Du kallas in som ersättare: {council}, {when}. Din ledamot har förhinder.",
-    "released": ("Du behövs inte längre som ersättare: {council}, {when}. "
-                 "Din ledamot kan komma."),
+    "released": "Du är inte längre inkallad som ersättare: {council}, {when}.",
+    "part.called_in": "Du är inkallad: du ersätter din ledamot.",
+    "part.standby": ("Du är ersättare. Din ledamot kan troligen inte komma – räkna med att "
+                     "du behövs."),
+    "part.information": ("För kännedom: din ledamot väntas komma. Du är ersättare och behöver "
+                         "inte komma om du inte kallas in."),
     "subject.sec.called_in": "Ersättare inkallad: {council} {date}",
     "subject.sec.uncovered": "{party} saknar företrädare: {council} {date}",
     "subject.sec.covered_again": "{party} är företrädd igen: {council} {date}",
@@ -110,15 +116,19 @@ _EN = {
     "subject.moved": "Meeting moved: {council}, {date}",
     "subject.cancelled": "Meeting cancelled: {council}, {date}",
     "subject.called_in": "Called in as substitute: {council}, {date}",
-    "subject.released": "No longer needed as substitute: {council}, {date}",
+    "subject.released": "No longer called in as substitute: {council}, {date}",
     "confirmed": "The meeting is confirmed: {council}, {when}.",
     "moved": "The meeting has moved: {council}, {when}.",
     "moved_from": "The meeting has moved: {council}, {when} (previously {previous}).",
     "cancelled": "The meeting is cancelled: {council}, {when}.",
     "called_in": ("You are called in as substitute: {council}, {when}. "
                   "Your representative cannot attend."),
-    "released": ("You are no longer needed as substitute: {council}, {when}. "
-                 "Your representative can attend."),
+    "released": "You are no longer called in as substitute: {council}, {when}.",
+    "part.called_in": "You are called in: you stand in for your representative.",
+    "part.standby": ("You are the substitute. Your representative is likely unavailable – "
+                     "count on being needed."),
+    "part.information": ("For information: your representative is expected. You are the "
+                         "substitute and need not come unless you are called in."),
     "subject.sec.called_in": "Substitute called in: {council}, {date}",
     "subject.sec.uncovered": "{party} not represented: {council}, {date}",
     "subject.sec.covered_again": "{party} represented again: {council}, {date}",
@@ -195,33 +205,41 @@ def _paragraphs(*parts: str | None) -> str:
 
 def meeting_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
                  zone: str, event: OutgoingEvent, method: str, reason: Reason,
-                 dedupe_key: str | None, url: str | None = None,
+                 dedupe_key: str | None, part: Part = "representative", url: str | None = None,
                  previous: tuple[dt.datetime, dt.datetime] | None = None) -> OutgoingMail:
     """A member's mail about a meeting, with the meeting as an iMIP REQUEST or CANCEL.
 
-    ``event`` is the meeting as in the member's feed (its UID and SEQUENCE); the sender
-    becomes its organizer and the recipient its attendee. ``url``: the member's own link,
-    to say they cannot come; ``previous``: where a moved meeting was. Raises ValueError
-    for a method that does not fit the reason. A recipient that is no address gives a
-    message marked ``undeliverable`` (so do the other kinds of mail).
+    ``event`` is the meeting as in the member's feed (its UID, SEQUENCE, words and free or
+    busy time) and ``part`` the member's part in it as the feed reckons it (a substitute's
+    is said in the text); the sender becomes its organizer and the recipient its attendee,
+    asked for no reply. ``url``: the member's own link, to say they cannot come (in the
+    text, and as the event's URL and description); ``previous``: where a moved meeting
+    was. Raises ValueError for a method that does not fit the reason, or an unknown part.
+    A recipient that is no address gives a message marked ``undeliverable`` (so do the
+    other kinds of mail).
     """
     if method not in _METHODS.get(reason, frozenset()):
         raise ValueError(f"a {reason!r} meeting mail cannot be a {method!r}")
+    if part not in _PARTS:
+        raise ValueError(f"unknown part {part!r}")
     language, words = _words(language)
     name, council = one_line(name), one_line(council)
     organizer_name, organizer = parseaddr(sender)
+    role = words[f"part.{part}"] if part != "representative" and method == "REQUEST" else None
+    answer = words["answer"].format(url=url) if url and method == "REQUEST" else None
     event = dataclasses.replace(event, organizer=organizer or sender,
                                 organizer_name=one_line(organizer_name or council),
-                                attendees=attendees(recipient))
+                                attendees=attendees(recipient),
+                                description="\n".join(p for p in (role, answer) if p) or None,
+                                url=url if answer else None)
     when = span(event.start, event.end, zone, language)
     said = words["moved_from" if reason == "moved" and previous else reason].format(
         council=council, when=when,
         previous=span(*previous, zone, language) if previous else "")
-    body = _paragraphs(words["hello"].format(name=name), said,
+    body = _paragraphs(words["hello"].format(name=name), said, role,
                        words["place"].format(place=one_line(event.location))
                        if event.location else None,
-                       words["answer"].format(url=url) if url and method == "REQUEST" else None,
-                       words[method], words["footer"])
+                       answer, words[method], words["footer"])
     subject = words[f"subject.{reason}"].format(
         council=council, date=short_day(event.start.astimezone(ZoneInfo(zone)), language))
     message = _compose(sender=sender, recipient=recipient, name=name, subject=subject,

@@ -141,18 +141,34 @@ class LinkServices(CalendarServices):
                 kept.pop(next(iter(kept)))
 
     def _build_feed(self, uow: UnitOfWork, member_id: str, holds: bool) -> bytes:
-        record, party_id, member = uow.councils.member(member_id)
+        record, _party_id, member = uow.councils.member(member_id)
+        council = record.council
+        items = self.feed_meetings(uow, record, member_id)
+        if holds:
+            items += holds_of(uow, record.id)
+        return member_feed(member, council.name, council.venue, items, dt.datetime.now(dt.UTC),
+                           language=member.language or council.language)
+
+    def feed_meetings(self, uow: UnitOfWork, record: CouncilRecord, member_id: str, *,
+                      likely: dict[str, list[float]] | None = None) -> list[FeedMeeting]:
+        """The council's meetings as the member's feed shows them, and as mail about them
+        tells them: the one reckoning of who is called in, whether the representative is
+        likely to come, and the SEQUENCE the member sees. ``likely``: the representatives'
+        probabilities already reckoned in this unit of work, by party (filled in here)."""
+        party_id, _index = record.member_key(member_id)
         council = record.council
         party = council.party(party_id)
         rep_id = record.member_ids[(party_id, party.members.index(party.representative))]
         found = uow.plans.meetings(record.id)
         states = uow.attendance.states([m.id for m in found])
-        likely = self._representative_probabilities(uow, record, party_id, found)
+        known = likely if likely is not None else {}
+        if party_id not in known:
+            known[party_id] = self._representative_probabilities(uow, record, party_id, found)
         team = {record.member_ids[(party_id, i)] for i in range(len(party.members))}
         calls = uow.call_ins.call_ins([m.id for m in found])
         said = uow.statements.statements([rep_id], council.timezone)[rep_id]
         items = []
-        for meeting, probability in zip(found, likely, strict=True):
+        for meeting, probability in zip(found, known[party_id], strict=True):
             active = {m for (mid, m), (on, _n) in calls.items()
                       if mid == meeting.id and on and m in team}
             absent = says_absent(said, meeting.start, meeting.end, notice=states.get(
@@ -162,10 +178,7 @@ class LinkServices(CalendarServices):
                 meeting.sequence + calls.get((meeting.id, member_id), (False, 0))[1],
                 meeting.updated_at, probability, absent,
                 (member_id in active) if active else None))
-        if holds:
-            items += holds_of(uow, record.id)
-        return member_feed(member, council.name, council.venue, items, dt.datetime.now(dt.UTC),
-                           language=member.language or council.language)
+        return items
 
     def _representative_probabilities(self, uow: UnitOfWork, record: CouncilRecord,
                                       party_id: str, meetings: list[MeetingRecord]) -> list[float]:

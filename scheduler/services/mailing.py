@@ -12,12 +12,10 @@ Without mail settings nothing is queued: the service works as before and says ma
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 
-from ..council import Member
 from ..cover import (
     REPRESENTATIVE,
     UNCOVERED,
@@ -29,7 +27,7 @@ from ..cover import (
     substitute_state,
 )
 from ..errors import InputError
-from ..feeds import FeedMeeting, feed_event
+from ..feeds import feed_event, member_part
 from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
@@ -133,43 +131,33 @@ class MailingServices(LinkServices):
                    "mail asked for in one council")
 
     # meetings ---------------------------------------------------------------------------
-    def meeting_event_for(self, uow: UnitOfWork, record: CouncilRecord, member_id: str,
-                          meeting: MeetingRecord) -> tuple[Member, FeedMeeting]:
-        """A meeting as a member's feed shows it (call-ins and their SEQUENCE included)."""
-        party_id, index = record.member_key(member_id)
-        party = record.council.party(party_id)
-        team = [record.member_ids[(party_id, i)] for i in range(len(party.members))]
-        calls = uow.call_ins.call_ins([meeting.id])
-        active = {m for (mid, m), (on, _n) in calls.items() if mid == meeting.id and on}
-        bump = calls.get((meeting.id, member_id), (False, 0))[1]
-        called = (member_id in active) if active & set(team) else None
-        item = FeedMeeting(meeting.id, meeting.start, meeting.end, meeting.status,
-                           meeting.sequence + bump, meeting.updated_at, 1.0, False, called)
-        return party.members[index], item
-
     def mail_meeting(self, uow: UnitOfWork, record: CouncilRecord, meetings: Sequence[MeetingRecord],
                      reason: Reason, *, only: Sequence[str] | None = None) -> None:
-        """Mail every member with an address (or those in ``only``) a meeting request (or a
-        cancellation) per meeting, with the UID and SEQUENCE of their feed."""
+        """Mail every member with an address (or those in ``only``) a meeting request per
+        meeting (a cancellation for a cancelled one): the event, the member's part in it and
+        its SEQUENCE as their feed shows them now (``feed_meetings``, ``member_part``)."""
         if self.mail is None:
             return
         council = record.council
-        for meeting in meetings:
-            for member_id in only if only is not None else record.member_ids.values():
-                member, item = self.meeting_event_for(uow, record, member_id, meeting)
-                if not member.email:
+        likely: dict[str, list[float]] = {}
+        wanted = {meeting.id for meeting in meetings}
+        for member_id in only if only is not None else list(record.member_ids.values()):
+            party_id, index = record.member_key(member_id)
+            member = council.party(party_id).members[index]
+            if not member.email:
+                continue
+            language = member.language or council.language
+            url = self.page_url(self.page_secret_in(uow, member_id))
+            for item in self.feed_meetings(uow, record, member_id, likely=likely):
+                if item.id not in wanted:
                     continue
-                if reason == "released":
-                    item = dataclasses.replace(item, status="cancelled")
-                language = member.language or council.language
                 event = feed_event(item, member, council.name, council.venue, language=language)
-                method = "CANCEL" if reason in ("cancelled", "released") else "REQUEST"
+                method = "CANCEL" if item.status == "cancelled" else "REQUEST"
                 self.queue(uow, meeting_mail(
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,
-                    reason=reason, zone=council.timezone,
-                    url=self.page_url(self.page_secret_in(uow, member_id)),
-                    dedupe_key=f"{reason}:{meeting.id}:{member_id}:{item.sequence}"))
+                    reason=reason, part=member_part(item, member), zone=council.timezone,
+                    url=url, dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"))
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
                      meetings: Sequence[MeetingRecord]) -> bool:
