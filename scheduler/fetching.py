@@ -71,6 +71,12 @@ class FetchSlots:
         self._running = 0
         self._held: Counter[str] = Counter()
 
+    @property
+    def running(self) -> int:
+        """How many fetches hold a slot now."""
+        with self._lock:
+            return self._running
+
     def _take(self, owners: Sequence[str], retry: int) -> None:
         shares = [1] + [max(1, math.ceil(self.at_once / 2))] * (len(owners) - 1)
         with self._lock:

@@ -152,6 +152,9 @@ def test_a_fetch_still_under_way_after_the_deadline_is_answered_202_and_kept_lat
             while not services.my_overview(secret)["calendar"]["linked"]:  # kept once read
                 assert time.monotonic() < deadline, "the address was never kept"
                 release.wait(0.02)
+            while services.fetch_slots.running:  # and its slot given back
+                assert time.monotonic() < deadline, "the slot was never given back"
+                release.wait(0.02)
             release.clear()
             page = client.post(f"/my/{secret}/calendar", data={"url": url})
             assert page.status_code == 303
