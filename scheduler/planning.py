@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +18,7 @@ from solver.progress import READING, ProgressCallback, Reporter
 from .availability import BASES, STATUSES, Availability, PlanMap, StatementMap, presence
 from .bodies import load_plans
 from .calendar_sources import calendar_bytes, calendar_limits, ingest_cache
-from .council import Council, PlanningRequest
+from .council import Council, Party, PlanningRequest
 from .errors import InputError
 from .horizon import HISTORY, habits
 from .proposal import (
@@ -39,6 +39,7 @@ __all__ = [
     "Prepared",
     "TimeLimitError",
     "load_busy",
+    "member_views",
     "no_slots",
     "planning_problem",
     "prepare",
@@ -296,17 +297,27 @@ def proposal_for(council: Council, request: PlanningRequest, prepared: Prepared,
         worst_optimum=solution.worst_optimum, fairness_tolerance=solution.fairness_tolerance)
 
 
+def member_views(party: Party, available: Availability, column: int,
+                 notices: Collection[tuple[str, int]] = ()) -> tuple[MemberView, ...]:
+    """Each member of ``party`` at slot ``column`` of ``available``: status, probability
+    (0 for a notice of absence) and what it came from. The proposal, the chair's report
+    and every other view of a meeting read members by this one function."""
+    return tuple(MemberView(member.name, member.role,
+                            STATUSES[int(available.status[(party.id, i)][column])],
+                            0.0 if (party.id, i) in notices
+                            else float(available.probability[(party.id, i)][column]),
+                            notice=(party.id, i) in notices,
+                            basis=BASES[int(available.basis[(party.id, i)][column])])
+                 for i, member in enumerate(party.members))
+
+
 def _meeting(council: Council, problem: Problem, available: Availability, quorum: np.ndarray,
              slot_id: str, solution: object) -> MeetingView:
     index = problem.index[slot_id]
     slot = problem.slots[index]
     parties = []
     for p, party in enumerate(council.parties):
-        members = tuple(MemberView(m.name, m.role,
-                                   STATUSES[int(available.status[(party.id, i)][index])],
-                                   float(available.probability[(party.id, i)][index]),
-                                   basis=BASES[int(available.basis[(party.id, i)][index])])
-                        for i, m in enumerate(party.members))
+        members = member_views(party, available, index)
         covered_by, why = coverage(members)
         parties.append(PartyView(party.id, party.name, float(available.presence[p, index]),
                                  members, covered_by, why))

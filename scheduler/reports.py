@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
-from .availability import STATUSES, PlanMap, StatementMap, presence
+from .availability import PlanMap, StatementMap, presence
 from .council import Council
 from .formats import csv_text
-from .planning import BusyMap
-from .proposal import MemberView, explain
+from .planning import BusyMap, member_views
+from .proposal import explain
 
 __all__ = ["ReportMeeting", "conflict_report", "report_csv"]
 
@@ -42,8 +42,9 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
     meeting by their members' own word; then upcoming and proposed meetings with coverage
     (substitutes called in marked, and members who said they cannot come only after the
     answers closed: ``said_late``, nobody called in for them), and per party the expected against the recorded
-    attendance of past meetings. ``busy`` should reach half a year before the meetings,
-    so that calendars' horizons and habits are known."""
+    attendance of past meetings. ``busy`` should carry what each whole calendar
+    says of its horizon and habits (``CalendarServices.known_time``); members are read as
+    the proposal reads them (``planning.member_views``)."""
     live = [m for m in meetings if m.state != "cancelled"]
     available = presence(council, [(m.start, m.end) for m in live], busy, plans=plans,
                          statements=statements)
@@ -52,13 +53,7 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
     for column, meeting in enumerate(live):
         parties = []
         for p, party in enumerate(council.parties):
-            members = tuple(
-                MemberView(member.name, member.role,
-                           STATUSES[int(available.status[(party.id, i)][column])],
-                           0.0 if (party.id, i) in meeting.notices
-                           else float(available.probability[(party.id, i)][column]),
-                           notice=(party.id, i) in meeting.notices)
-                for i, member in enumerate(party.members))
+            members = member_views(party, available, column, meeting.notices)
             present[p, column] = 1 - math.prod(1 - m.probability for m in members)
             found = explain(members)
             parties.append({"party": party.id, "name": party.name,

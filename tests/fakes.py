@@ -313,6 +313,10 @@ class FakeCalendars(_Repository):
         found = [i for i in self.s.busy.get(member_id, []) if i.start < end and i.end >= start]
         return sorted(found, key=lambda i: i.start)
 
+    def last_one_off(self, member_id: str) -> BusyInterval | None:
+        one_offs = [i for i in self.s.busy.get(member_id, []) if not i.recurring and i.end > i.start]
+        return max(one_offs, key=lambda i: i.end, default=None)
+
     def sanitised(self, member_id: str) -> str | None:
         row = self.s.calendars.get(member_id)
         return None if row is None else row["sanitised"]

@@ -4,6 +4,7 @@ conditionally and backing off from failing hosts), and busy time for any window.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,7 @@ from solver.progress import Progress, Reporter
 from ..availability import StatementMap, presence
 from ..bodies import PlanMap, plans_for_members
 from ..calendar_sources import Answer, Wanted, calendar_limits, fetch_by_host, ingest_cache
-from ..council import Body
+from ..council import Body, Member
 from ..errors import InputError, NotFound
 from ..fetch_state import FRESH_FOR, FetchMark, FetchState, HostState, source_key
 from ..horizon import HISTORY
@@ -279,7 +280,43 @@ class CalendarServices(ServiceBase):
         from half a year before it (their habits are learned there), with warnings."""
         busy, warnings = self.busy_map(uow, record, start - HISTORY, end)
         plans, plan_warnings = self.plan_map(uow, record, start - HISTORY, end)
-        return busy, plans, warnings + plan_warnings
+        return self.whole_calendars(uow, record, busy, start - HISTORY, end), plans, \
+            warnings + plan_warnings
+
+    @classmethod
+    def whole_calendars(cls, uow: UnitOfWork, record: CouncilRecord, busy: BusyMap,
+                        start: dt.datetime, end: dt.datetime) -> BusyMap:
+        """``busy`` (read over [start, end)) with what each member's horizon and habits need
+        from the whole stored calendar: its last one-off interval (wherever it lies, so the
+        horizon is where the calendar stops speaking, not where the window stops) and the
+        half year before the horizon (the weeks the habits are learned from). Neither
+        changes a status inside the window; each member costs at most one more read of
+        half a year."""
+        states = uow.calendars.states(list(record.member_ids.values()))
+        whole: BusyMap = {}
+        for key, intervals in busy.items():
+            member_id = record.member_ids[key]
+            if intervals is None:
+                whole[key] = None
+                continue
+            member = record.council.party(key[0]).members[key[1]]
+            found = list(intervals)
+            last = uow.calendars.last_one_off(member_id)
+            if last is not None:  # outside the window it only tells where the calendar ends
+                found.append(last)
+            one_offs = [i.end for i in found if not i.recurring and i.end > i.start]
+            until = (dt.datetime.combine(member.horizon + dt.timedelta(days=1), dt.time(),
+                                         tzinfo=zoneinfo.ZoneInfo(record.council.timezone))
+                     if member.horizon is not None else max(one_offs, default=None))
+            if until is not None:  # the habits' half year, where the window missed it
+                for begin, finish in ((until - HISTORY, min(until, start)),
+                                      (max(end, until - HISTORY), until)):
+                    if begin < finish:
+                        more, _warning = cls._read(uow, states[member_id], member_id, member,
+                                                   key[0], record.council.timezone, begin, finish)
+                        found += more or ()
+            whole[key] = sorted(set(found), key=lambda i: (i.start, i.end))
+        return whole
 
     # bodies' meeting plans --------------------------------------------------------------
     def upload_plan(self, council_id: str, body_id: str, data: bytes) -> PlanState:
@@ -363,28 +400,34 @@ class CalendarServices(ServiceBase):
         busy: BusyMap = {}
         warnings: list[str] = []
         for (party_id, index), member_id in record.member_ids.items():
-            state = states[member_id]
             member = record.council.party(party_id).members[index]
-            if not state.known:
-                busy[(party_id, index)] = None
-            elif state.window and state.window[0] <= start and end <= state.window[1]:
-                busy[(party_id, index)] = uow.calendars.busy(member_id, start, end)
-            elif (text := uow.calendars.sanitised(member_id)) is not None:
-                try:
-                    busy[(party_id, index)] = read_busy(
-                        text.encode("utf-8"), start, end, zone=record.council.timezone,
-                        email=member.email, limits=calendar_limits(),
-                        cache=ingest_cache()).intervals
-                except CalendarError as exc:  # over a limit for this window
-                    busy[(party_id, index)] = None
-                    warnings.append(f"{member.name} ({party_id}): the stored calendar cannot be "
-                                    f"read for this period ({exc.message}); counted as unknown")
-            else:
-                busy[(party_id, index)] = None
-                reach = f" up to {state.window[1]:%Y-%m-%d}" if state.window else ""
-                warnings.append(f"{member.name} ({party_id}): the stored calendar covers only"
-                                f"{reach}; counted as unknown — upload or fetch it again")
+            busy[(party_id, index)], warning = CalendarServices._read(
+                uow, states[member_id], member_id, member, party_id, record.council.timezone,
+                start, end)
+            if warning:
+                warnings.append(warning)
         return busy, warnings
+
+    @staticmethod
+    def _read(uow: UnitOfWork, state: CalendarState, member_id: str, member: Member,
+              party_id: str, zone: str, start: dt.datetime, end: dt.datetime
+              ) -> tuple[list[BusyInterval] | None, str | None]:
+        """One member's busy intervals over [start, end) (None: unknown) and why not."""
+        if not state.known:
+            return None, None
+        if state.window and state.window[0] <= start and end <= state.window[1]:
+            return uow.calendars.busy(member_id, start, end), None
+        if (text := uow.calendars.sanitised(member_id)) is not None:
+            try:
+                return list(read_busy(text.encode("utf-8"), start, end, zone=zone,
+                                      email=member.email, limits=calendar_limits(),
+                                      cache=ingest_cache()).intervals), None
+            except CalendarError as exc:  # over a limit for this window
+                return None, (f"{member.name} ({party_id}): the stored calendar cannot be read for this "
+                              f"period ({exc.message}); counted as unknown")
+        reach = f" up to {state.window[1]:%Y-%m-%d}" if state.window else ""
+        return None, (f"{member.name} ({party_id}): the stored calendar covers only{reach}; counted as "
+                      "unknown — upload or fetch it again")
 
 
 def _body(record: CouncilRecord, body_id: str) -> Body:

@@ -65,6 +65,17 @@ class CalendarRepository:
         return [BusyInterval(aware(r.starts_at), aware(r.ends_at), BusyStatus(r.status), r.uid,
                              bool(r.recurring)) for r in self.db.execute(query)]
 
+    def last_one_off(self, member_id: str) -> BusyInterval | None:
+        """The member's stored non-recurring interval that ends last (where the stored
+        calendar stops speaking), or None."""
+        row = self.db.execute(
+            sa.select(busy_intervals).where(busy_intervals.c.member_id == member_id)
+            .where(busy_intervals.c.recurring.is_(False))
+            .where(busy_intervals.c.ends_at > busy_intervals.c.starts_at)
+            .order_by(busy_intervals.c.ends_at.desc(), busy_intervals.c.id).limit(1)).first()
+        return None if row is None else BusyInterval(
+            aware(row.starts_at), aware(row.ends_at), BusyStatus(row.status), row.uid, False)
+
     def sanitised(self, member_id: str) -> str | None:
         """The member's calendar reduced to busy time, when it is kept."""
         return self.db.scalar(sa.select(calendars.c.sanitised)
