@@ -173,7 +173,8 @@ def _too_often(secret: str, error: Busy) -> Response:
     rate = services().link_rate
     flash(_("You have made too many changes in a short time (at most %(count)s in %(seconds)s "
             "seconds). The change was not saved. Please try again in %(wait)s seconds.",
-            count=rate.count, seconds=format_decimal(rate.per_s), wait=error.retry_after), "error")
+            count=rate.count, seconds=format_decimal(rate.per_s),
+            wait=format_decimal(error.retry_after)), "error")
     response = _render(secret, 429)
     response.headers["Retry-After"] = str(error.retry_after)
     return response
