@@ -22,9 +22,9 @@ from calendars.fetch import (
     host_key,
 )
 
+from .env_settings import seconds_setting
 from .errors import InputError
 from .fetching import FetchSettings
-from .jobs.settings import _seconds
 from .validation import is_calendar_url
 
 __all__ = ["Answer", "Wanted", "calendar_bytes", "calendar_limits", "fetch_by_host",
@@ -53,7 +53,7 @@ def calendar_limits(environ: Mapping[str, str] | None = None) -> Limits:
     (default 30, from 0.5 to 600), expanding recurrences included; InputError naming the
     variable when it is not a number in that range."""
     env = os.environ if environ is None else environ
-    seconds = _seconds(env, "SCHEDULER_CALENDAR_DEADLINE_S", Limits().max_seconds, 0.5, 600)
+    seconds = seconds_setting(env, "SCHEDULER_CALENDAR_DEADLINE_S", Limits().max_seconds, 0.5, 600)
     return Limits(max_seconds=seconds)
 
 

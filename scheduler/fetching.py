@@ -22,8 +22,8 @@ from typing import TypeVar
 
 from calendars.fetch import FetchPolicy
 
+from .env_settings import seconds_setting, whole_setting
 from .errors import Busy
-from .jobs.settings import _seconds, _whole
 from .rates import Rate, rate_from_env
 
 __all__ = ["FetchSettings", "FetchSlots"]
@@ -53,9 +53,9 @@ class FetchSettings:
         fetched at most 4 times a minute on request); InputError naming a bad one."""
         env = os.environ if environ is None else environ
         allowed = FetchPolicy.from_env(dict(env)).allow
-        deadline = _seconds(env, "SCHEDULER_FETCH_DEADLINE_S", FetchPolicy.timeout, 1, 120)
+        deadline = seconds_setting(env, "SCHEDULER_FETCH_DEADLINE_S", FetchPolicy.timeout, 1, 120)
         return cls(FetchPolicy(timeout=deadline, allow=allowed),
-                   at_once=_whole(env, "SCHEDULER_FETCHES_AT_ONCE", cls.at_once, 1, 64),
+                   at_once=whole_setting(env, "SCHEDULER_FETCHES_AT_ONCE", cls.at_once, 1, 64),
                    rate=rate_from_env("SCHEDULER_FETCH_RATE", cls.rate, env))
 
 

@@ -5,49 +5,22 @@ and refused, naming the variable, when it is not a number in its range."""
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..env_settings import seconds_setting, whole_setting
 
 __all__ = ["JobSettings", "refresh_hours"]
 
 _DAY = 86_400.0
 
 
-def _seconds(environ: Mapping[str, str], name: str, default: float, low: float,
-             high: float) -> float:
-    """A number of seconds from ``name`` (``default`` when unset), within [low, high]."""
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InputError(f"{raw!r} is not a number of seconds", field=name) from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise InputError(f"must be a number of seconds from {low:g} to {high:g}",
-                         field=name)
-    return value
-
-
-def _whole(environ: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    """A whole number from ``name`` (``default`` when unset), within [low, high]."""
-    raw = environ.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
-        raise InputError(f"must be a whole number from {low} to {high}", field=name)
-    return int(raw)
-
-
 def refresh_hours(environ: Mapping[str, str] | None = None) -> int:
     """``SCHEDULER_REFRESH_HOURS``: every how many hours calendar URLs are fetched again
     (default 6, at most a week)."""
     env = os.environ if environ is None else environ
-    return _whole(env, "SCHEDULER_REFRESH_HOURS", 6, 1, 168)
+    return whole_setting(env, "SCHEDULER_REFRESH_HOURS", 6, 1, 168)
 
 
 @dataclass(frozen=True)
@@ -76,12 +49,12 @@ class JobSettings:
         ``SCHEDULER_JOBS_PER_COUNCIL`` (1 to 1000), each optional; InputError naming one
         out of its range."""
         env = os.environ if environ is None else environ
-        return cls(lease_s=_seconds(env, "SCHEDULER_JOB_LEASE_S", cls.lease_s, 1, _DAY),
-                   attempts=_whole(env, "SCHEDULER_JOB_ATTEMPTS", cls.attempts, 1, 100),
-                   stale_after_s=_seconds(env, "SCHEDULER_JOB_STALE_S", cls.stale_after_s, 1,
+        return cls(lease_s=seconds_setting(env, "SCHEDULER_JOB_LEASE_S", cls.lease_s, 1, _DAY),
+                   attempts=whole_setting(env, "SCHEDULER_JOB_ATTEMPTS", cls.attempts, 1, 100),
+                   stale_after_s=seconds_setting(env, "SCHEDULER_JOB_STALE_S", cls.stale_after_s, 1,
                                           7 * _DAY),
-                   max_queued_s=_seconds(env, "SCHEDULER_JOB_MAX_QUEUED_S", cls.max_queued_s,
+                   max_queued_s=seconds_setting(env, "SCHEDULER_JOB_MAX_QUEUED_S", cls.max_queued_s,
                                          1, 30 * _DAY),
-                   per_token=_whole(env, "SCHEDULER_JOBS_PER_TOKEN", cls.per_token, 1, 1000),
-                   per_council=_whole(env, "SCHEDULER_JOBS_PER_COUNCIL", cls.per_council, 1,
+                   per_token=whole_setting(env, "SCHEDULER_JOBS_PER_TOKEN", cls.per_token, 1, 1000),
+                   per_council=whole_setting(env, "SCHEDULER_JOBS_PER_COUNCIL", cls.per_council, 1,
                                       1000))

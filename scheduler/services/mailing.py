@@ -26,7 +26,7 @@ from ..cover import (
     substitute_news,
     substitute_state,
 )
-from ..errors import InputError
+from ..env_settings import seconds_setting
 from ..feeds import feed_event, member_part
 from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
 from ..ports import UnitOfWork
@@ -45,32 +45,20 @@ _HOLD_MAX_S = 86400.0
 _CALLED, _RELEASED = "called", "released"
 
 
-def _seconds_from_env(name: str, default: float, most: float,
-                      environ: Mapping[str, str] | None) -> float:
-    raw = (os.environ if environ is None else environ).get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= most:
-        raise InputError(f"must be a number of seconds from 0 to {most:g}", field=name)
-    return seconds
-
-
 def mail_quiet_from_env(environ: Mapping[str, str] | None = None) -> float:
     """``SCHEDULER_MAIL_QUIET_S``: how long mail about the cover at a meeting waits after
     the last change to it, in seconds (default 120, 0 to 3600; 0 tells at once);
     InputError naming the variable otherwise."""
-    return _seconds_from_env(QUIET_VARIABLE, _QUIET_S, _QUIET_MAX_S, environ)
+    return seconds_setting(os.environ if environ is None else environ, QUIET_VARIABLE,
+                           _QUIET_S, 0, _QUIET_MAX_S)
 
 
 def mail_hold_from_env(environ: Mapping[str, str] | None = None) -> float:
     """``SCHEDULER_MAIL_HOLD_MAX_S``: the longest that mail about the cover at a meeting
     waits after the first change not yet told, however often it changes again (default
     900, 0 to 86400); InputError naming the variable otherwise."""
-    return _seconds_from_env(HOLD_VARIABLE, _HOLD_S, _HOLD_MAX_S, environ)
+    return seconds_setting(os.environ if environ is None else environ, HOLD_VARIABLE,
+                           _HOLD_S, 0, _HOLD_MAX_S)
 
 
 class MailingServices(LinkServices):
