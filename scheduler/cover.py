@@ -20,9 +20,22 @@ from .deadlines import answer_deadline
 from .records import MeetingRecord
 from .statements import Statement, newest_status
 
-__all__ = ["REPRESENTATIVE", "UNCOVERED", "Cover", "SecretaryNews", "SubstituteNews",
-           "answers_closed_at", "cover", "late_absences", "said_late", "says_absent",
-           "secretary_news", "substitute_news", "substitute_state"]
+__all__ = [
+    "REPRESENTATIVE",
+    "UNCOVERED",
+    "Cover",
+    "SecretaryNews",
+    "SubstituteNews",
+    "answers_closed_at",
+    "cover",
+    "late_absences",
+    "news_due",
+    "said_late",
+    "says_absent",
+    "secretary_news",
+    "substitute_news",
+    "substitute_state",
+]
 
 _ABOUT_MEETINGS = frozenset({"absence", "absent", "coming"})
 
@@ -126,3 +139,12 @@ def secretary_news(told: str | None, now: str) -> SecretaryNews | None:
     if now.startswith(_SUBSTITUTE):
         return "called_in"
     return "covered_again" if told == UNCOVERED else None
+
+
+def news_due(at: dt.datetime, first_untold: dt.datetime | None, quiet: dt.timedelta,
+             longest: dt.timedelta) -> tuple[dt.datetime, dt.datetime]:
+    """When the news of a change at ``at`` is told, and from when its wait counts: once
+    ``quiet`` has passed without another change, but no later than ``longest`` after the
+    first change not yet told (``first_untold``, None when nothing waits)."""
+    first = first_untold or at
+    return min(at + quiet, first + longest), first

@@ -18,6 +18,7 @@ from typing import Any
 
 from calendars import BusyInterval
 from scheduler.council import Body, Council, Member, Party, Weights
+from scheduler.cover import news_due
 from scheduler.errors import InputError, NotFound
 from scheduler.fetch_state import FetchMark, FetchState, HostState, backoff, short_error
 from scheduler.jobs.fair import Turns, Waiting
@@ -749,11 +750,10 @@ class FakeCallIns(_Repository):
     def hold(self, meeting_id: str, about: str, at: dt.datetime, quiet: dt.timedelta,
              longest: dt.timedelta) -> None:
         told, due, held = self.s.cover_told.get((meeting_id, about), (None, None, 0))
-        first = self.s.cover_first_held.get((meeting_id, about)) if due is not None else None
-        first = first or at
+        waiting = self.s.cover_first_held.get((meeting_id, about)) if due is not None else None
+        due, first = news_due(at, waiting, quiet, longest)
         self.s.cover_first_held[(meeting_id, about)] = first
-        self.s.cover_told[(meeting_id, about)] = (told, min(at + quiet, first + longest),
-                                                  held + 1)
+        self.s.cover_told[(meeting_id, about)] = (told, due, held + 1)
 
     def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
             limit: int = 200) -> list[CoverNews]:

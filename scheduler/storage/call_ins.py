@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from ..cover import news_due
 from ..records import CoverNews
 from .rows import aware, now
 from .tables import call_ins, cover_told, meetings, uncovered
@@ -86,16 +87,16 @@ class CallInRepository:
         key = (cover_told.c.meeting_id == meeting_id) & (cover_told.c.about == about)
         row = self.db.execute(sa.select(cover_told.c.due_at, cover_told.c.first_held_at)
                               .where(key)).first()
+        waiting = (aware(row.first_held_at) if row is not None and row.due_at is not None
+                   and row.first_held_at is not None else None)
+        due, first = news_due(at, waiting, quiet, longest)
         if row is None:
             self.db.execute(cover_told.insert().values(
-                meeting_id=meeting_id, about=about, told=None, due_at=at + min(quiet, longest),
-                first_held_at=at, held=1))
+                meeting_id=meeting_id, about=about, told=None, due_at=due, first_held_at=first,
+                held=1))
             return
-        waiting = row.due_at is not None and row.first_held_at is not None
-        first = aware(row.first_held_at) if waiting else at
         self.db.execute(cover_told.update().where(key).values(
-            due_at=min(at + quiet, first + longest), first_held_at=first,
-            held=cover_told.c.held + 1))
+            due_at=due, first_held_at=first, held=cover_told.c.held + 1))
 
     def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
             limit: int = 200) -> list[CoverNews]:
