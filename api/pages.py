@@ -35,7 +35,7 @@ from scheduler.proposal import CalendarView
 from scheduler.reports import report_csv
 from scheduler.services import ResourceKind
 from scheduler.tokens import Token
-from scheduler.wording import calendar_sentence, explain
+from scheduler.wording import calendar_sentence, explain, reasons_text
 
 from .auth import allow, services
 from .web import safe_next
@@ -90,6 +90,12 @@ def _shows(view: CalendarView | dict[str, Any]) -> str:
     if isinstance(view, dict):
         view = CalendarView.from_json(view)
     return calendar_sentence(view, str(get_locale() or "sv"))
+
+
+@pages.app_template_filter("reasons")
+def _reasons(party: Mapping[str, Any]) -> str:
+    """Why a party is not covered by its representative, in the reader's language."""
+    return reasons_text(party, str(get_locale() or "sv"))
 
 
 @pages.app_template_filter("explained")

@@ -74,14 +74,17 @@ def member_status(intervals: Sequence[BusyInterval], starts: npt.NDArray[np.floa
 
 @dataclass(frozen=True)
 class Availability:
-    """Status, probability and basis per member and slot, presence per party and slot, and
-    each member's horizon (None for a member without a calendar)."""
+    """Status, probability and basis per member and slot, presence per party and slot,
+    each member's horizon (None for a member without a calendar) and reliability, and the
+    zone (the council's) in which days are told."""
 
     status: dict[tuple[str, int], npt.NDArray[np.int8]]  # (party id, member index) -> codes
     probability: dict[tuple[str, int], npt.NDArray[np.float64]]
     presence: npt.NDArray[np.float64]  # parties x slots
     basis: dict[tuple[str, int], npt.NDArray[np.int8]] = field(default_factory=dict)
     horizons: dict[tuple[str, int], Horizon | None] = field(default_factory=dict)
+    reliability: dict[tuple[str, int], float] = field(default_factory=dict)
+    zone: str = "UTC"
 
 
 def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
@@ -105,6 +108,7 @@ def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
     probabilities: dict[tuple[str, int], npt.NDArray[np.float64]] = {}
     bases: dict[tuple[str, int], npt.NDArray[np.int8]] = {}
     horizons: dict[tuple[str, int], Horizon | None] = {}
+    reliabilities: dict[tuple[str, int], float] = {}
     matrix = np.empty((len(council.parties), len(slots)))
     for p, party in enumerate(council.parties):
         travel = 0.0 if remote else party.travel.total_seconds()
@@ -120,12 +124,14 @@ def presence(council: Council, slots: Sequence[tuple[dt.datetime, dt.datetime]],
             if said:
                 stated, hit = apply_statements(said, starts, ends)
                 codes[hit], basis[hit], weight[hit] = stated[hit], _STATEMENT, q[stated[hit]]
-            probability = _reliability(member, weights) * weight
+            reliabilities[key] = _reliability(member, weights)
+            probability = reliabilities[key] * weight
             statuses[key], probabilities[key], bases[key], horizons[key] = \
                 codes, probability, basis, horizon
             absent *= 1 - probability
         matrix[p] = 1 - absent
-    return Availability(statuses, probabilities, matrix, bases, horizons)
+    return Availability(statuses, probabilities, matrix, bases, horizons, reliabilities,
+                        council.timezone)
 
 
 _CALENDAR, _PATTERN, _NONE, _STATEMENT = 0, 1, 2, 3

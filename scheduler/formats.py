@@ -12,26 +12,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from calendars.write import OutgoingEvent, write_calendar
 
 from .proposal import CalendarView, PartyView, Proposal
-from .wording import calendar_sentence, explain
+from .wording import calendar_sentence, explain, reason_text, short_date
 
 __all__ = ["csv_text", "render", "signed", "spreadsheet_safe", "swedish_date"]
 
 _DAYS = ("mån", "tis", "ons", "tors", "fre", "lör", "sön")
-_MONTHS = ("jan", "feb", "mars", "april", "maj", "juni", "juli", "aug", "sep", "okt", "nov", "dec")
 _MARK = {"representative": "ledamot", "substitute": "ersättare", "uncovered": "EJ TÄCKT"}
 _STATUS = {"free": "ledig", "tentative": "preliminär", "busy": "upptagen", "oof": "borta",
            "unknown": "okänd"}
 _ROLE = {"representative": "ledamot", "substitute": "ersättare"}
-_REASON = {"notice": "har anmält förhinder", "unreliable": "ledig men osäker",
-           "tentative": "preliminär", "busy": "upptagen", "oof": "borta",
-           "unknown": "har ingen kalender", "no_substitute": "ingen ersättare"}
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a formula
 
 
 def swedish_date(moment: dt.date) -> str:
     """``ons 10 feb 2027`` for a date or datetime."""
     day = moment.date() if isinstance(moment, dt.datetime) else moment
-    return f"{_DAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{_DAYS[day.weekday()]} {short_date(day, 'sv')}"
 
 
 def _decimal(value: float, digits: int) -> str:
@@ -54,8 +50,7 @@ def _why(party: PartyView) -> str:
     """Why the representative, or everyone, cannot come: in Swedish, by role."""
     if not party.reasons:
         return ""
-    return " – " + ", ".join(_REASON[r.reason] if r.reason == "no_substitute"
-                             else f"{_ROLE[r.role]} {_REASON[r.reason]}" for r in party.reasons)
+    return " – " + ", ".join(reason_text(r.as_json(), "sv", named=False) for r in party.reasons)
 
 
 def _table(proposal: Proposal) -> str:

@@ -56,6 +56,13 @@ class Horizon:
         """True when enough weeks are covered to learn habits from (at least four)."""
         return len(self.weeks) >= MIN_WEEKS
 
+    def last_day(self, zone: str) -> dt.date | None:
+        """The last day (local in ``zone``) the calendar speaks of; None when it speaks of
+        every day."""
+        if self.until is None:
+            return None
+        return (self.until - dt.timedelta(microseconds=1)).astimezone(zoneinfo.ZoneInfo(zone)).date()
+
 
 @dataclass(frozen=True)
 class Habit:

@@ -150,7 +150,6 @@ def calendar_views(council: Council, available: Availability, busy: BusyMap,
     more than two weeks before ``until``, have none, or count a body's plan (``every``: all
     members)."""
     names = {body.id: body.name for body in council.bodies}
-    zone = zoneinfo.ZoneInfo(council.timezone)
     views = []
     for party in council.parties:
         for i, member in enumerate(party.members):
@@ -160,7 +159,7 @@ def calendar_views(council: Council, available: Availability, busy: BusyMap,
                 view = CalendarView(party.id, party.name, member.name, member.role, False,
                                     bodies=bodies)
             elif horizon.until is not None and (every or horizon.until < until - _QUIET_END):
-                last = (horizon.until - dt.timedelta(microseconds=1)).astimezone(zone).date()
+                last = horizon.last_day(council.timezone)
                 view = CalendarView(
                     party.id, party.name, member.name, member.role, True, last, horizon.declared,
                     len(horizon.weeks), tuple(habits(busy.get((party.id, i)) or (), horizon,
@@ -300,15 +299,23 @@ def proposal_for(council: Council, request: PlanningRequest, prepared: Prepared,
 def member_views(party: Party, available: Availability, column: int,
                  notices: Collection[tuple[str, int]] = ()) -> tuple[MemberView, ...]:
     """Each member of ``party`` at slot ``column`` of ``available``: status, probability
-    (0 for a notice of absence) and what it came from. The proposal, the chair's report
-    and every other view of a meeting read members by this one function."""
-    return tuple(MemberView(member.name, member.role,
-                            STATUSES[int(available.status[(party.id, i)][column])],
-                            0.0 if (party.id, i) in notices
-                            else float(available.probability[(party.id, i)][column]),
-                            notice=(party.id, i) in notices,
-                            basis=BASES[int(available.basis[(party.id, i)][column])])
-                 for i, member in enumerate(party.members))
+    (0 for a notice of absence), what it came from, the last day their calendar speaks of
+    and what their habits say. The proposal, the chair's report and every other view of a
+    meeting read members by this one function."""
+    views = []
+    for i, member in enumerate(party.members):
+        key = (party.id, i)
+        probability = float(available.probability[key][column])
+        basis = BASES[int(available.basis[key][column])]
+        horizon = available.horizons.get(key)
+        ends = horizon.last_day(available.zone) if horizon is not None else None
+        reliability = available.reliability.get(key)
+        habit = probability / reliability if basis == "pattern" and reliability else None
+        views.append(MemberView(member.name, member.role,
+                                STATUSES[int(available.status[key][column])],
+                                0.0 if key in notices else probability, notice=key in notices,
+                                basis=basis, calendar_ends=ends, habit=habit))
+    return tuple(views)
 
 
 def _meeting(council: Council, problem: Problem, available: Availability, quorum: np.ndarray,

@@ -7,20 +7,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .horizon import Habit
+from .wording import reason_text
 
-__all__ = ["REASONS", "AlternativeView", "CalendarView", "Coverage", "MeetingView", "MemberView", "PartyView",
+__all__ = ["AlternativeView", "CalendarView", "Coverage", "MeetingView", "MemberView", "PartyView",
            "Proposal", "Reason", "coverage", "explain"]
 
 _COVERED = 0.5  # a member this likely to come covers the party
-REASONS = {"notice": "gave notice of absence", "unreliable": "free but unreliable",
-           "tentative": "tentative", "busy": "busy", "oof": "out of office",
-           "unknown": "has no calendar", "no_substitute": "no substitute"}
-"""Why a member does not cover their party, by reason code, in the words of ``why``."""
 
 
 @dataclass(frozen=True)
 class MemberView:
-    """One member at one meeting; ``notice`` when they gave notice of absence."""
+    """One member at one meeting; ``notice`` when they gave notice of absence.
+
+    ``calendar_ends`` is the last day (local) the member's calendar speaks of, None without
+    a calendar or for one that speaks of every day; ``habit`` is the chance of coming that
+    the member's habits give at the meeting before their reliability (``basis`` pattern),
+    None when habits were not used."""
 
     name: str
     role: str
@@ -28,6 +30,8 @@ class MemberView:
     probability: float
     notice: bool = False
     basis: str = "calendar"  # calendar | pattern | statement | none (what the status came from)
+    calendar_ends: dt.date | None = None
+    habit: float | None = None
 
     @property
     def covers(self) -> bool:
@@ -36,29 +40,65 @@ class MemberView:
 
     @property
     def reason(self) -> str:
-        """The reason code (of ``REASONS``) for which this member may not come."""
+        """The reason code for which this member may not come: ``notice``, ``unreliable``
+        (free), ``tentative``, ``busy``, ``oof``, ``calendar_ends`` (unknown beyond the end
+        of their calendar) or ``unknown`` (no calendar at all)."""
         if self.notice:
             return "notice"
-        return "unreliable" if self.status == "free" else self.status
+        if self.status == "free":
+            return "unreliable"
+        if self.status == "unknown" and self.calendar_ends is not None \
+                and self.basis in ("pattern", "none"):
+            return "calendar_ends"
+        return self.status
+
+    @property
+    def habits(self) -> str:
+        """What the habits say at the meeting: ``busy`` or ``free`` (the chance they give
+        against 0.5), or ``too_little_history`` when none were learned."""
+        if self.basis != "pattern" or self.habit is None:
+            return "too_little_history"
+        return "free" if self.habit >= _COVERED else "busy"
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One member who cannot cover the party, and why; ``no_substitute`` has no member."""
+    """One member who cannot cover the party, and why; ``no_substitute`` has no member.
+
+    A ``calendar_ends`` reason carries the calendar's last day, what the habits say
+    (``busy``, ``free``, ``too_little_history``) and the member's probability of coming."""
 
     role: str
     name: str | None
     reason: str
+    calendar_ends: dt.date | None = None
+    habits: str | None = None
+    probability: float | None = None
+
+    @classmethod
+    def of(cls, member: MemberView) -> Reason:
+        """Why ``member`` cannot cover their party."""
+        code = member.reason
+        if code != "calendar_ends":
+            return cls(member.role, member.name, code)
+        return cls(member.role, member.name, code, member.calendar_ends, member.habits,
+                   member.probability)
 
     def words(self) -> str:
-        """The reason in English words: ``representative busy``, ``no substitute``."""
-        if self.reason == "no_substitute":
-            return REASONS["no_substitute"]
-        return f"{self.role} {REASONS[self.reason]}"
+        """The reason in English words: ``representative busy``, ``no substitute``,
+        ``representative: calendar ends 26 Feb 2027; habits suggest busy (9% likely to
+        come)``."""
+        return reason_text(self.as_json(), "en", named=False)
 
     def as_json(self) -> dict[str, Any]:
-        """``{"role", "name", "reason"}``."""
-        return {"role": self.role, "name": self.name, "reason": self.reason}
+        """``{"role", "name", "reason"}``; for ``calendar_ends`` also the ISO date, the
+        habits and the probability."""
+        found: dict[str, Any] = {"role": self.role, "name": self.name, "reason": self.reason}
+        if self.reason == "calendar_ends" and self.calendar_ends is not None:
+            found.update(calendar_ends=self.calendar_ends.isoformat(), habits=self.habits,
+                         probability=None if self.probability is None
+                         else round(self.probability, 4))
+        return found
 
 
 @dataclass(frozen=True)
@@ -89,10 +129,10 @@ def explain(members: tuple[MemberView, ...]) -> Coverage:
     substitutes = [m for m in members if m.role == "substitute"]
     if representative.covers:
         return Coverage("representative", ())
-    reasons = [Reason(representative.role, representative.name, representative.reason)]
+    reasons = [Reason.of(representative)]
     if any(m.covers for m in substitutes):
         return Coverage("substitute", tuple(reasons))
-    reasons += [Reason(m.role, m.name, m.reason) for m in substitutes] or [
+    reasons += [Reason.of(m) for m in substitutes] or [
         Reason("substitute", None, "no_substitute")]
     return Coverage("uncovered", tuple(reasons))
 

@@ -1,5 +1,6 @@
-"""Why no meetings can be proposed, said in Swedish or English, from the reason's key and
-values (numbers and ISO dates) that the solver and the planner give."""
+"""Why no meetings can be proposed, why a member does not cover their party, and what a
+calendar shows, said in Swedish or English from keys and values (numbers and ISO dates):
+the one source of these words on every surface (terminal, CSV, JSON ``why``, pages)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,28 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .proposal import CalendarView
 
-__all__ = ["calendar_sentence", "explain"]
+__all__ = ["calendar_sentence", "explain", "percent", "reason_text", "reasons_text", "short_date"]
 
 _SV_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
               "september", "oktober", "november", "december")
+_SV_SHORT_MONTHS = ("jan", "feb", "mars", "april", "maj", "juni", "juli", "aug", "sep", "okt",
+                    "nov", "dec")
+
+
+def short_date(day: dt.date, language: str = "sv") -> str:
+    """``26 feb 2027`` (or ``26 Feb 2027`` in English)."""
+    if language == "sv":
+        return f"{day.day} {_SV_SHORT_MONTHS[day.month - 1]} {day.year}"
+    return f"{day.day} {day:%b %Y}"
+
+
+def percent(share: float, language: str = "sv") -> str:
+    """A share as a whole percentage: ``9\u00a0%`` in Swedish (a non-breaking space),
+    ``9%`` in English; a share above 0 that rounds to 0 is ``under 1\u00a0%``."""
+    number = round(share * 100)
+    under = number == 0 and share > 0
+    text = f"{1 if under else number}" + ("\u00a0%" if language == "sv" else "%")
+    return f"under {text}" if under else text
 
 
 def _date(value: str, language: str) -> str:
@@ -155,3 +174,94 @@ def calendar_sentence(view: CalendarView, language: str = "sv") -> str:
     if view.bodies:
         said += ("; sammanträdesplaner: " if sv else "; meeting plans: ") + ", ".join(view.bodies)
     return said
+
+
+# --- why a member does not cover their party ----------------------------------------------
+
+_ROLES = {"sv": {"representative": "ledamot", "substitute": "ersättare"},
+          "en": {"representative": "representative", "substitute": "substitute"}}
+_REASONS = {
+    "sv": {"notice": "har anmält förhinder", "unreliable": "ledig men osäker",
+           "tentative": "preliminär", "busy": "upptagen", "oof": "borta",
+           "unknown": "har ingen kalender", "no_substitute": "ingen ersättare"},
+    "en": {"notice": "gave notice of absence", "unreliable": "free but unreliable",
+           "tentative": "tentative", "busy": "busy", "oof": "out of office",
+           "unknown": "has no calendar", "no_substitute": "no substitute"},
+}
+"""Why a member does not cover their party, by reason code (``calendar_ends`` is a sentence
+of its own: ``reason_text``)."""
+_COVERS = 0.5  # as scheduler.proposal: a member this likely to come covers the party
+
+
+def _habits_said(habits: str | None, probability: float | None, sv: bool) -> str:
+    """What the habits say of a slot beyond the calendar's end, with the chance of coming."""
+    if habits not in ("busy", "free") or probability is None:
+        return ("för lite historik för att säga något om vanorna" if sv
+                else "too little history to say anything about habits")
+    chance = (f"{percent(probability, 'sv')} chans att hen kommer" if sv
+              else f"{percent(probability, 'en')} likely to come")
+    if habits == "busy":
+        said = "vanorna tyder på att hen är upptagen" if sv else "habits suggest busy"
+    elif probability >= _COVERS:
+        said = "vanorna tyder på att hen kan" if sv else "habits suggest free"
+    else:
+        said = ("vanorna tyder på att hen kan men är osäker" if sv
+                else "habits suggest free but unreliable")
+    return f"{said} ({chance})"
+
+
+def reason_text(reason: Mapping[str, Any], language: str = "sv", *, named: bool = True) -> str:
+    """One reason (``Reason.as_json``) in words: ``ledamot Anna Ek upptagen``;
+    ``ledamot Anna Ek: kalendern slutar 26 feb 2027; vanorna tyder på att hen är upptagen
+    (9\u00a0% chans att hen kommer)``; without the name unless ``named``."""
+    language = "sv" if language == "sv" else "en"
+    sv = language == "sv"
+    code = str(reason.get("reason", ""))
+    if code == "no_substitute":
+        return _REASONS[language]["no_substitute"]
+    role = str(reason.get("role", ""))
+    who = _ROLES[language].get(role, role)
+    if named and reason.get("name"):
+        who += f" {reason['name']}"
+    ends = reason.get("calendar_ends")
+    if code == "calendar_ends" and isinstance(ends, str):
+        try:
+            day = short_date(dt.date.fromisoformat(ends), language)
+        except ValueError:
+            day = ends
+        probability = reason.get("probability")
+        habits = _habits_said(reason.get("habits"),
+                              float(probability) if isinstance(probability, int | float)
+                              else None, sv)
+        return f"{who}: {'kalendern slutar' if sv else 'calendar ends'} {day}; {habits}"
+    return f"{who} {_REASONS[language].get(code, code)}"
+
+
+_ENGLISH_REASONS = {words: code for code, words in _REASONS["en"].items()}
+
+
+def _old_why(why: str, language: str) -> str:
+    """A ``why`` of a proposal stored before reasons were kept (English, without names), in
+    ``language``; a part it does not know as it is."""
+    parts = []
+    for part in why.split(", "):
+        role, _, rest = part.partition(" ")
+        if part in _ENGLISH_REASONS:  # "no substitute"
+            parts.append(reason_text({"reason": _ENGLISH_REASONS[part]}, language))
+        elif role in _ROLES["en"] and rest in _ENGLISH_REASONS:
+            parts.append(reason_text({"role": role, "reason": _ENGLISH_REASONS[rest]},
+                                     language, named=False))
+        else:
+            parts.append(part)
+    return ", ".join(parts)
+
+
+def reasons_text(party: Mapping[str, Any], language: str = "sv", *, named: bool = True) -> str:
+    """Why a party (its JSON, as a proposal or report keeps it) is not covered by its
+    representative, in ``language``; empty when it is. A party stored before reasons were
+    kept is read from its English ``why``."""
+    reasons = party.get("reasons")
+    if reasons is not None:
+        return ", ".join(reason_text(r, language, named=named) for r in reasons)
+    why = party.get("why")
+    return _old_why(why, language) if isinstance(why, str) else ""

@@ -28,7 +28,7 @@ from scheduler.proposal import (
     Proposal,
     coverage,
 )
-from scheduler.wording import calendar_sentence
+from scheduler.wording import calendar_sentence, reasons_text
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "api" / "templates"
@@ -53,6 +53,7 @@ def page_text(template: str, language: str, **context: Any) -> str:
     environment.filters["day"] = lambda moment: str(moment)[:10]
     environment.filters["shows"] = lambda view: calendar_sentence(
         CalendarView.from_json(view) if isinstance(view, dict) else view, language)
+    environment.filters["reasons"] = lambda party: reasons_text(party, language)
     environment.globals.update(url_for=lambda *_, **__: "/", csrf_token=lambda: "t",
                                get_flashed_messages=lambda **_: [], lang=language, token=None)
     page = environment.get_template(template).render(**context)
