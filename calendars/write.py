@@ -20,6 +20,8 @@ __all__ = ["OutgoingEvent", "write_calendar"]
 
 _PRODID = "-//council-scheduler//meetings//EN"
 _STATUSES = frozenset({"TENTATIVE", "CONFIRMED", "CANCELLED"})
+# RFC 5545 section 3.2.16: what an attendee is asked to be (CHAIR is never ours to give)
+_ROLES = frozenset({"REQ-PARTICIPANT", "OPT-PARTICIPANT", "NON-PARTICIPANT"})
 _METHOD = re.compile(r"[A-Z][A-Z0-9-]*")
 # Python's str.splitlines and some readers end a line at any of these: written as \n.
 _LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
@@ -51,6 +53,7 @@ class OutgoingEvent:
     organizer: str | None = None  # a mail address, with or without "mailto:"
     organizer_name: str | None = None  # the organizer's common name (CN)
     attendees: tuple[str, ...] = ()  # mail addresses, with or without "mailto:"
+    attendee_role: str = "REQ-PARTICIPANT"  # or OPT-PARTICIPANT, NON-PARTICIPANT (for information)
 
 
 def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = "PUBLISH",
@@ -59,8 +62,8 @@ def write_calendar(events: Sequence[OutgoingEvent], *, name: str, method: str = 
 
     ``name`` is the calendar's display name; ``refresh`` how often subscribers should
     fetch it again. A cancelled event stays in, marked cancelled and free. Raises
-    ValueError for a time without a zone, an end not after its start, an unknown status
-    or method, a negative sequence, an organizer or attendee that is not a mail address,
+    ValueError for a time without a zone, an end not after its start, an unknown status,
+    method or attendee role, a negative sequence, an organizer or attendee that is not a mail address,
     or a refresh that is not a positive whole number of minutes.
     """
     if not _METHOD.fullmatch(method):
@@ -86,6 +89,9 @@ def _event(item: OutgoingEvent, stamp: dt.datetime) -> Iterator[str]:
                          f"{', '.join(sorted(_STATUSES))}")
     if item.sequence < 0:
         raise ValueError(f"event {item.uid!r} has a negative sequence")
+    if item.attendee_role not in _ROLES:
+        raise ValueError(f"event {item.uid!r} has attendee role {item.attendee_role!r}, not one "
+                         f"of {', '.join(sorted(_ROLES))}")
     free = item.transparent or item.status == "CANCELLED"
     yield "BEGIN:VEVENT"
     yield f"UID:{_text(item.uid)}"
@@ -106,7 +112,7 @@ def _event(item: OutgoingEvent, stamp: dt.datetime) -> Iterator[str]:
         yield f"ORGANIZER{name}:{_mailto(item.organizer, item.uid)}"
     for attendee in item.attendees:
         # no reply is asked for: a reply by mail would reach nobody who acts on it
-        yield ("ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:"
+        yield (f"ATTENDEE;ROLE={item.attendee_role};PARTSTAT=NEEDS-ACTION;RSVP=FALSE:"
                f"{_mailto(attendee, item.uid)}")
     yield f"TRANSP:{'TRANSPARENT' if free else 'OPAQUE'}"
     # Outlook's own word for the time, as documented in [MS-OXCICAL]: FREE, TENTATIVE, BUSY.

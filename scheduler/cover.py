@@ -4,8 +4,8 @@ the representative, else the first substitute who has not said so, else nobody.
 What members say after a meeting's answers have closed is kept, but does not change who
 covers the party (``says_absent``'s ``before``); ``said_late`` finds such a statement so
 that the secretary can see it. Mail about the cover tells the net change once it has
-settled: ``substitute_news`` and ``secretary_news`` say what to tell, given what the
-person was last told and what is true now.
+settled: ``substitute_news``, ``secretary_news`` and ``representative_news`` say what to
+tell, given what the person was last told and what is true now.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ __all__ = [
     "REPRESENTATIVE",
     "UNCOVERED",
     "Cover",
+    "RepresentativeNews",
     "SecretaryNews",
     "SubstituteNews",
     "answers_closed_at",
     "cover",
     "late_absences",
     "news_due",
+    "representative_news",
     "said_late",
     "says_absent",
     "secretary_news",
@@ -46,6 +48,7 @@ _SUBSTITUTE = "substitute:"
 
 SubstituteNews = Literal["called_in", "released"]
 SecretaryNews = Literal["called_in", "uncovered", "covered_again"]
+RepresentativeNews = Literal["called_in", "uncovered"]
 
 
 def says_absent(statements: Sequence[Statement], start: dt.datetime, end: dt.datetime, *,
@@ -139,6 +142,20 @@ def secretary_news(told: str | None, now: str) -> SecretaryNews | None:
     if now.startswith(_SUBSTITUTE):
         return "called_in"
     return "covered_again" if told == UNCOVERED else None
+
+
+def representative_news(told: str | None, now: str) -> RepresentativeNews | None:
+    """What to tell a representative about their party's cover, last told ``told`` (None:
+    nothing yet, they come) and ``now``: their substitute called in, or nobody to represent
+    the party; nothing when it is what they were told, and nothing when they come again
+    (that is their own word). What they know is ``now`` in every case."""
+    if now == (told or REPRESENTATIVE):
+        return None
+    if now == UNCOVERED:
+        return "uncovered"
+    if now.startswith(_SUBSTITUTE):
+        return "called_in"
+    return None
 
 
 def news_due(at: dt.datetime, first_untold: dt.datetime | None, quiet: dt.timedelta,

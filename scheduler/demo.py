@@ -273,6 +273,8 @@ def _council_toml(year: int, bodies: list[tuple[_Body, str]], members: list[list
                   name: str = COUNCIL_NAME) -> str:
     lines = [f'name = "{name}"', 'timezone = "Europe/Stockholm"',
              'venue = "Länsmuseet, Örebro"',
+             "# told of every substitute called in and every party nobody can represent",
+             'secretary_email = "kulturradet@regionorebrolan.example"',
              f'blackouts = ["{year}-06-21:{year}-08-13", "{year}-12-21:{year + 1}-01-06"]', "",
              "[weights]", "free = 1.0", "tentative = 0.5", "busy = 0.05", "oof = 0.0",
              "unknown = 0.7", "reliability = 0.95", "",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from scheduler.council_file import parse_council
-from scheduler.cover import secretary_news, substitute_news
+from scheduler.cover import representative_news, secretary_news, substitute_news
 from scheduler.storage.database import _config, upgrade
 from scheduler.storage.tables import call_ins, cover_told, uncovered
 
@@ -145,3 +145,20 @@ def test_a_substitute_is_told_only_a_change_from_what_they_were_told() -> None:
     assert [substitute_news(told, called) for told, called in
             ((False, False), (False, True), (True, True), (True, False))] == [
         None, "called_in", None, "released"]
+
+
+@pytest.mark.parametrize(("told", "now", "said"), [
+    (None, "representative", None),
+    (None, "substitute:s", "called_in"),
+    ("substitute:s", "substitute:s", None),
+    ("substitute:s", "substitute:t", "called_in"),
+    ("substitute:s", "uncovered", "uncovered"),
+    ("substitute:s", "representative", None),  # they come again: their own word
+    ("representative", "substitute:s", "called_in"),  # so a later call-in is news again
+    ("uncovered", "representative", None),
+    ("uncovered", "substitute:s", "called_in"),
+    ("uncovered", "uncovered", None),
+])
+def test_the_representative_is_told_who_covers_for_them_once_it_has_changed(told, now,
+                                                                            said) -> None:
+    assert representative_news(told, now) == said

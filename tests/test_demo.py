@@ -65,6 +65,11 @@ def test_the_demo_council_has_thirteen_parties_with_two_members_each(council: Co
     assert sum("ljusnarsberg" in m.present for m in council.history) == 1
 
 
+def test_the_demo_council_has_a_secretary_to_tell_of_call_ins(council: Council) -> None:
+    assert council.secretary_email == "kulturradet@regionorebrolan.example"
+    assert all(m.email for p in council.parties for m in p.members)
+
+
 def test_the_demo_is_planned_in_late_november_with_calendars_published_three_months_ahead() -> None:
     assert as_of(2027) == dt.date(2026, 11, 15)
     assert published_until(2027) == dt.date(2027, 2, 15)

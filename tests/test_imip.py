@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from calendars.imip import invitation
+from calendars.imip import invitation, publication
 from calendars.write import OutgoingEvent
 
 from .js.reader import ical_js
@@ -71,3 +71,45 @@ def test_what_rfc_5546_does_not_allow_is_refused(event: OutgoingEvent, method: s
 
 def test_the_same_event_gives_the_same_bytes() -> None:
     assert invitation(EVENT, "REQUEST", stamp=STAMP) == invitation(EVENT, "REQUEST", stamp=STAMP)
+
+
+PUBLISHED = dataclasses.replace(EVENT, attendees=())
+LATER = dataclasses.replace(PUBLISHED, uid="m8@council-scheduler", sequence=0, transparent=True,
+                            start=EVENT.start + dt.timedelta(days=42),
+                            end=EVENT.end + dt.timedelta(days=42))
+
+
+def test_a_publication_posts_several_events_with_an_organizer_and_no_attendee() -> None:
+    data = publication([PUBLISHED, LATER], name="Kulturrådet", stamp=STAMP)
+    calendar = icalendar.Calendar.from_ical(data)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    events = calendar.walk("VEVENT")
+    assert [(str(e["UID"]), e["SEQUENCE"], str(e["TRANSP"])) for e in events] == [
+        ("m7@council-scheduler", 3, "OPAQUE"), ("m8@council-scheduler", 0, "TRANSPARENT")]
+    assert all("ORGANIZER" in e and "ATTENDEE" not in e for e in events)
+    parsed = ical_js(data)
+    assert parsed["method"] == "PUBLISH"
+    assert [e["uid"] for e in parsed["events"]] == ["m7@council-scheduler", "m8@council-scheduler"]
+
+
+@pytest.mark.parametrize(("events", "complaint"), [
+    ([], "at least one"),
+    ([EVENT], "no attendees"),  # RFC 5546 section 3.2.1: "Attendees" MUST NOT be present
+    ([dataclasses.replace(PUBLISHED, organizer=None)], "an organizer"),
+    ([PUBLISHED, PUBLISHED], "each event once"),
+])
+def test_what_a_publication_may_not_hold_is_refused(events: list[OutgoingEvent],
+                                                    complaint: str) -> None:
+    with pytest.raises(ValueError, match=complaint):
+        publication(events, name="Kulturrådet", stamp=STAMP)
+
+
+def test_an_attendee_told_for_information_only_is_no_participant() -> None:
+    data = invitation(dataclasses.replace(EVENT, attendee_role="NON-PARTICIPANT"), "REQUEST",
+                      stamp=STAMP)
+    (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert event["ATTENDEE"].params["ROLE"] == "NON-PARTICIPANT"
+    assert event["ATTENDEE"].params["RSVP"] == "FALSE"
+    ical_js(data)
+    with pytest.raises(ValueError, match="attendee role"):
+        invitation(dataclasses.replace(EVENT, attendee_role="CHAIR\r\nX"), "REQUEST", stamp=STAMP)

@@ -141,7 +141,7 @@ def test_a_toggle_storm_on_a_link_mails_each_person_the_net_change_once_it_settl
     if toggles % 2 == 0:  # absent, coming, ... coming: nothing changed on the whole
         assert told == Counter()
         return
-    assert told == Counter({SUB: 1, SECRETARY: 1})
+    assert told == Counter({SUB: 1, REP: 1, SECRETARY: 1})
     called = next(m for m in _mails(app) if m.recipient == SUB and m.kind == "meeting_called_in")
     message = email.message_from_string(called.message, policy=email.policy.default)
     part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
@@ -162,13 +162,21 @@ def test_a_call_in_once_told_and_then_a_release_tell_the_substitute_each_and_the
     assert client.put(put, json={"answer": "absent"}).status_code == 204
     _settle(app, services.mail_quiet_s + 1)
     assert sorted(m.kind for m in _mails(app) if m.id not in {b.id for b in before}) == [
-        "meeting_called_in", "secretary_called_in"]
+        "meeting_called_in", "representative_called_in", "secretary_called_in"]
     called = _mails(app)
     assert client.put(put, json={"answer": "coming"}).status_code == 204
     _settle(app, services.mail_quiet_s + 1)
     released = [m for m in _mails(app) if m.id not in {c.id for c in called}]
-    # the substitute is told; the secretary is not told of a release, as ever
+    # the substitute is told; the secretary is not told of a release, as ever, nor the
+    # representative who said she comes
     assert [(m.recipient, m.kind) for m in released] == [(SUB, "meeting_released")]
+    # she cannot come after all: the substitute and she are told again (she last knew
+    # herself coming); the secretary was last told of this very call-in
+    assert client.put(put, json={"answer": "absent"}).status_code == 204
+    _settle(app, services.mail_quiet_s + 1)
+    again = [m for m in _mails(app) if m.id not in {r.id for r in [*called, *released]}]
+    assert sorted((m.recipient, m.kind) for m in again) == [
+        (REP, "representative_called_in"), (SUB, "meeting_called_in")]
 
 
 def test_with_no_quiet_period_the_news_is_told_at_once(app: Flask) -> None:
@@ -178,7 +186,7 @@ def test_with_no_quiet_period_the_news_is_told_at_once(app: Flask) -> None:
     rep = _own(client, ids["Åsa Lind"])
     assert client.put(f"/api/my/{rep}/meetings/{meeting['id']}",
                       json={"answer": "absent"}).status_code == 204
-    assert _new(app, before) == Counter({SUB: 1, SECRETARY: 1})
+    assert _new(app, before) == Counter({SUB: 1, REP: 1, SECRETARY: 1})
 
 
 def test_the_quiet_period_and_the_link_rate_come_from_the_environment() -> None:
@@ -311,7 +319,7 @@ def test_an_absence_while_the_answers_are_open_still_calls_the_substitute_in(app
                       json=[{"from": "2027-03-07", "to": "2027-03-14"}]).status_code == 204
     assert _called(_event(client, _feed_path(client, ids["Per Berg"])))
     _settle(app, services.mail_quiet_s + 1)
-    assert _new(app, before) == Counter({SUB: 1, SECRETARY: 1})
+    assert _new(app, before) == Counter({SUB: 1, REP: 1, SECRETARY: 1})
 
 
 def test_changes_that_never_settle_are_told_within_the_longest_wait(app: Flask) -> None:
@@ -324,7 +332,7 @@ def test_changes_that_never_settle_are_told_within_the_longest_wait(app: Flask) 
         assert client.put(f"/api/my/{rep}/meetings/{meeting['id']}",
                           json={"answer": answer}).status_code == 204
     _settle(app, 1)  # well inside the quiet period, which the changes keep restarting
-    assert _new(app, before) == Counter({SUB: 1, SECRETARY: 1})
+    assert _new(app, before) == Counter({SUB: 1, REP: 1, SECRETARY: 1})
 
 
 def test_two_changes_at_once_through_one_link_settle_the_cover_once(tmp_path: Any) -> None:

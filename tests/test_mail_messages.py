@@ -19,7 +19,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendars.write import OutgoingEvent
-from scheduler.mail import link_mail, meeting_mail, poll_mail, secretary_mail
+from scheduler.mail import (
+    link_mail,
+    meeting_mail,
+    plan_mail,
+    poll_mail,
+    representative_mail,
+    secretary_mail,
+)
 from scheduler.records import OutgoingMail
 
 from .js.reader import ical_js
@@ -329,19 +336,31 @@ def spaceless(value: object) -> str:
     return "".join(str(value).split())
 
 
-def assert_only_text(mail: OutgoingMail, *, calendar: bool, name: str | None,
+LAYOUTS: dict[str | None, list[tuple[str, list[str]]]] = {
+    None: [("text/plain", SINGLE)],
+    # one meeting: the text, or the invitation
+    "alternative": [("multipart/alternative", MULTI),
+                    ("text/plain", ["Content-Transfer-Encoding", "Content-Type"]),
+                    ("text/calendar", ["Content-Transfer-Encoding", "Content-Type",
+                                       "MIME-Version"])],
+    # a plan: the text, and the meetings as an attached file
+    "attached": [("multipart/mixed", MULTI),
+                 ("text/plain", ["Content-Transfer-Encoding", "Content-Type"]),
+                 ("text/calendar", ["Content-Disposition", "Content-Transfer-Encoding",
+                                    "Content-Type", "MIME-Version"])],
+}
+
+
+def assert_only_text(mail: OutgoingMail, *, calendar: str | None, name: str | None,
                      named: bool = True) -> EmailMessage:
-    """The message has exactly its headers and parts, and nothing a name could add;
-    ``named``: the To shows the name (else it may show the address alone)."""
+    """The message has exactly its headers and parts (``calendar``: how a calendar part is
+    laid out, None: none), and nothing a name could add; ``named``: the To shows the name
+    (else it may show the address alone)."""
     message = parsed(mail)
     assert sorted(message.keys()) == (MULTI if calendar else SINGLE)
     assert not message.defects
     parts = [(p.get_content_type(), sorted(p.keys())) for p in message.walk()]
-    assert parts == ([("multipart/alternative", MULTI),
-                      ("text/plain", ["Content-Transfer-Encoding", "Content-Type"]),
-                      ("text/calendar", ["Content-Transfer-Encoding", "Content-Type",
-                                         "MIME-Version"])]
-                     if calendar else [("text/plain", SINGLE)])
+    assert parts == LAYOUTS[calendar]
     (to,) = message["To"].addresses
     assert to.addr_spec == "asa.oberg@kumla.se"
     if name is not None:
@@ -352,30 +371,41 @@ def assert_only_text(mail: OutgoingMail, *, calendar: bool, name: str | None,
     return message
 
 
-def every_mail(name: str) -> list[tuple[OutgoingMail, bool, str | None, str]]:
-    """Each kind of mail with ``name`` in every name it shows: (mail, has a calendar part,
-    the member's name in To, the council's name as shown)."""
+def every_mail(name: str) -> list[tuple[OutgoingMail, str | None, str | None, str]]:
+    """Each kind of mail with ``name`` in every name it shows: (mail, how a calendar part
+    is laid out, the member's name in To, the council's name as shown)."""
     event = OutgoingEvent("m1@council-scheduler", START, END, name, sequence=2, location=name)
+    later = OutgoingEvent("m2@council-scheduler", START + dt.timedelta(days=7),
+                          END + dt.timedelta(days=7), name, sequence=1, location=name)
     member = {"sender": SENDER, "recipient": "asa.oberg@kumla.se", "name": name,
               "language": "sv", "council": name}
     slots = [(START, END)]
     return [
-        (meeting(name=name, council=name, event=event), True, name, name),
+        (meeting(name=name, council=name, event=event), "alternative", name, name),
         (meeting(name=name, council=name, event=event, method="CANCEL", reason="cancelled"),
-         True, name, name),
+         "alternative", name, name),
         (meeting(name=name, council=name, event=event, reason="moved", previous=(START, END)),
-         True, name, name),
+         "alternative", name, name),
+        (meeting(name=name, council=name, event=event, part="called_in", representative=name),
+         "alternative", name, name),
+        (plan(name=name, council=name, representative=name,
+              meetings=[(event, "standby"), (later, "called_in")]), "attached", name, name),
+        (representative_mail(**member, kind="called_in", meeting_start=START, meeting_end=END,
+                             zone=ZONE, party=name, substitute=name + "x", url="https://x/my/cs_x"),
+         None, name, name),
+        (representative_mail(**member, kind="uncovered", meeting_start=START, meeting_end=END,
+                             zone=ZONE, party=name, substitute=name), None, name, name),
         (secretary("called_in", substitute=name + "x", council=name, party=name, representative=name,
-                   recipient="asa.oberg@kumla.se"), False, None, name),
+                   recipient="asa.oberg@kumla.se"), None, None, name),
         (secretary("uncovered", substitute=name, council=name, party=name, representative=name,
-                   recipient="asa.oberg@kumla.se"), False, None, name),
+                   recipient="asa.oberg@kumla.se"), None, None, name),
         (secretary("covered_again", substitute=None, council=name, party=name,
-                   representative=name, recipient="asa.oberg@kumla.se"), False, None, name),
-        (link_mail(**member, url="https://x/my/cs_x"), False, name, name),
+                   representative=name, recipient="asa.oberg@kumla.se"), None, None, name),
+        (link_mail(**member, url="https://x/my/cs_x"), None, name, name),
         (poll_mail(**member, url="https://x/my/cs_x", deadline=dt.date(2027, 1, 15),
-                   slots=slots, zone=ZONE, reminder=False), False, name, name),
+                   slots=slots, zone=ZONE, reminder=False), None, name, name),
         (poll_mail(**member, url="https://x/my/cs_x", deadline=dt.date(2027, 1, 15),
-                   slots=slots, zone=ZONE, reminder=True), False, name, name),
+                   slots=slots, zone=ZONE, reminder=True), None, name, name),
     ]
 
 
@@ -435,24 +465,34 @@ def test_a_long_name_of_quotes_commas_and_colons_never_turns_the_to_into_other_a
         assert [a.addr_spec for a in message["To"].addresses] == ["asa.oberg@kumla.se"]
 
 
-@pytest.mark.parametrize(("part", "sv", "en"), [
-    ("standby", "Du är ersättare. Din ledamot kan troligen inte komma – räkna med att du behövs.",
-     "You are the substitute. Your representative is likely unavailable – count on being needed."),
-    ("information", "För kännedom: din ledamot väntas komma. Du är ersättare",
-     "For information: your representative is expected. You are the substitute"),
-    ("called_in", "Du är inkallad: du ersätter din ledamot.",
-     "You are called in: you stand in for your representative."),
+@pytest.mark.parametrize(("part", "sv", "en", "role"), [
+    ("standby", "Du är ersättare för Åke Lindén. Din ledamot kan troligen inte – räkna med att "
+     "du behövs.", "You are the substitute for Åke Lindén. Your representative is likely "
+     "unavailable – count on being needed.", "REQ-PARTICIPANT"),
+    ("information", "Du är ersättare för Åke Lindén. För kännedom – din ledamot väntas komma.",
+     "You are the substitute for Åke Lindén. For information – your representative is "
+     "expected.", "NON-PARTICIPANT"),
+    ("called_in", "Du är inkallad i stället för Åke Lindén.",
+     "You are called in to stand in for Åke Lindén.", "REQ-PARTICIPANT"),
+    ("absent", "Du är ersättare för Åke Lindén. Du har meddelat förhinder.",
+     "You are the substitute for Åke Lindén. You have said you cannot attend.",
+     "NON-PARTICIPANT"),
 ])
 def test_a_substitutes_part_is_said_plainly_in_the_text_and_the_invitation(
-        part: str, sv: str, en: str) -> None:
+        part: str, sv: str, en: str, role: str) -> None:
     url = "https://kalender.example/my/cs_abc"
-    swedish = meeting(part=part, url=url)
+    swedish = meeting(part=part, url=url, representative="Åke Lindén")
     assert sv in body(swedish)
-    assert en in body(meeting(part=part, url=url, language="en"))
+    assert en in body(meeting(part=part, url=url, language="en", representative="Åke Lindén"))
     (event,) = icalendar.Calendar.from_ical(
         calendar_part(swedish).get_payload(decode=True)).walk("VEVENT")
     assert sv in str(event["DESCRIPTION"]) and url in str(event["DESCRIPTION"])
     assert str(event["URL"]) == url and event["ATTENDEE"].params["RSVP"] == "FALSE"
+    assert event["ATTENDEE"].params["ROLE"] == role
+
+
+def test_a_substitute_called_in_without_a_name_stands_in_for_their_representative() -> None:
+    assert "Du är inkallad i stället för din ledamot." in body(meeting(part="called_in"))
 
 
 def test_a_representative_is_not_told_a_substitutes_part() -> None:
@@ -460,3 +500,148 @@ def test_a_representative_is_not_told_a_substitutes_part() -> None:
     assert "ersättare" not in text and "kännedom" not in text
     with pytest.raises(ValueError):
         meeting(part="chair")
+
+
+# a confirmed plan: one mail per member ---------------------------------------------------
+LATER = OutgoingEvent("m2@council-scheduler", dt.datetime(2027, 4, 13, 9, tzinfo=STOCKHOLM),
+                      dt.datetime(2027, 4, 13, 12, tzinfo=STOCKHOLM),
+                      "Samverkansrådet för kultur (för kännedom: din ledamot väntas komma)",
+                      transparent=True, sequence=1, location="Länsmuseet, Örebro")
+URL = "https://kalender.example/my/cs_abc"
+
+
+def plan(**changes: Any) -> OutgoingMail:
+    fields: dict[str, Any] = {
+        "sender": SENDER, "recipient": "asa.oberg@kumla.se", "name": "Åsa Öberg",
+        "language": "sv", "council": "Kulturrådet", "zone": ZONE,
+        "meetings": [(LATER, "information"), (EVENT, "standby")], "url": URL,
+        "representative": "Åke Lindén", "dedupe_key": "plan:asa"}
+    return plan_mail(**{**fields, **changes})
+
+
+def attached(mail: OutgoingMail) -> bytes:
+    (part,) = [p for p in parsed(mail).walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_content_disposition() == "attachment"
+    assert part.get_param("method") == "PUBLISH"
+    data = part.get_payload(decode=True)
+    assert isinstance(data, bytes)
+    return data
+
+
+def test_a_confirmed_plan_is_one_mail_naming_every_date_place_and_part_in_order() -> None:
+    mail = plan()
+    assert (mail.kind, mail.dedupe_key) == ("meetings_confirmed", "plan:asa")
+    assert mail.subject == "Bekräftade sammanträden: Kulturrådet 2 mars 2027 – 13 april 2027"
+    text = body(mail)
+    assert text.startswith("Hej Åsa Öberg,\n\nSammanträdena är bekräftade: Kulturrådet.\n\n"
+                           "Du är ersättare för Åke Lindén.\n\n")
+    assert ("– tisdag 2 mars 2027 kl. 13.00–16.00\n"
+            "  Plats: Länsmuseet, Örebro\n"
+            "  Din ledamot kan troligen inte – räkna med att du behövs.\n"
+            "– tisdag 13 april 2027 kl. 09.00–12.00\n"
+            "  Plats: Länsmuseet, Örebro\n"
+            "  För kännedom – din ledamot väntas komma.") in text
+    assert f"Svara via din personliga länk: {URL}" in text
+    assert "bifogade kalenderfilen sammantraden.ics" in text
+    english = plan(language="en")
+    assert english.subject == "Meetings confirmed: Kulturrådet, 2 March 2027 – 13 April 2027"
+    assert ("– Tuesday 2 March 2027, 13:00–16:00\n  Place: Länsmuseet, Örebro\n"
+            "  Your representative is likely unavailable – count on being needed.\n") in body(english)
+    assert "meetings.ics" in body(english)
+
+
+def test_the_plans_meetings_are_attached_as_one_publication_of_the_feeds_events() -> None:
+    mail = plan()
+    message = parsed(mail)
+    assert message.get_content_type() == "multipart/mixed"
+    (part,) = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_filename() == "sammantraden.ics"
+    data = attached(mail)
+    calendar = icalendar.Calendar.from_ical(data)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    events = calendar.walk("VEVENT")
+    assert [(str(e["UID"]), e["SEQUENCE"], str(e["TRANSP"])) for e in events] == [
+        ("m1@council-scheduler", 2, "OPAQUE"), ("m2@council-scheduler", 1, "TRANSPARENT")]
+    assert str(events[1]["SUMMARY"]) == LATER.summary
+    for event in events:  # nobody is asked anything: no attendee, no reply buttons
+        assert "ATTENDEE" not in event
+        assert str(event["ORGANIZER"]) == "mailto:kalender@region.se"
+        assert str(event["URL"]) == URL and URL in str(event["DESCRIPTION"])
+    assert "räkna med att du behövs" in str(events[0]["DESCRIPTION"])
+    strict = ical_js(data)
+    assert strict["method"] == "PUBLISH"
+    assert [(e["uid"], e["sequence"], e["transp"]) for e in strict["events"]] == [
+        ("m1@council-scheduler", 2, "OPAQUE"), ("m2@council-scheduler", 1, "TRANSPARENT")]
+
+
+def test_a_representatives_plan_says_nothing_of_a_substitutes_part() -> None:
+    mail = plan(meetings=[(EVENT, "representative"), (LATER, "representative")],
+                representative=None)
+    text = body(mail)
+    assert "ersättare" not in text and "kännedom" not in text and "behövs" not in text
+    assert "– tisdag 2 mars 2027 kl. 13.00–16.00\n  Plats: Länsmuseet, Örebro\n– " in text
+    assert "Du har meddelat förhinder." in body(
+        plan(meetings=[(EVENT, "absent"), (LATER, "representative")], representative=None))
+
+
+def test_a_plan_needs_meetings_of_known_parts() -> None:
+    with pytest.raises(ValueError):
+        plan(meetings=[])
+    with pytest.raises(ValueError):
+        plan(meetings=[(EVENT, "chair")])
+
+
+# the representative told of their cover -----------------------------------------------------
+def cover(kind: str, substitute: str | None = "Örjan Åkesson", **changes: Any) -> OutgoingMail:
+    fields: dict[str, Any] = {
+        "sender": SENDER, "recipient": "ake.linden@ljusnarsberg.se", "name": "Åke Lindén",
+        "language": "sv", "council": "Kulturrådet", "kind": kind, "meeting_start": START,
+        "meeting_end": END, "zone": ZONE, "party": "Ljusnarsbergs kommun",
+        "substitute": substitute, "url": URL}
+    return representative_mail(**{**fields, **changes})
+
+
+def test_a_representative_is_told_their_substitute_is_called_in() -> None:
+    mail = cover("called_in")
+    assert (mail.kind, mail.subject) == ("representative_called_in",
+                                         "Din ersättare är inkallad: Kulturrådet 2 mars 2027")
+    text = body(mail)
+    assert text.startswith("Hej Åke Lindén,\n")
+    assert ("Din ersättare Örjan Åkesson är inkallad till sammanträdet tisdag 2 mars 2027 "
+            "kl. 13.00–16.00 (Kulturrådet).") in text
+    assert f"Kan du komma ändå? Svara via din personliga länk: {URL}" in text
+    assert not [p for p in parsed(mail).walk() if p.get_content_type() == "text/calendar"]
+    assert ("Your substitute Örjan Åkesson is called in to the meeting on Tuesday 2 March 2027, "
+            "13:00–16:00 (Kulturrådet).") in body(cover("called_in", language="en"))
+
+
+def test_a_representative_is_told_nobody_can_represent_the_party_and_the_secretary_knows() -> None:
+    both = body(cover("uncovered"))
+    assert ("Ingen kan företräda Ljusnarsbergs kommun vid sammanträdet tisdag 2 mars 2027 "
+            "kl. 13.00–16.00 (Kulturrådet). Både du och din ersättare Örjan Åkesson har "
+            "meddelat förhinder. Sekreteraren har fått veta det.") in both
+    alone = body(cover("uncovered", substitute=None))
+    assert "Du har meddelat förhinder, och det finns ingen ersättare." in alone
+    assert cover("uncovered").subject == "Ingen kan företräda Ljusnarsbergs kommun: Kulturrådet 2 mars 2027"
+    assert "The secretary has been told." in body(cover("uncovered", language="en"))
+
+
+def test_representative_mail_refuses_an_unknown_kind_or_a_call_in_without_a_substitute() -> None:
+    with pytest.raises(ValueError):
+        cover("called_in", substitute=None)
+    with pytest.raises(ValueError):
+        cover("covered_again")
+
+
+# a long subject keeps its spaces where it is folded ---------------------------------------
+LONG_COUNCIL = "Specifika samverkansrådet för kultur, Region Örebro län"
+
+
+@pytest.mark.parametrize("kind", ["called_in", "uncovered", "covered_again"])
+def test_a_long_swedish_subject_reads_back_with_every_space(kind: str) -> None:
+    mail = secretary(kind, council=LONG_COUNCIL, party="Ljusnarsbergs kommun")
+    read = str(parsed(mail)["Subject"])
+    assert LONG_COUNCIL in read  # not "samverkansrådetför" where the line was folded
+    assert read == mail.subject
+    assert all(len(line) <= 78 for line in mail.message.split("\n\n")[0].splitlines())
+    assert mail.message.isascii()

@@ -171,7 +171,11 @@ def test_absences_call_the_substitute_in_and_then_leave_the_party_uncovered(
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     _send(mail_app)
     got = {r.recipients[0]: r for r in smtp.received}
-    assert set(got) == {"per@lindesberg.example", SECRETARY}
+    assert set(got) == {"per@lindesberg.example", "asa@lindesberg.example", SECRETARY}
+    # the representative is told who stands in for her, in words only
+    assert "Din ersättare Per Berg är inkallad till sammanträdet" in got[
+        "asa@lindesberg.example"].message.get_body(("plain",)).get_content()
+    assert not _calendar_parts(got["asa@lindesberg.example"].message)
     part = _calendar_parts(got["per@lindesberg.example"].message)[0]
     strict = ical_js(part)
     assert strict["method"] == "REQUEST"
@@ -189,7 +193,10 @@ def test_absences_call_the_substitute_in_and_then_leave_the_party_uncovered(
                       json=[{"from": "2027-03-07", "to": "2027-03-14"}]).status_code == 204
     _send(mail_app)
     got = {r.recipients[0]: r for r in smtp.received}
-    assert set(got) == {"per@lindesberg.example", SECRETARY}
+    assert set(got) == {"per@lindesberg.example", "asa@lindesberg.example", SECRETARY}
+    told = got["asa@lindesberg.example"].message.get_body(("plain",)).get_content()
+    assert "Ingen kan företräda Lindesbergs kommun vid sammanträdet" in told
+    assert "Sekreteraren har fått veta det." in told
     released = icalendar.Calendar.from_ical(_calendar_parts(got["per@lindesberg.example"].message)[0])
     assert str(released["METHOD"]) == "REQUEST"  # a release is an update, not a cancellation
     alarm = got[SECRETARY].message
@@ -346,7 +353,8 @@ def test_the_substitutes_mail_tells_the_same_part_as_their_feed_and_a_release_up
     ((method, mailed, text, part),) = _invitations(smtp, "per@lindesberg.example")
     assert method == "REQUEST"
     _same_state(mailed, feed)
-    assert "Din ledamot kan troligen inte komma – räkna med att du behövs." in text
+    assert "Din ledamot kan troligen inte – räkna med att du behövs." in text
+    assert "Du är ersättare för Åsa Lind." in text
     assert "väntas komma" not in text
     strict = ical_js(part)["events"][0]
     assert (strict["uid"], strict["sequence"], strict["transp"]) == (
@@ -370,7 +378,7 @@ def test_the_substitutes_mail_tells_the_same_part_as_their_feed_and_a_release_up
     _send(mail_app)
     ((method, mailed, text, _part),) = _invitations(smtp, "per@lindesberg.example")
     _same_state(mailed, _feed_event(client, headers, ids["Per Berg"]))
-    assert method == "REQUEST" and "Du är inkallad" in text
+    assert method == "REQUEST" and "Du är inkallad i stället för Åsa Lind." in text
     assert int(mailed["SEQUENCE"]) > seen
     seen = int(mailed["SEQUENCE"])
     smtp.received.clear()
@@ -387,7 +395,10 @@ def test_the_substitutes_mail_tells_the_same_part_as_their_feed_and_a_release_up
     for _method, mailed, text, _part in told:
         _same_state(mailed, feed)
         assert int(mailed["SEQUENCE"]) > seen
-        assert "För kännedom: din ledamot väntas komma." in text
+        assert "För kännedom – din ledamot väntas komma." in text
+    # the move says where the meeting was
+    (moved_text,) = [text for _m, _e, text, _p in told if "flyttat" in text]
+    assert "Sammanträdet är flyttat: " in moved_text and "(tidigare " in moved_text
     smtp.received.clear()
 
     # a cancelled meeting is still a cancellation

@@ -3,8 +3,16 @@
 ``SCHEDULER_SMTP_URL``."""
 
 from .delivery import DrainResult, describe, drain, retry_at, send_one
-from .messages import link_mail, meeting_mail, poll_mail, secretary_mail
+from .messages import (
+    link_mail,
+    meeting_mail,
+    plan_mail,
+    poll_mail,
+    representative_mail,
+    secretary_mail,
+)
 from .settings import MailSettings
 
 __all__ = ["DrainResult", "MailSettings", "describe", "drain", "link_mail", "meeting_mail",
-           "poll_mail", "retry_at", "secretary_mail", "send_one"]
+           "plan_mail", "poll_mail", "representative_mail", "retry_at", "secretary_mail",
+           "send_one"]

@@ -12,6 +12,7 @@ import email.policy
 import functools
 import hashlib
 import re
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import HeaderParser, Parser
@@ -21,7 +22,7 @@ from ..addresses import BadAddress, MailAddress, mail_address
 from .wording import one_line
 
 __all__ = ["attendees", "check_reads_back", "header_text", "message_id", "named", "policy_for",
-           "recipient_address", "sender_address", "to_header", "utf8_text"]
+           "recipient_address", "sender_address", "set_subject", "to_header", "utf8_text"]
 
 _UTF8 = email.policy.default.clone(utf8=True)
 _DOMAIN = re.compile(r"[A-Za-z0-9.-]{1,253}")
@@ -32,6 +33,18 @@ def header_text(text: str) -> str:
     word (RFC 2047): ``=?`` gets a zero-width space between its two characters, so the
     mail library encodes the text rather than decoding what looks like encoded text in it."""
     return utf8_text(one_line(text)).replace("=?", "=\u200b?")
+
+
+def set_subject(message: EmailMessage, subject: str) -> None:
+    """Give ``message`` the Subject ``subject`` as header text (``header_text``). Beyond
+    ASCII it is written as RFC 2047 encoded words, folded so that a space where a line is
+    folded stays inside an encoded word: the mail library's own folding (Python 3.11)
+    leaves it between two encoded words, where readers drop it ("samverkansrådetför")."""
+    text = header_text(subject)
+    if text.isascii():
+        message["Subject"] = text
+        return
+    message.set_raw("Subject", Header(text, "utf-8", header_name="Subject").encode())
 
 
 def utf8_text(text: str) -> str:

@@ -1,8 +1,12 @@
 """The mail the service sends, composed and ready for the outbox; no database, no network.
 
-Swedish unless the language is ``"en"``. Plain text in UTF-8; mail about a meeting adds an
-iMIP ``text/calendar`` alternative (RFC 6047) with the same UID as the member's feed, so
-mail programs show a meeting request or a cancellation. Every message says it is
+Swedish unless the language is ``"en"``. Plain text in UTF-8; mail about one meeting adds
+an iMIP ``text/calendar`` alternative (RFC 6047) with the same UID as the member's feed, so
+mail programs show a meeting request or a cancellation. A confirmed plan of several
+meetings is one mail per member naming every date, with the meetings attached as one
+calendar file (``METHOD:PUBLISH``), which Outlook, Gmail and Apple Mail offer to add to a
+calendar; Outlook and Gmail act on the first event only of an inline part with several.
+Every message says it is
 automatic (``Auto-Submitted``), and one composed with a dedupe key has a ``Message-ID``
 derived from it, so a message sent again is recognisably the same.
 
@@ -23,26 +27,28 @@ from email.utils import format_datetime, parseaddr
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from calendars.imip import invitation
+from calendars.imip import invitation, publication
 from calendars.write import OutgoingEvent
 
 from ..addresses import MailAddress
+from ..cover import RepresentativeNews
 from ..feeds import Part
 from ..records import OutgoingMail
 from .headers import (
     attendees,
     check_reads_back,
-    header_text,
     message_id,
     policy_for,
     recipient_address,
     sender_address,
+    set_subject,
     to_header,
     utf8_text,
 )
 from .wording import day, one_line, short_day, span
 
-__all__ = ["Reason", "SecretaryNews", "link_mail", "meeting_mail", "poll_mail", "secretary_mail"]
+__all__ = ["Reason", "SecretaryNews", "link_mail", "meeting_mail", "plan_mail",
+           "poll_mail", "representative_mail", "secretary_mail"]
 
 Reason = Literal["confirmed", "moved", "cancelled", "called_in", "released"]
 SecretaryNews = Literal["called_in", "uncovered", "covered_again"]
@@ -51,7 +57,11 @@ _METHODS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"REQUEST"}), "moved": frozenset({"REQUEST"}),
     "called_in": frozenset({"REQUEST"}), "cancelled": frozenset({"CANCEL"}),
     "released": frozenset({"REQUEST"})}
-_PARTS = frozenset({"representative", "called_in", "standby", "information"})
+# a member's part (state) in a meeting, as ``feeds.member_part`` gives it; each has words
+# "part.<part>" below, and those told for information only are no participants
+_PARTS = frozenset({"representative", "called_in", "standby", "information", "absent",
+                    "cancelled"})
+_NOT_TAKING_PART = frozenset({"information", "absent", "cancelled"})
 
 _SV = {
     "hello": "Hej {name},", "hello_all": "Hej,",
@@ -71,11 +81,32 @@ _SV = {
     "cancelled": "Sammanträdet är inställt: {council}, {when}.",
     "called_in": "Du kallas in som ersättare: {council}, {when}. Din ledamot har förhinder.",
     "released": "Du är inte längre inkallad som ersättare: {council}, {when}.",
-    "part.called_in": "Du är inkallad: du ersätter din ledamot.",
-    "part.standby": ("Du är ersättare. Din ledamot kan troligen inte komma – räkna med att "
-                     "du behövs."),
-    "part.information": ("För kännedom: din ledamot väntas komma. Du är ersättare och behöver "
-                         "inte komma om du inte kallas in."),
+    # a member's part in a meeting, by the part (state) the feed gives it
+    "part.representative": "",
+    "part.called_in": "Du är inkallad i stället för {representative}.",
+    "part.standby": "Din ledamot kan troligen inte – räkna med att du behövs.",
+    "part.information": ("För kännedom – din ledamot väntas komma. Du behöver inte komma om "
+                         "du inte kallas in."),
+    "part.absent": "Du har meddelat förhinder.",
+    "part.cancelled": "Sammanträdet är inställt.",
+    "substitute_for": "Du är ersättare för {representative}.",
+    "your_representative": "din ledamot",
+    "subject.plan": "Bekräftade sammanträden: {council} {first} – {last}",
+    "plan": "Sammanträdena är bekräftade: {council}.",
+    "plan.place": "Plats: {place}",
+    "plan.answer": "Kan du inte komma till något av dem? Svara via din personliga länk: {url}",
+    "PUBLISH": ("Alla sammanträdena finns i den bifogade kalenderfilen {file}: öppna den för "
+                "att lägga in dem i din kalender. Ändras ett sammanträde får du en "
+                "kalenderinbjudan om just det."),
+    "plan.file": "sammantraden.ics",
+    "subject.rep.called_in": "Din ersättare är inkallad: {council} {date}",
+    "subject.rep.uncovered": "Ingen kan företräda {party}: {council} {date}",
+    "rep.called_in": "Din ersättare {substitute} är inkallad till sammanträdet {when} ({council}).",
+    "rep.uncovered": "Ingen kan företräda {party} vid sammanträdet {when} ({council}).",
+    "rep.both_absent": "Både du och din ersättare {substitute} har meddelat förhinder.",
+    "rep.no_substitute": "Du har meddelat förhinder, och det finns ingen ersättare.",
+    "rep.secretary": "Sekreteraren har fått veta det.",
+    "rep.answer": "Kan du komma ändå? Svara via din personliga länk: {url}",
     "subject.sec.called_in": "Ersättare inkallad: {council} {date}",
     "subject.sec.uncovered": "{party} saknar företrädare: {council} {date}",
     "subject.sec.covered_again": "{party} är företrädd igen: {council} {date}",
@@ -124,11 +155,32 @@ _EN = {
     "called_in": ("You are called in as substitute: {council}, {when}. "
                   "Your representative cannot attend."),
     "released": "You are no longer called in as substitute: {council}, {when}.",
-    "part.called_in": "You are called in: you stand in for your representative.",
-    "part.standby": ("You are the substitute. Your representative is likely unavailable – "
-                     "count on being needed."),
-    "part.information": ("For information: your representative is expected. You are the "
-                         "substitute and need not come unless you are called in."),
+    "part.representative": "",
+    "part.called_in": "You are called in to stand in for {representative}.",
+    "part.standby": "Your representative is likely unavailable – count on being needed.",
+    "part.information": ("For information – your representative is expected. You need not "
+                         "come unless you are called in."),
+    "part.absent": "You have said you cannot attend.",
+    "part.cancelled": "The meeting is cancelled.",
+    "substitute_for": "You are the substitute for {representative}.",
+    "your_representative": "your representative",
+    "subject.plan": "Meetings confirmed: {council}, {first} – {last}",
+    "plan": "The meetings are confirmed: {council}.",
+    "plan.place": "Place: {place}",
+    "plan.answer": "Cannot attend one of them? Answer with your personal link: {url}",
+    "PUBLISH": ("All the meetings are in the attached calendar file {file}: open it to add "
+                "them to your calendar. If a meeting changes, you get a calendar invitation "
+                "about that one."),
+    "plan.file": "meetings.ics",
+    "subject.rep.called_in": "Your substitute is called in: {council}, {date}",
+    "subject.rep.uncovered": "Nobody can represent {party}: {council}, {date}",
+    "rep.called_in": ("Your substitute {substitute} is called in to the meeting on {when} "
+                      "({council})."),
+    "rep.uncovered": "Nobody can represent {party} at the meeting on {when} ({council}).",
+    "rep.both_absent": "Both you and your substitute {substitute} have said you cannot attend.",
+    "rep.no_substitute": "You have said you cannot attend, and there is no substitute.",
+    "rep.secretary": "The secretary has been told.",
+    "rep.answer": "Can you come after all? Answer with your personal link: {url}",
     "subject.sec.called_in": "Substitute called in: {council}, {date}",
     "subject.sec.uncovered": "{party} not represented: {council}, {date}",
     "subject.sec.covered_again": "{party} represented again: {council}, {date}",
@@ -174,7 +226,7 @@ def _compose(*, sender: str, recipient: str, name: str | None, subject: str, bod
     to = recipient_address(recipient)
     if isinstance(to, MailAddress):
         message["To"] = to_header(sender, recipient, name, to)
-    message["Subject"] = header_text(subject)
+    set_subject(message, subject)
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0))
     message["Message-ID"] = message_id(key, sender)
     message["Auto-Submitted"] = "auto-generated"
@@ -203,40 +255,63 @@ def _paragraphs(*parts: str | None) -> str:
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
+def _part_said(words: dict[str, str], part: str, representative: str | None) -> str | None:
+    """What the mail says of a member's part in a meeting (None: nothing to say, as for the
+    representative who is expected). ``representative``: whom the member is substitute for."""
+    if part not in _PARTS:
+        raise ValueError(f"unknown part {part!r}")
+    said = words[f"part.{part}"].format(representative=representative
+                                        or words["your_representative"])
+    return said or None
+
+
+def _standing_in(words: dict[str, str], part: str, representative: str | None) -> str | None:
+    """Whom a substitute stands in for, unless their part already says so."""
+    if representative is None or part == "called_in":
+        return None
+    return words["substitute_for"].format(representative=representative)
+
+
 def meeting_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
                  zone: str, event: OutgoingEvent, method: str, reason: Reason,
                  dedupe_key: str | None, part: Part = "representative", url: str | None = None,
-                 previous: tuple[dt.datetime, dt.datetime] | None = None) -> OutgoingMail:
+                 previous: tuple[dt.datetime, dt.datetime] | None = None,
+                 representative: str | None = None) -> OutgoingMail:
     """A member's mail about a meeting, with the meeting as an iMIP REQUEST or CANCEL.
 
     ``event`` is the meeting as in the member's feed (its UID, SEQUENCE, words and free or
     busy time) and ``part`` the member's part in it as the feed reckons it (a substitute's
     is said in the text); the sender becomes its organizer and the recipient its attendee,
-    asked for no reply. ``url``: the member's own link, to say they cannot come (in the
-    text, and as the event's URL and description); ``previous``: where a moved meeting
-    was. Raises ValueError for a method that does not fit the reason, or an unknown part.
-    A recipient that is no address gives a message marked ``undeliverable`` (so do the
-    other kinds of mail).
+    asked for no reply (and no participant when told for information only).
+    ``representative``: the name of the representative whose substitute the member is
+    (None for the representative). ``url``: the member's own link, to say they cannot
+    come (in the text, and as the event's URL and description); ``previous``: where a
+    moved meeting was. Raises ValueError for a method that does not fit the reason, or an
+    unknown part. A recipient that is no address gives a message marked ``undeliverable``
+    (so do the other kinds of mail).
     """
     if method not in _METHODS.get(reason, frozenset()):
         raise ValueError(f"a {reason!r} meeting mail cannot be a {method!r}")
-    if part not in _PARTS:
-        raise ValueError(f"unknown part {part!r}")
     language, words = _words(language)
     name, council = one_line(name), one_line(council)
+    standing = one_line(representative) if representative is not None else None
+    said = _part_said(words, part, standing)
     organizer_name, organizer = parseaddr(sender)
-    role = words[f"part.{part}"] if part != "representative" and method == "REQUEST" else None
+    role = (" ".join(p for p in (_standing_in(words, part, standing), said) if p) or None
+            if method == "REQUEST" else None)
     answer = words["answer"].format(url=url) if url and method == "REQUEST" else None
     event = dataclasses.replace(event, organizer=organizer or sender,
                                 organizer_name=one_line(organizer_name or council),
                                 attendees=attendees(recipient),
+                                attendee_role="NON-PARTICIPANT" if part in _NOT_TAKING_PART
+                                else "REQ-PARTICIPANT",
                                 description="\n".join(p for p in (role, answer) if p) or None,
                                 url=url if answer else None)
     when = span(event.start, event.end, zone, language)
-    said = words["moved_from" if reason == "moved" and previous else reason].format(
+    told = words["moved_from" if reason == "moved" and previous else reason].format(
         council=council, when=when,
         previous=span(*previous, zone, language) if previous else "")
-    body = _paragraphs(words["hello"].format(name=name), said, role,
+    body = _paragraphs(words["hello"].format(name=name), told, role,
                        words["place"].format(place=one_line(event.location))
                        if event.location else None,
                        answer, words[method], words["footer"])
@@ -248,6 +323,91 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
         message.add_alternative(invitation(event, method), maintype="text", subtype="calendar",
                                 cte="base64", params={"method": method, "charset": "UTF-8"})
     return _mail(message, recipient, sender, f"meeting_{reason}", dedupe_key, language)
+
+
+def plan_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
+              zone: str, meetings: Sequence[tuple[OutgoingEvent, Part]], dedupe_key: str | None,
+              url: str | None = None, representative: str | None = None) -> OutgoingMail:
+    """A member's one mail about a confirmed plan of meetings: every date and time in the
+    council's zone, its place and the member's part in it, and all the meetings attached
+    as one calendar file (iCalendar ``METHOD:PUBLISH``) to add to a calendar.
+
+    ``meetings``: each meeting as in the member's feed (UID, SEQUENCE, words, free or busy
+    time) with the member's part in it; the sender becomes each event's organizer, and no
+    attendee is named (RFC 5546 asks none of a PUBLISH: nobody is asked to reply; the
+    member's own link ``url`` is where they answer, in the text and in each event).
+    ``representative``: as for ``meeting_mail``. Raises ValueError for no meetings or an
+    unknown part.
+    """
+    if not meetings:
+        raise ValueError("a plan mail names at least one meeting")
+    language, words = _words(language)
+    name, council = one_line(name), one_line(council)
+    standing = one_line(representative) if representative is not None else None
+    organizer_name, organizer = parseaddr(sender)
+    answer = words["plan.answer"].format(url=url) if url else None
+    events: list[OutgoingEvent] = []
+    listed: list[str] = []
+    for event, part in sorted(meetings, key=lambda m: m[0].start):
+        said = _part_said(words, part, standing)
+        lines = [f"– {span(event.start, event.end, zone, language)}"]
+        if event.location:
+            lines.append("  " + words["plan.place"].format(place=one_line(event.location)))
+        if said:
+            lines.append(f"  {said}")
+        listed.append("\n".join(lines))
+        role = " ".join(p for p in (_standing_in(words, part, standing), said) if p)
+        event_answer = words["answer"].format(url=url) if url else None
+        events.append(dataclasses.replace(
+            event, organizer=organizer or sender, organizer_name=one_line(organizer_name or council),
+            attendees=(), description="\n".join(p for p in (role, event_answer) if p) or None,
+            url=url or None))
+    tz = ZoneInfo(zone)
+    attached = words["plan.file"]
+    body = _paragraphs(words["hello"].format(name=name), words["plan"].format(council=council),
+                       words["substitute_for"].format(representative=standing)
+                       if standing else None, "\n".join(listed), answer,
+                       words["PUBLISH"].format(file=attached), words["footer"])
+    subject = words["subject.plan"].format(
+        council=council, first=short_day(events[0].start.astimezone(tz), language),
+        last=short_day(events[-1].start.astimezone(tz), language))
+    message = _compose(sender=sender, recipient=recipient, name=name, subject=subject,
+                       body=body, language=language, key=dedupe_key)
+    message.add_attachment(publication(events, name=council), maintype="text",
+                           subtype="calendar", filename=attached, cte="base64",
+                           params={"method": "PUBLISH", "charset": "UTF-8"})
+    return _mail(message, recipient, sender, "meetings_confirmed", dedupe_key, language)
+
+
+def representative_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
+                        kind: RepresentativeNews, meeting_start: dt.datetime, meeting_end: dt.datetime,
+                        zone: str, party: str, substitute: str | None, url: str | None = None,
+                        dedupe_key: str | None = None) -> OutgoingMail:
+    """A representative's mail about their party's cover at a meeting they said they cannot
+    come to: their substitute is called in (``called_in``), or nobody can represent the
+    party (``uncovered``; ``substitute``: the one who cannot come either, None when there is
+    none) and the secretary has been told. ``url``: their own link, to say they can come
+    after all. Raises ValueError for an unknown kind, or ``called_in`` without a substitute."""
+    if kind not in {"called_in", "uncovered"}:
+        raise ValueError(f"unknown representative mail {kind!r}")
+    if kind == "called_in" and not substitute:
+        raise ValueError("a substitute called in needs the substitute's name")
+    language, words = _words(language)
+    name = one_line(name)
+    values = {"council": one_line(council), "party": one_line(party),
+              "substitute": one_line(substitute or ""),
+              "when": span(meeting_start, meeting_end, zone, language),
+              "date": short_day(meeting_start.astimezone(ZoneInfo(zone)), language)}
+    said = [words[f"rep.{kind}"].format(**values)]
+    if kind == "uncovered":
+        said += [words["rep.both_absent" if substitute else "rep.no_substitute"].format(**values),
+                 words["rep.secretary"]]
+    body = _paragraphs(words["hello"].format(name=name), " ".join(said),
+                       words["rep.answer"].format(url=url) if url else None, words["footer"])
+    message = _compose(sender=sender, recipient=recipient, name=name,
+                       subject=words[f"subject.rep.{kind}"].format(**values), body=body,
+                       language=language, key=dedupe_key)
+    return _mail(message, recipient, sender, f"representative_{kind}", dedupe_key, language)
 
 
 def secretary_mail(*, sender: str, recipient: str, language: str, council: str,

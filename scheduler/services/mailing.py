@@ -1,8 +1,9 @@
 """Mail about meetings, call-ins and links, put in the outbox in the same transaction as
 the change it tells of; and who covers each party once members have said they cannot come.
 
-Mail about the cover (a substitute called in or released, a party uncovered) tells the
-net change once it has settled: the change itself is kept at once (feeds and pages show it),
+Mail about the cover (a substitute called in or released, a party uncovered, told to the
+substitute, the representative and the secretary) tells each of them the net change once
+it has settled: the change itself is kept at once (feeds and pages show it),
 the news waits ``SCHEDULER_MAIL_QUIET_S`` (default 120 s) after the last change to the same
 substitute's or party's cover at the meeting, and is composed when it is told (with the
 feed's SEQUENCE of that moment), or not at all when the person was last told the same.
@@ -13,14 +14,17 @@ Without mail settings nothing is queued: the service works as before and says ma
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 
 from ..cover import (
     REPRESENTATIVE,
     UNCOVERED,
+    RepresentativeNews,
     answers_closed_at,
     cover,
+    representative_news,
     says_absent,
     secretary_news,
     substitute_news,
@@ -28,7 +32,15 @@ from ..cover import (
 )
 from ..env_settings import seconds_setting
 from ..feeds import feed_event, member_part
-from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
+from ..mail.messages import (
+    Reason,
+    SecretaryNews,
+    link_mail,
+    meeting_mail,
+    plan_mail,
+    representative_mail,
+    secretary_mail,
+)
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
 from .links import LinkServices
@@ -120,10 +132,14 @@ class MailingServices(LinkServices):
 
     # meetings ---------------------------------------------------------------------------
     def mail_meeting(self, uow: UnitOfWork, record: CouncilRecord, meetings: Sequence[MeetingRecord],
-                     reason: Reason, *, only: Sequence[str] | None = None) -> None:
-        """Mail every member with an address (or those in ``only``) a meeting request per
-        meeting (a cancellation for a cancelled one): the event, the member's part in it and
-        its SEQUENCE as their feed shows them now (``feed_meetings``, ``member_part``)."""
+                     reason: Reason, *, only: Sequence[str] | None = None,
+                     previous: tuple[dt.datetime, dt.datetime] | None = None) -> None:
+        """Mail every member with an address (or those in ``only``) about the meetings, each
+        with the event, the member's part in it and its SEQUENCE as their feed shows them
+        now (``feed_meetings``, ``feed_event``, ``member_part``): a plan of several meetings
+        confirmed at once is one mail per member naming them all, with the meetings attached
+        as one calendar file; otherwise a meeting request per meeting (a cancellation for a
+        cancelled one). ``previous``: where a moved meeting was."""
         if self.mail is None:
             return
         council = record.council
@@ -131,21 +147,37 @@ class MailingServices(LinkServices):
         wanted = {meeting.id for meeting in meetings}
         for member_id in only if only is not None else list(record.member_ids.values()):
             party_id, index = record.member_key(member_id)
-            member = council.party(party_id).members[index]
+            party = council.party(party_id)
+            member = party.members[index]
             if not member.email:
                 continue
             language = member.language or council.language
             url = self.page_url(self.page_secret_in(uow, member_id))
-            for item in self.feed_meetings(uow, record, member_id, likely=likely):
-                if item.id not in wanted:
-                    continue
+            standing_in = party.representative.name if member.role != "representative" else None
+            items = [item for item in self.feed_meetings(uow, record, member_id, likely=likely)
+                     if item.id in wanted]
+            if reason == "confirmed" and len(items) > 1:
+                told = ",".join(f"{item.id}:{item.sequence}" for item in items)
+                self.queue(uow, plan_mail(
+                    sender=self.mail.sender, recipient=member.email, name=member.name,
+                    language=language, council=council.name, zone=council.timezone,
+                    meetings=[(feed_event(item, member, council.name, council.venue,
+                                          language=language), member_part(item, member))
+                              for item in items],
+                    url=url, representative=standing_in,
+                    dedupe_key=f"{reason}:{member_id}:"
+                               f"{hashlib.sha256(told.encode()).hexdigest()[:32]}"))
+                continue
+            for item in items:
                 event = feed_event(item, member, council.name, council.venue, language=language)
                 method = "CANCEL" if item.status == "cancelled" else "REQUEST"
                 self.queue(uow, meeting_mail(
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,
                     reason=reason, part=member_part(item, member), zone=council.timezone,
-                    url=url, dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"))
+                    url=url, representative=standing_in,
+                    previous=previous if reason == "moved" else None,
+                    dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"))
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
                      meetings: Sequence[MeetingRecord]) -> bool:
@@ -182,6 +214,7 @@ class MailingServices(LinkServices):
                 if moved:
                     changed = True
                     self._hold(uow, meeting, f"party:{party.id}", moment)
+                    self._hold(uow, meeting, f"representative:{party.id}", moment)
         if changed and self.mail is not None and self.mail_quiet_s <= 0:
             self.tell_news(uow, moment, [m.id for m in live])
         return changed
@@ -237,6 +270,13 @@ class MailingServices(LinkServices):
         if subject not in {party.id for party in record.council.parties}:
             return uow.call_ins.take(news, None)
         state, substitute = self._party_cover(uow, record, meeting, subject)
+        if kind == "representative":
+            told = representative_news(news.told, state)
+            if not uow.call_ins.take(news, state):  # they know it now, told or not
+                return False
+            if told is not None:
+                self._tell_representative(uow, record, meeting, subject, told, substitute)
+            return True
         secretary = secretary_news(news.told, state)
         if not uow.call_ins.take(news, state if secretary is not None else None):
             return False
@@ -272,3 +312,22 @@ class MailingServices(LinkServices):
             meeting_end=meeting.end, zone=council.timezone, party=party.name,
             representative=party.representative.name, substitute=substitute,
             dedupe_key=None))
+
+    def _tell_representative(self, uow: UnitOfWork, record: CouncilRecord,
+                             meeting: MeetingRecord, party_id: str, kind: RepresentativeNews,
+                             substitute: str | None) -> None:
+        """Tell the representative who said they cannot come what became of their party's
+        cover: their substitute called in, or nobody to represent the party (the secretary
+        is told that too)."""
+        council = record.council
+        party = council.party(party_id)
+        member = party.representative
+        if self.mail is None or not member.email:
+            return
+        member_id = record.member_ids[(party_id, party.members.index(member))]
+        self.queue(uow, representative_mail(
+            sender=self.mail.sender, recipient=member.email, name=member.name,
+            language=member.language or council.language, council=council.name, kind=kind,
+            meeting_start=meeting.start, meeting_end=meeting.end, zone=council.timezone,
+            party=party.name, substitute=substitute,
+            url=self.page_url(self.page_secret_in(uow, member_id)), dedupe_key=None))

@@ -124,7 +124,10 @@ class ProposalServices(MailingServices):
                 record = uow.councils.get(changed.council_id)
                 self.settle_cover(uow, record, [changed])
                 self.mail_meeting(uow, record, [changed],
-                                  "cancelled" if changed.status == "cancelled" else "moved")
+                                  "cancelled" if changed.status == "cancelled" else "moved",
+                                  previous=(before.start, before.end)
+                                  if (before.start, before.end) != (changed.start, changed.end)
+                                  else None)
             uow.commit()
         self.mail_queued()
         return changed
