@@ -28,9 +28,11 @@ from ..cover import (
 )
 from ..env_settings import seconds_setting
 from ..feeds import feed_event, member_part
+from ..history import SYSTEM
 from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
+from .history import record_cover
 from .links import LinkServices
 
 __all__ = ["HOLD_VARIABLE", "QUIET_VARIABLE", "MailingServices", "mail_hold_from_env",
@@ -148,11 +150,13 @@ class MailingServices(LinkServices):
                     url=url, dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"))
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
-                     meetings: Sequence[MeetingRecord]) -> bool:
+                     meetings: Sequence[MeetingRecord], *, by: str = SYSTEM) -> bool:
         """Call substitutes in (or release them) and mark parties uncovered (or covered
         again) at upcoming confirmed meetings as members' statements made before each
         meeting's answers closed now say, and hold the news for the people concerned and
-        the secretary until the change has settled. True when anything changed."""
+        the secretary until the change has settled. True when anything changed. Each
+        change goes in the meeting's history, by ``system`` after ``by`` (the author of the
+        change it follows from)."""
         moment = dt.datetime.now(dt.UTC)
         live = [m for m in meetings if m.status == "confirmed" and m.end > moment]
         if not live:
@@ -178,7 +182,12 @@ class MailingServices(LinkServices):
                     if uow.call_ins.set_call_in(meeting.id, member_id, found.called == i):
                         moved = True
                         self._hold(uow, meeting, f"member:{member_id}", moment)
-                moved = uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered) or moved
+                        record_cover(uow, meeting.id, "called_in" if found.called == i
+                                     else "released", party.id, by, member_id=member_id)
+                if uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered):
+                    moved = True
+                    record_cover(uow, meeting.id, "uncovered" if found.uncovered
+                                 else "covered_again", party.id, by)
                 if moved:
                     changed = True
                     self._hold(uow, meeting, f"party:{party.id}", moment)
