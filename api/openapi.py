@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from pydantic import BaseModel
 
 from scheduler.council_file import CouncilDocument
+from scheduler.history import KINDS as HISTORY_KINDS
 from scheduler.member_models import (
     AbsenceList,
     CalendarLink,
@@ -45,6 +46,42 @@ _SCHEMAS: dict[str, type[BaseModel]] = {
     "CouncilChange": CouncilChange, "MemberChange": MemberChange, "NewSubstitute": NewSubstitute,
     "MeetingAnswer": MeetingAnswer, "PollAnswers": PollAnswers, "AbsenceList": AbsenceList,
     "CalendarLink": CalendarLink, "PollRequest": PollRequest, "RoundDocument": RoundDocument}
+_TIME = {"type": "string", "format": "date-time"}
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+# what the answers that are described hold (others are documented as objects)
+_ANSWERS: dict[str, dict[str, Any]] = {
+    "MeetingView": {
+        "type": "object", "required": ["id", "start", "end", "status", "sequence", "parties"],
+        "properties": {
+            "id": {"type": "string"}, "council_id": {"type": "string"}, "start": _TIME,
+            "end": _TIME, "status": {"type": "string", "enum": ["confirmed", "cancelled"]},
+            "sequence": {"type": "integer", "minimum": 0},
+            "parties": {"type": "array", "items": {
+                "type": "object", "required": ["party", "covered_by", "presence", "members"],
+                "properties": {
+                    "party": {"type": "string"}, "name": {"type": "string"},
+                    "covered_by": {"type": "string",
+                                   "enum": ["representative", "substitute", "uncovered"]},
+                    "presence": {"type": "number", "minimum": 0, "maximum": 1},
+                    "members": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "name", "role", "probability"],
+                        "properties": {
+                            "id": _TEXT_OR_NULL, "name": {"type": "string"},
+                            "role": {"type": "string",
+                                     "enum": ["representative", "substitute"]},
+                            "probability": {"type": "number", "minimum": 0,
+                                            "maximum": 1}}}}}}}}},
+    "HistoryEntry": {
+        "type": "object", "required": ["at", "kind", "by", "detail"],
+        "properties": {
+            "at": _TIME, "kind": {"type": "string", "enum": list(HISTORY_KINDS)},
+            "member_id": {"type": "string"},
+            "by": {"type": "object", "required": ["kind"], "properties": {
+                "kind": {"type": "string", "enum": ["token", "member", "system"]},
+                "id": {"type": "string"}, "role": _TEXT_OR_NULL, "label": _TEXT_OR_NULL,
+                "name": _TEXT_OR_NULL}},
+            "detail": {"type": "object"}}},
+}
 _PROBLEMS = {400: "Bad input; invalid-params names the field", 401: "No or unknown token",
              403: "The token's role may not do this", 404: "No such resource for this token",
              409: "The request conflicts with the resource's state",
@@ -81,6 +118,10 @@ _CONTENT = {
     ("api.conflict_report", 200): {**_JSON, "text/csv": {"schema": {"type": "string"}}},
     ("health.readyz", 503): {"application/problem+json": {
         "schema": {"$ref": "#/components/schemas/Problem"}}},
+    ("api.read_meeting", 200): {"application/json": {
+        "schema": {"$ref": "#/components/schemas/MeetingView"}}},
+    ("api.meeting_history", 200): {"application/json": {"schema": {
+        "type": "array", "items": {"$ref": "#/components/schemas/HistoryEntry"}}}},
 }
 _HEADERS = {
     ("feeds.feed", 200): {"ETag": {"required": True, "schema": {"type": "string"}}},
@@ -105,8 +146,8 @@ _FROM_COUNCIL = {
         "change_member", "upload_calendar", "refresh_calendar", "member_feed_link",
         "rotate_member_feed")},
 }
-_FROM_MEETINGS = {target: {"meeting_id": _MEETING} for target in ("change_meeting",
-                                                                   "record_attendance")}
+_FROM_MEETINGS = {target: {"meeting_id": _MEETING} for target in (
+    "change_meeting", "record_attendance", "read_meeting", "meeting_history")}
 _LINKS: dict[tuple[str, int], dict[str, dict[str, str]]] = {
     ("api.create_council", 201): _FROM_COUNCIL,
     ("api.create_proposal", 201): {target: {"proposal_id": _PROPOSAL}
@@ -184,6 +225,8 @@ def openapi_document(app: Flask) -> dict[str, Any]:
             "invalid-params": {"type": "array", "items": {
                 "type": "object", "required": ["name", "reason"],
                 "properties": {"name": {"type": "string"}, "reason": {"type": "string"}}}}}})
+    for name, schema in _ANSWERS.items():
+        spec.components.schema(name, schema)
     for name, model in _SCHEMAS.items():
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for sub_name, sub_schema in schema.pop("$defs", {}).items():

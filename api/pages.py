@@ -38,6 +38,7 @@ from scheduler.tokens import Token
 from scheduler.wording import calendar_sentence, explain, reasons_text
 
 from .auth import allow, services
+from .history_words import history_rows
 from .web import safe_next
 
 __all__ = ["pages"]
@@ -161,6 +162,7 @@ def council(token: Token, council_id: str) -> str:
                            calendars=overview["calendars"],
                            polls=overview["polls"], mail_on=overview["mail"],
                            rounds=services().rounds_of(council_id),
+                           history=history_rows(services().council_history(council_id)),
                            today=dt.date.today().isoformat())  # noqa: DTZ011
 
 
@@ -287,7 +289,7 @@ def _heatmap(days: dict[str, float]) -> list[dict[str, Any]]:
 def confirm(token: Token, proposal_id: str) -> ResponseReturnValue:
     """Confirm a proposal into meetings."""
     try:
-        services().confirm(proposal_id)
+        services().confirm(proposal_id, by=token.id)
     except Conflict as exc:
         flash(exc.message, "error")
         return redirect(url_for("pages.proposal", proposal_id=proposal_id))
@@ -299,7 +301,7 @@ def confirm(token: Token, proposal_id: str) -> ResponseReturnValue:
 @signed_in("secretary", scope=("meeting", "meeting_id"))
 def cancel(token: Token, meeting_id: str) -> ResponseReturnValue:
     """Cancel a meeting."""
-    meeting = services().change_meeting(meeting_id, {"status": "cancelled"})
+    meeting = services().change_meeting(meeting_id, {"status": "cancelled"}, by=token.id)
     flash(_("The meeting is cancelled."), "ok")
     return redirect(url_for("pages.council", council_id=meeting.council_id))
 
@@ -309,7 +311,7 @@ def cancel(token: Token, meeting_id: str) -> ResponseReturnValue:
 def move(token: Token, meeting_id: str) -> ResponseReturnValue:
     """Move a meeting to a new start, keeping its length."""
     try:
-        services().move_meeting_to(meeting_id, request.form.get("start", ""))
+        services().move_meeting_to(meeting_id, request.form.get("start", ""), by=token.id)
         flash(_("The meeting is moved."), "ok")
     except (InputError, Conflict):
         flash(_("Please give the new start as a date and time."), "error")
@@ -324,7 +326,7 @@ def attendance(token: Token, meeting_id: str) -> ResponseReturnValue:
     for key, state in request.form.items():
         if key.startswith("member-") and state in ("absent_notice", "present", "absent"):
             services().record_attendance(meeting_id, {"member_id": key.removeprefix("member-"),
-                                                      "state": state})
+                                                      "state": state}, by=token.id)
             recorded += 1
     flash(_("Attendance recorded for %(count)s members.", count=recorded), "ok")
     return redirect(url_for("pages.council", council_id=services().meeting(meeting_id).council_id))
@@ -377,8 +379,10 @@ def report(token: Token, council_id: str) -> str:
     found = services().conflict_report(council_id)
     most = max([1.0] + [max(r["expected"], r["recorded"], r["expected_upcoming"])
                         for r in found["attendance"]])
+    histories = services().council_history(council_id)
     return render_template("report.html", report=found, council_id=council_id, most=most,
-                           token=token)
+                           token=token, history=history_rows(histories),
+                           cancelled=[m for m in histories.meetings if m.status == "cancelled"])
 
 
 @pages.get("/councils/<council_id>/report.csv")

@@ -340,7 +340,7 @@ def read_proposal(proposal_id: str) -> Response:
 @authorised("secretary", scope=("proposal", "proposal_id"))
 def confirm_proposal(proposal_id: str) -> Response:
     """Create the proposal's meetings: 201 the first time, 200 with the same ones after."""
-    first, found = services().confirm(proposal_id)
+    first, found = services().confirm(proposal_id, by=g.token.id)
     response = jsonify({"meetings": [_meeting_json(m) for m in found]})
     response.status_code = 201 if first else 200
     return response
@@ -354,12 +354,31 @@ def list_meetings(council_id: str) -> Response:
     return jsonify({"meetings": [_meeting_json(m) for m in services().meetings(council_id)]})
 
 
+@api.get("/meetings/<meeting_id>")
+@documented(responses={200: "The meeting, each party's coverage and each member"})
+@authorised("secretary", "chair", scope=("meeting", "meeting_id"))
+def read_meeting(meeting_id: str) -> Response:
+    """A meeting with each party's coverage and members, as the conflict report gives them
+    (none for a cancelled meeting)."""
+    return jsonify(services().meeting_view(meeting_id))
+
+
+@api.get("/meetings/<meeting_id>/history")
+@documented(responses={200: "Every change to the meeting, oldest first"})
+@authorised("secretary", "chair", scope=("meeting", "meeting_id"))
+def meeting_history(meeting_id: str) -> Response:
+    """Every change to a meeting and to its members' parts in it, oldest first, with who
+    made it (a token, the member themselves, or the system by rule)."""
+    return jsonify(services().meeting_history(meeting_id))
+
+
 @api.patch("/meetings/<meeting_id>")
 @documented(body="MeetingChange", responses={200: "The meeting, its sequence raised"})
 @authorised("secretary", scope=("meeting", "meeting_id"))
 def change_meeting(meeting_id: str) -> Response:
     """Move a meeting (start, end) or cancel it (status: cancelled)."""
-    return jsonify(_meeting_json(services().change_meeting(meeting_id, json_body())))
+    return jsonify(_meeting_json(services().change_meeting(meeting_id, json_body(),
+                                                           by=g.token.id)))
 
 
 @api.post("/meetings/<meeting_id>/attendance")
@@ -367,7 +386,7 @@ def change_meeting(meeting_id: str) -> Response:
 @authorised("secretary", scope=("meeting", "meeting_id"))
 def record_attendance(meeting_id: str) -> Response:
     """Record a member's notice of absence, or presence or absence after the meeting."""
-    services().record_attendance(meeting_id, json_body())
+    services().record_attendance(meeting_id, json_body(), by=g.token.id)
     return no_content()
 
 

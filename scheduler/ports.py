@@ -4,7 +4,7 @@ them, and so can in-memory fakes for fast tests of the use cases."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -18,6 +18,7 @@ from .records import (
     CalendarState,
     CouncilRecord,
     CoverNews,
+    HistoryRecord,
     MailRecord,
     MeetingRecord,
     OutgoingMail,
@@ -31,9 +32,9 @@ from .statements import Statement
 from .tokens import Token
 
 __all__ = ["AttendanceRepository", "BodyRepository", "CalendarRepository", "CallInRepository",
-           "CouncilRepository", "JobRepository", "LinkRepository", "OutboxRepository", "PlanRepository",
-           "PollRepository", "RoundRepository", "StatementRepository", "TokenRepository",
-           "UnitOfWork"]
+           "CouncilRepository", "HistoryRepository", "JobRepository", "LinkRepository",
+           "OutboxRepository", "PlanRepository", "PollRepository", "RoundRepository",
+           "StatementRepository", "TokenRepository", "UnitOfWork"]
 
 
 class CouncilRepository(Protocol):
@@ -139,6 +140,7 @@ class TokenRepository(Protocol):
                label: str | None = None) -> tuple[Token, str]: ...
     def authenticate(self, secret: str) -> Token | None: ...
     def get(self, token_id: str) -> Token | None: ...
+    def by_ids(self, token_ids: Sequence[str]) -> dict[str, Token]: ...
     def all(self) -> list[Token]: ...
     def revoke(self, token_id: str) -> None: ...
     def start_session(self, token_id: str) -> str: ...
@@ -182,6 +184,14 @@ class CallInRepository(Protocol):
     def due(self, at: dt.datetime, meeting_ids: Sequence[str] | None = None,
             limit: int = 200) -> list[CoverNews]: ...
     def take(self, news: CoverNews, told: str | None) -> bool: ...
+
+
+class HistoryRepository(Protocol):
+    """Meetings' histories: appended to, never changed (``scheduler.history``)."""
+
+    def add(self, meeting_id: str, kind: str, *, by: str, member_id: str | None = None,
+            detail: Mapping[str, Any] | None = None) -> HistoryRecord: ...
+    def of_meetings(self, meeting_ids: Sequence[str]) -> list[HistoryRecord]: ...
 
 
 class OutboxRepository(Protocol):
@@ -255,6 +265,8 @@ class UnitOfWork(Protocol):
     def polls(self) -> PollRepository: ...
     @property
     def call_ins(self) -> CallInRepository: ...
+    @property
+    def history(self) -> HistoryRepository: ...
     @property
     def outbox(self) -> OutboxRepository: ...
     @property

@@ -9,8 +9,9 @@ from typing import Any
 
 from .council import Council
 
-__all__ = ["CalendarState", "CouncilRecord", "MailRecord", "MeetingRecord", "OutgoingMail",
-           "PlanState", "PollRecord", "ProposalRecord", "RoundRecord", "SessionRecord"]
+__all__ = ["CalendarState", "CouncilRecord", "HistoryRecord", "MailRecord", "MeetingRecord",
+           "OutgoingMail", "PlanState", "PollRecord", "ProposalRecord", "RoundRecord",
+           "SessionRecord"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,21 @@ class MeetingRecord:
     status: str
     sequence: int
     updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """One change in a meeting's history (``scheduler.history``): when, what kind, the
+    member whose part it changed (None: the meeting itself, or a party), who made it
+    (``by``) and what changed (``detail``)."""
+
+    id: int
+    meeting_id: str
+    at: dt.datetime
+    kind: str
+    member_id: str | None
+    by: str
+    detail: dict[str, Any]
 
 
 @dataclass(frozen=True)

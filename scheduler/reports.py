@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,14 +37,17 @@ class ReportMeeting:
 
 def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: BusyMap,
                     now: dt.datetime, plans: PlanMap | None = None,
-                    statements: StatementMap | None = None) -> dict[str, Any]:
+                    statements: StatementMap | None = None,
+                    member_ids: Mapping[tuple[str, int], str] | None = None) -> dict[str, Any]:
     """The report as JSON: first the parties that nobody can represent at an upcoming
     meeting by their members' own word; then upcoming and proposed meetings with coverage
     (substitutes called in marked, and members who said they cannot come only after the
     answers closed: ``said_late``, nobody called in for them), and per party the expected against the recorded
     attendance of past meetings. ``busy`` should carry what each whole calendar
     says of its horizon and habits (``CalendarServices.known_time``); members are read as
-    the proposal reads them (``planning.member_views``)."""
+    the proposal reads them (``planning.member_views``). ``member_ids``: (party id,
+    position) -> member id, given to each member as ``id``."""
+    ids = member_ids or {}
     live = [m for m in meetings if m.state != "cancelled"]
     available = presence(council, [(m.start, m.end) for m in live], busy, plans=plans,
                          statements=statements)
@@ -60,7 +63,8 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                             "covered_by": found.covered_by, "why": found.why,
                             "reasons": [r.as_json() for r in found.reasons],
                             "presence": round(float(present[p, column]), 4),
-                            "members": [{"name": m.name, "role": m.role, "status": m.status,
+                            "members": [{"id": ids.get((party.id, i)), "name": m.name,
+                                         "role": m.role, "status": m.status,
                                          "probability": round(m.probability, 4),
                                          "notice_of_absence": m.notice,
                                          "called_in": (party.id, i) in meeting.called_in,

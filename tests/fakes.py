@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -21,12 +21,14 @@ from scheduler.council import Body, Council, Member, Party, Weights
 from scheduler.cover import news_due
 from scheduler.errors import InputError, NotFound
 from scheduler.fetch_state import FetchMark, FetchState, HostState, backoff, short_error
+from scheduler.history import KINDS
 from scheduler.jobs.fair import Turns, Waiting
 from scheduler.jobs.records import JobRecord, NewJob
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
     CoverNews,
+    HistoryRecord,
     MailRecord,
     MeetingRecord,
     OutgoingMail,
@@ -100,6 +102,7 @@ class FakeStore:
     cover_told: dict[tuple[str, str], tuple[str | None, dt.datetime | None, int]] = \
         dataclasses.field(default_factory=dict)
     cover_first_held: dict[tuple[str, str], dt.datetime] = dataclasses.field(default_factory=dict)
+    history: list[HistoryRecord] = dataclasses.field(default_factory=list)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
@@ -132,6 +135,7 @@ class FakeStore:
             del self.meetings[meeting_id]
             for key in [k for k in self.attendance if k[0] == meeting_id]:
                 del self.attendance[key]
+            self.history[:] = [h for h in self.history if h.meeting_id != meeting_id]
         for proposal_id in [p for p, v in self.proposals.items() if v.council_id == council_id]:
             del self.proposals[proposal_id]
         for key in [k for k in self.bodies if k[0] == council_id]:
@@ -597,6 +601,9 @@ class FakeTokens(_Repository):
         row = self.s.tokens.get(token_id)
         return None if row is None or not row["token"].active else row["token"]  # type: ignore[no-any-return]
 
+    def by_ids(self, token_ids: Sequence[str]) -> dict[str, Token]:
+        return {t: self.s.tokens[t]["token"] for t in token_ids if t in self.s.tokens}
+
     def all(self) -> list[Token]:
         return sorted((row["token"] for row in self.s.tokens.values()),
                       key=lambda t: t.created_at, reverse=True)
@@ -771,6 +778,22 @@ class FakeCallIns(_Repository):
         self.s.cover_told[(news.meeting_id, news.about)] = (
             before if told is None else told, None, held)
         return True
+
+
+class FakeHistory(_Repository):
+    def add(self, meeting_id: str, kind: str, *, by: str, member_id: str | None = None,
+            detail: Mapping[str, Any] | None = None) -> HistoryRecord:
+        if kind not in KINDS:
+            raise ValueError(f"no history kind {kind!r}")
+        if meeting_id not in self.s.meetings:
+            raise Refused("FOREIGN KEY constraint failed: meeting_history.meeting_id")
+        made = HistoryRecord(len(self.s.history) + 1, meeting_id, _now(), kind, member_id, by,
+                             _json(dict(detail or {})))
+        self.s.history.append(made)
+        return made
+
+    def of_meetings(self, meeting_ids: Sequence[str]) -> list[HistoryRecord]:
+        return [h for h in self.s.history if h.meeting_id in meeting_ids]
 
 
 class FakeOutbox(_Repository):
@@ -989,6 +1012,7 @@ class FakeUnitOfWork:
         self.statements = FakeStatements(work)
         self.polls = FakePolls(work)
         self.call_ins = FakeCallIns(work)
+        self.history = FakeHistory(work)
         self.outbox = FakeOutbox(work)
         self.rounds = FakeRounds(work)
         self.jobs = FakeJobs(work)

@@ -60,7 +60,7 @@ UNSCOPED = {
 CHAIR_MAY = {"api.read_council", "api.list_proposals", "api.read_proposal", "api.list_meetings",
              "api.conflict_report", "pages.council", "pages.proposal", "pages.report",
              "pages.report_download", "api.list_polls", "api.read_poll", "api.list_rounds",
-             "jobs.read_job", "job_pages.job_page"}
+             "jobs.read_job", "job_pages.job_page", "api.read_meeting", "api.meeting_history"}
 ADMIN_ONLY = {"api.delete_council"}
 UNKNOWN = dict.fromkeys(FILLED, "0123456789abcdef")
 

@@ -18,6 +18,7 @@ from .access import AccessServices, ResourceKind
 from .base import UnitOfWorkFactory
 from .conflicts import ReportServices
 from .councils import CouncilServices
+from .history import HistoryServices
 from .jobs import JobServices
 from .mailing import mail_hold_from_env, mail_quiet_from_env
 from .member_own import MemberOwnServices, link_rate_from_env
@@ -27,7 +28,7 @@ __all__ = ["ResourceKind", "Services", "UnitOfWorkFactory", "open_services"]
 
 
 class Services(CouncilServices, JobServices, MemberOwnServices, PollServices,
-               AccessServices, ReportServices):
+               AccessServices, ReportServices, HistoryServices):
     """Everything the service does, over one store."""
 
 

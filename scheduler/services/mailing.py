@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ..cover import (
     REPRESENTATIVE,
@@ -32,6 +33,7 @@ from ..cover import (
 )
 from ..env_settings import seconds_setting
 from ..feeds import feed_event, member_part
+from ..history import SYSTEM
 from ..mail.messages import (
     Reason,
     SecretaryNews,
@@ -43,6 +45,7 @@ from ..mail.messages import (
 )
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
+from .history import record_cover
 from .links import LinkServices
 
 __all__ = ["HOLD_VARIABLE", "QUIET_VARIABLE", "MailingServices", "mail_hold_from_env",
@@ -88,11 +91,22 @@ class MailingServices(LinkServices):
         """Put a message in the outbox (nothing when mail is off); one to an address that
         cannot be sent to (stored before addresses were checked) is kept there as given
         up, with the reason, and the change it tells of goes on."""
+        self.queue_about(uow, mail, ())
+
+    def queue_about(self, uow: UnitOfWork, mail: OutgoingMail,
+                    about: Sequence[tuple[str, str | None, dict[str, Any]]]) -> None:
+        """Put a message in the outbox as ``queue`` does, and note it in the history of each
+        meeting it is about: ``(meeting id, member id or None for the secretary, detail)``.
+        A message the outbox already holds (the same news) is not noted again."""
         if self.mail is None:
             return
         mail_id = uow.outbox.add(mail)
-        if mail_id is not None and mail.undeliverable:
+        if mail_id is None:
+            return
+        if mail.undeliverable:
             uow.outbox.failed(mail_id, f"recipient cannot be sent to: {mail.undeliverable}", None)
+        for meeting_id, member_id, detail in about:
+            uow.history.add(meeting_id, "mailed", member_id=member_id, by=SYSTEM, detail=detail)
 
     def page_url(self, secret: str) -> str:
         """A member's own page as an absolute address (``SCHEDULER_PUBLIC_URL``)."""
@@ -158,7 +172,7 @@ class MailingServices(LinkServices):
                      if item.id in wanted]
             if reason == "confirmed" and len(items) > 1:
                 told = ",".join(f"{item.id}:{item.sequence}" for item in items)
-                self.queue(uow, plan_mail(
+                self.queue_about(uow, plan_mail(
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, zone=council.timezone,
                     meetings=[(feed_event(item, member, council.name, council.venue,
@@ -166,25 +180,33 @@ class MailingServices(LinkServices):
                               for item in items],
                     url=url, representative=standing_in,
                     dedupe_key=f"{reason}:{member_id}:"
-                               f"{hashlib.sha256(told.encode()).hexdigest()[:32]}"))
+                               f"{hashlib.sha256(told.encode()).hexdigest()[:32]}"),
+                    [(item.id, member_id, {"reason": reason, "sequence": item.sequence,
+                                           "part": member_part(item, member)})
+                     for item in items])
                 continue
             for item in items:
                 event = feed_event(item, member, council.name, council.venue, language=language)
                 method = "CANCEL" if item.status == "cancelled" else "REQUEST"
-                self.queue(uow, meeting_mail(
+                part = member_part(item, member)
+                self.queue_about(uow, meeting_mail(
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,
-                    reason=reason, part=member_part(item, member), zone=council.timezone,
+                    reason=reason, part=part, zone=council.timezone,
                     url=url, representative=standing_in,
                     previous=previous if reason == "moved" else None,
-                    dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"))
+                    dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"),
+                    [(item.id, member_id, {"reason": reason, "sequence": item.sequence,
+                                           "part": part})])
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
-                     meetings: Sequence[MeetingRecord]) -> bool:
+                     meetings: Sequence[MeetingRecord], *, by: str = SYSTEM) -> bool:
         """Call substitutes in (or release them) and mark parties uncovered (or covered
         again) at upcoming confirmed meetings as members' statements made before each
         meeting's answers closed now say, and hold the news for the people concerned and
-        the secretary until the change has settled. True when anything changed."""
+        the secretary until the change has settled. True when anything changed. Each
+        change goes in the meeting's history, by ``system`` after ``by`` (the author of the
+        change it follows from)."""
         moment = dt.datetime.now(dt.UTC)
         live = [m for m in meetings if m.status == "confirmed" and m.end > moment]
         if not live:
@@ -210,7 +232,12 @@ class MailingServices(LinkServices):
                     if uow.call_ins.set_call_in(meeting.id, member_id, found.called == i):
                         moved = True
                         self._hold(uow, meeting, f"member:{member_id}", moment)
-                moved = uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered) or moved
+                        record_cover(uow, meeting.id, "called_in" if found.called == i
+                                     else "released", party.id, by, member_id=member_id)
+                if uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered):
+                    moved = True
+                    record_cover(uow, meeting.id, "uncovered" if found.uncovered
+                                 else "covered_again", party.id, by)
                 if moved:
                     changed = True
                     self._hold(uow, meeting, f"party:{party.id}", moment)
@@ -306,12 +333,13 @@ class MailingServices(LinkServices):
         if self.mail is None or not council.secretary_email:
             return
         party = council.party(party_id)
-        self.queue(uow, secretary_mail(
+        self.queue_about(uow, secretary_mail(
             sender=self.mail.sender, recipient=council.secretary_email, language=council.language,
             council=council.name, subject_kind=kind, meeting_start=meeting.start,
             meeting_end=meeting.end, zone=council.timezone, party=party.name,
             representative=party.representative.name, substitute=substitute,
-            dedupe_key=None))
+            dedupe_key=None), [(meeting.id, None, {"reason": kind, "party": party_id,
+                                                    "to": "secretary"})])
 
     def _tell_representative(self, uow: UnitOfWork, record: CouncilRecord,
                              meeting: MeetingRecord, party_id: str, kind: RepresentativeNews,
@@ -325,9 +353,10 @@ class MailingServices(LinkServices):
         if self.mail is None or not member.email:
             return
         member_id = record.member_ids[(party_id, party.members.index(member))]
-        self.queue(uow, representative_mail(
+        self.queue_about(uow, representative_mail(
             sender=self.mail.sender, recipient=member.email, name=member.name,
             language=member.language or council.language, council=council.name, kind=kind,
             meeting_start=meeting.start, meeting_end=meeting.end, zone=council.timezone,
             party=party.name, substitute=substitute,
-            url=self.page_url(self.page_secret_in(uow, member_id)), dedupe_key=None))
+            url=self.page_url(self.page_secret_in(uow, member_id)), dedupe_key=None),
+            [(meeting.id, member_id, {"reason": kind, "party": party_id})])

@@ -19,11 +19,13 @@ from ..council import Member
 from ..cover import answers_closed_at, late_absences
 from ..deadlines import answer_deadline, poll_closes
 from ..errors import Conflict, InputError, NotFound
+from ..history import member_actor
 from ..member_models import AbsenceList, CalendarLink, MeetingAnswer, PollAnswers
 from ..ports import UnitOfWork
 from ..rates import Rate, rate_from_env
 from ..records import CouncilRecord, PollRecord
 from ..validation import validated
+from .history import record_absences
 from .links import PAGE
 from .mailing import MailingServices
 
@@ -169,7 +171,10 @@ class MemberOwnServices(MailingServices):
                 raise Conflict(f"answers to this meeting closed at {closes.isoformat()}",
                                field="answer")
             if uow.statements.answer_meeting(meeting_id, me.member_id, answer):
-                self.settle_cover(uow, me.record, [meeting])
+                by = member_actor(me.member_id)
+                uow.history.add(meeting_id, "answered", member_id=me.member_id, by=by,
+                                detail={"answer": answer})
+                self.settle_cover(uow, me.record, [meeting], by=by)
             uow.commit()
         self.mail_queued()
 
@@ -215,9 +220,14 @@ class MemberOwnServices(MailingServices):
             me = self._me(uow, secret)
             moment = dt.datetime.now(dt.UTC)
             upcoming = [m for m in uow.plans.meetings(me.record.id) if m.end > moment]
-            if uow.statements.set_absences(me.member_id, [(s.from_, s.to) for s in spans]):
+            before = [(a, b) for a, b, _at in uow.statements.absences(me.member_id)]
+            after = [(s.from_, s.to) for s in spans]
+            if uow.statements.set_absences(me.member_id, after):
+                by = member_actor(me.member_id)
+                record_absences(uow, me.member_id, me.record.council, before, after, upcoming, by)
                 self.settle_cover(uow, me.record, [
-                    m for m in upcoming if moment < answers_closed_at(m, me.record.council)])
+                    m for m in upcoming if moment < answers_closed_at(m, me.record.council)],
+                    by=by)
             zone = me.record.council.timezone
             late = late_absences(me.record.council, [me.member_id], upcoming,
                                  uow.statements.statements([me.member_id], zone))

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..cover import late_absences
 from ..errors import Busy, Conflict, InputError, NotFound
+from ..history import token_actor
 from ..ids import is_record_id
 from ..jobs.progress import ProgressCallback
 from ..planning import period_window, propose
@@ -19,6 +20,7 @@ from ..service_models import AttendanceRecord, MeetingChange
 from ..validation import validated
 from ..values import FIRST_YEAR, LAST_YEAR
 from .councils import council_json
+from .history import record_confirmed, record_meeting_change
 from .mailing import MailingServices
 
 __all__ = ["ProposalServices"]
@@ -80,9 +82,11 @@ class ProposalServices(MailingServices):
         with self.reader() as uow:
             return uow.plans.proposal(proposal_id)
 
-    def confirm(self, proposal_id: str) -> tuple[bool, list[MeetingRecord]]:
+    def confirm(self, proposal_id: str, *, by: str | None = None
+                ) -> tuple[bool, list[MeetingRecord]]:
         """Turn a proposal into meetings, once: (True, meetings) the first time, (False,
-        the same meetings) after."""
+        the same meetings) after. ``by``: the id of the token acting (None: the service
+        itself), named in the meetings' histories."""
         with self.uow() as uow:
             proposal = uow.plans.proposal(proposal_id)
             if proposal.status == "infeasible":
@@ -92,8 +96,9 @@ class ProposalServices(MailingServices):
             created, meetings = uow.plans.confirm(proposal_id, slots)
             if created:
                 record = uow.councils.get(proposal.council_id)
+                record_confirmed(uow, meetings, token_actor(by))
                 self.mail_meeting(uow, record, meetings, "confirmed")
-                self.settle_cover(uow, record, meetings)
+                self.settle_cover(uow, record, meetings, by=token_actor(by))
             uow.commit()
         self.mail_queued()
         return created, meetings
@@ -109,8 +114,10 @@ class ProposalServices(MailingServices):
         with self.reader() as uow:
             return uow.plans.meeting(meeting_id)
 
-    def change_meeting(self, meeting_id: str, changes: Any) -> MeetingRecord:
-        """Move a meeting (``start`` and ``end``) or cancel it (``status: cancelled``)."""
+    def change_meeting(self, meeting_id: str, changes: Any, *,
+                       by: str | None = None) -> MeetingRecord:
+        """Move a meeting (``start`` and ``end``) or cancel it (``status: cancelled``);
+        ``by``: the id of the token acting (None: the service itself)."""
         change = validated(MeetingChange, changes)
         with self.uow() as uow:
             before = uow.plans.meeting(meeting_id)
@@ -122,7 +129,8 @@ class ProposalServices(MailingServices):
                 changed = uow.plans.change_meeting(meeting_id, start=change.start, end=change.end)
             if changed.sequence != before.sequence:
                 record = uow.councils.get(changed.council_id)
-                self.settle_cover(uow, record, [changed])
+                record_meeting_change(uow, before, changed, token_actor(by))
+                self.settle_cover(uow, record, [changed], by=token_actor(by))
                 self.mail_meeting(uow, record, [changed],
                                   "cancelled" if changed.status == "cancelled" else "moved",
                                   previous=(before.start, before.end)
@@ -132,9 +140,10 @@ class ProposalServices(MailingServices):
         self.mail_queued()
         return changed
 
-    def move_meeting_to(self, meeting_id: str, local_start: str) -> MeetingRecord:
+    def move_meeting_to(self, meeting_id: str, local_start: str, *,
+                        by: str | None = None) -> MeetingRecord:
         """Move a meeting to a new start given in the council's local time (``2027-03-02T13:00``),
-        keeping its length."""
+        keeping its length; ``by``: the id of the token acting."""
         with self.reader() as uow:
             meeting = uow.plans.meeting(meeting_id)
             zone = uow.councils.get(meeting.council_id).council.timezone
@@ -146,10 +155,14 @@ class ProposalServices(MailingServices):
             raise InputError(f"the date must be in the years {FIRST_YEAR} to {LAST_YEAR}",
                              field="start")
         end = start + (meeting.end - meeting.start)
-        return self.change_meeting(meeting_id, {"start": start.isoformat(), "end": end.isoformat()})
+        return self.change_meeting(meeting_id, {"start": start.isoformat(), "end": end.isoformat()},
+                                   by=by)
 
-    def record_attendance(self, meeting_id: str, body: Any) -> None:
-        """A notice of absence before a meeting, or presence/absence after it."""
+    def record_attendance(self, meeting_id: str, body: Any, *, by: str | None = None) -> None:
+        """A notice of absence before a meeting, or presence/absence after it; ``by``: the
+        id of the token acting. A change goes in the meeting's history: a notice as
+        ``absence`` (``{"absent": true, "notice": true}``), presence or absence as
+        ``recorded`` (``{"state"}``)."""
         record = validated(AttendanceRecord, body)
         if not is_record_id(record.member_id):  # never issued: nothing to look up
             raise InputError(f"no member {record.member_id!r}", field="member_id")
@@ -161,8 +174,15 @@ class ProposalServices(MailingServices):
                 member_council = None
             if member_council != meeting.council_id:  # another council's member: as unknown
                 raise InputError(f"no member {record.member_id!r}", field="member_id")
+            was = uow.attendance.states([meeting_id]).get((meeting_id, record.member_id))
             uow.attendance.record(meeting_id, record.member_id, record.state)
-            self.settle_cover(uow, uow.councils.get(meeting.council_id), [meeting])
+            if was != record.state:
+                uow.history.add(meeting_id, "absence" if record.state == "absent_notice"
+                                else "recorded", member_id=record.member_id, by=token_actor(by),
+                                detail={"absent": True, "notice": True}
+                                if record.state == "absent_notice" else {"state": record.state})
+            self.settle_cover(uow, uow.councils.get(meeting.council_id), [meeting],
+                              by=token_actor(by))
             uow.commit()
         self.mail_queued()
 

@@ -282,6 +282,22 @@ cover_told = sa.Table(
     sa.Index("ix_cover_told_due", "due_at"),
 )
 
+# a meeting's history (scheduler/history.py): appended to, never changed; it goes only
+# with the meeting, when its council is deleted. ``member_id`` is no foreign key, so that
+# a member removed leaves their part in the history.
+meeting_history = sa.Table(
+    "meeting_history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("member_id", sa.String(64)),
+    sa.Column("by", sa.String(100), nullable=False),  # token:<id> | member:<id> | system
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Index("ix_meeting_history_meeting", "meeting_id", "id"),
+)
+
 # mail not yet delivered, and mail delivered (kept for the outbox listing)
 outbox = sa.Table(
     "outbox", metadata,

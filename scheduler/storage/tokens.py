@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,6 +60,13 @@ class TokenRepository:
         """The active token with this id, or None."""
         row = self.db.execute(sa.select(api_tokens).where(api_tokens.c.id == token_id)).first()
         return None if row is None or row.revoked_at is not None else _token(row)
+
+    def by_ids(self, token_ids: Sequence[str]) -> dict[str, Token]:
+        """The tokens with these ids, revoked ones too (who made a change stays known)."""
+        if not token_ids:
+            return {}
+        rows = self.db.execute(sa.select(api_tokens).where(api_tokens.c.id.in_(token_ids)))
+        return {r.id: _token(r) for r in rows}
 
     def all(self) -> list[Token]:
         """Every token, newest first (never their secrets)."""
