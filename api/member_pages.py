@@ -23,7 +23,7 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from calendars import CalendarError
@@ -34,6 +34,7 @@ from scheduler.tokens import Token
 from .auth import services
 from .links import feed_links, page_link
 from .pages import signed_in
+from .web import wait_words
 
 __all__ = ["member_pages"]
 
@@ -171,10 +172,10 @@ def _too_often(secret: str, error: Busy) -> Response:
     """The member's page after a change beyond the link's allowance: the limit in words,
     429 and Retry-After."""
     rate = services().link_rate
-    flash(_("You have made too many changes in a short time (at most %(count)s in %(seconds)s "
-            "seconds). The change was not saved. Please try again in %(wait)s seconds.",
-            count=rate.count, seconds=format_decimal(rate.per_s),
-            wait=format_decimal(error.retry_after)), "error")
+    flash(_("You have made too many changes in a short time (at most %(count)s in "
+            "%(period)s). The change was not saved. Please try again in %(wait)s.",
+            count=rate.count, period=wait_words(rate.per_s),
+            wait=wait_words(error.retry_after)), "error")
     response = _render(secret, 429)
     response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -299,7 +300,7 @@ def connect_calendar(secret: str) -> ResponseReturnValue:
         return _render(secret, 400)
     except Busy as exc:
         flash(_("Calendar addresses are being fetched too often right now; try again in "
-                "%(seconds)s seconds.", seconds=exc.retry_after), "error")
+                "%(wait)s.", wait=wait_words(exc.retry_after)), "error")
         response = _render(secret, 429)
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

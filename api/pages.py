@@ -39,7 +39,7 @@ from scheduler.wording import calendar_sentence, explain, reasons_text
 
 from .auth import allow, services
 from .history_words import history_rows
-from .web import safe_next
+from .web import safe_next, wait_words
 
 __all__ = ["pages"]
 
@@ -184,8 +184,8 @@ def propose(token: Token, council_id: str) -> Any:
         return redirect(url_for("pages.council", council_id=council_id))
     except Busy as exc:
         flash(_("As many proposals as may be are already waiting or being computed; please "
-                "try again in %(seconds)s seconds, or once one has ended.",
-                seconds=exc.retry_after), "error")
+                "try again in %(wait)s, or once one has ended.",
+                wait=wait_words(exc.retry_after)), "error")
         return redirect(url_for("pages.council", council_id=council_id))
     return redirect(url_for("job_pages.job_page", job_id=job.id))
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -10,16 +11,22 @@ from urllib.parse import urlsplit
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, Response, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_timedelta, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 from scheduler.secret_key import server_key
 from scheduler.services.access import SESSION_MAX_AGE
 
-__all__ = ["csrf", "init_pages", "safe_next"]
+__all__ = ["csrf", "init_pages", "safe_next", "wait_words"]
 
 _TRANSLATIONS = Path(__file__).with_name("translations")
 csrf = CSRFProtect()
+
+
+def wait_words(seconds: float) -> str:
+    """A wait as people read it in the page's language: "1 sekund", "30 sekunder",
+    "10 minuter" (seconds up to two minutes, then whole minutes or hours)."""
+    return str(format_timedelta(dt.timedelta(seconds=max(1.0, seconds)), threshold=10))
 
 
 def safe_next(target: str | None) -> str | None:

@@ -380,3 +380,14 @@ def test_two_changes_at_once_through_one_link_settle_the_cover_once(tmp_path: An
             assert statuses == [204] * 12
         finally:
             made.extensions["council_engine"].dispose()
+
+
+@pytest.mark.parametrize(("language", "seconds", "words"), [
+    ("sv", 1, "1 sekund"), ("sv", 30, "30 sekunder"), ("sv", 600, "10 minuter"),
+    ("en", 1, "1 second"), ("en", 120, "120 seconds")])
+def test_a_wait_is_written_as_people_read_it_one_second_included(
+        app: Flask, language: str, seconds: int, words: str) -> None:
+    from api.web import wait_words
+
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert wait_words(seconds) == words

@@ -27,10 +27,12 @@ class CallInRepository:
         """Change the cover at these meetings in this transaction alone, until it ends:
         their rows are locked in one order (PostgreSQL; SQLite's writers take turns), so
         two members answering at once neither insert one row twice nor settle on a stale
-        view of each other."""
+        view of each other. The lock is FOR NO KEY UPDATE: it waits for another change of
+        the cover, not for rows that merely refer to the meetings (a history entry written
+        earlier in either transaction), so those cannot deadlock with it."""
         if meeting_ids and self.db.dialect.name == "postgresql":
             self.db.execute(sa.select(meetings.c.id).where(meetings.c.id.in_(meeting_ids))
-                            .order_by(meetings.c.id).with_for_update())
+                            .order_by(meetings.c.id).with_for_update(key_share=True))
 
     def call_ins(self, meeting_ids: Sequence[str]) -> dict[tuple[str, str], tuple[bool, int]]:
         """(meeting id, substitute's member id) -> (called in now, times changed)."""
