@@ -23,6 +23,7 @@ from scheduler.errors import InputError, NotFound
 from scheduler.fetch_state import FetchMark, FetchState, HostState, backoff, short_error
 from scheduler.jobs.fair import Turns, Waiting
 from scheduler.jobs.records import JobRecord, NewJob
+from scheduler.member_states import ShownVersion
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
@@ -100,6 +101,8 @@ class FakeStore:
     cover_told: dict[tuple[str, str], tuple[str | None, dt.datetime | None, int]] = \
         dataclasses.field(default_factory=dict)
     cover_first_held: dict[tuple[str, str], dt.datetime] = dataclasses.field(default_factory=dict)
+    # (meeting id, member id) -> what the member was last shown of the meeting
+    event_versions: dict[tuple[str, str], ShownVersion] = dataclasses.field(default_factory=dict)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
@@ -115,6 +118,8 @@ class FakeStore:
         self.links[:] = [link for link in self.links if link["member_id"] != member_id]
         for key in [k for k in self.attendance if k[1] == member_id]:
             del self.attendance[key]
+        for key in [k for k in self.event_versions if k[1] == member_id]:
+            del self.event_versions[key]
 
     def drop_token(self, token_id: str) -> None:
         self.tokens.pop(token_id, None)
@@ -132,6 +137,8 @@ class FakeStore:
             del self.meetings[meeting_id]
             for key in [k for k in self.attendance if k[0] == meeting_id]:
                 del self.attendance[key]
+            for key in [k for k in self.event_versions if k[0] == meeting_id]:
+                del self.event_versions[key]
         for proposal_id in [p for p, v in self.proposals.items() if v.council_id == council_id]:
             del self.proposals[proposal_id]
         for key in [k for k in self.bodies if k[0] == council_id]:
@@ -562,6 +569,13 @@ class FakeLinks(_Repository):
             [(m, self.s.calendars[m]["content_hash"]) for m in team if m in self.s.calendars],
             (len(meetings), max((m.updated_at for m in meetings), default=None)),
             (len(recorded), max(recorded, default=None)),
+            # what the party's members said, and who was called in
+            sorted((m, a) for m, a in self.s.absences.items() if m in team),
+            sorted((k, v) for k, v in self.s.meeting_answers.items() if k[1] in team),
+            sorted((k, v) for k, v in self.s.poll_answers.items() if k[1] in team),
+            sorted((k, v) for k, v in self.s.call_ins.items() if k[1] in team),
+            sum(v.sequence - v.floor for (_mt, m), v in self.s.event_versions.items()
+                if m == member_id),
             _now().date(),
         ]
         if holds:
@@ -770,6 +784,18 @@ class FakeCallIns(_Repository):
             return False
         self.s.cover_told[(news.meeting_id, news.about)] = (
             before if told is None else told, None, held)
+        return True
+
+
+class FakeEventVersions(_Repository):
+    def shown(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ShownVersion]:
+        return {key: self.s.event_versions[key] for key in keys if key in self.s.event_versions}
+
+    def record(self, key: tuple[str, str], before: ShownVersion | None,
+               after: ShownVersion) -> bool:
+        if self.s.event_versions.get(key) != before:
+            return False
+        self.s.event_versions[key] = after
         return True
 
 
@@ -989,6 +1015,7 @@ class FakeUnitOfWork:
         self.statements = FakeStatements(work)
         self.polls = FakePolls(work)
         self.call_ins = FakeCallIns(work)
+        self.event_versions = FakeEventVersions(work)
         self.outbox = FakeOutbox(work)
         self.rounds = FakeRounds(work)
         self.jobs = FakeJobs(work)

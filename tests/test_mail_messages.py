@@ -438,7 +438,7 @@ def test_a_long_name_of_quotes_commas_and_colons_never_turns_the_to_into_other_a
 @pytest.mark.parametrize(("part", "sv", "en"), [
     ("standby", "Du är ersättare. Din ledamot kan troligen inte komma – räkna med att du behövs.",
      "You are the substitute. Your representative is likely unavailable – count on being needed."),
-    ("information", "För kännedom: din ledamot väntas komma. Du är ersättare",
+    ("informed", "För kännedom: din ledamot väntas komma. Du är ersättare",
      "For information: your representative is expected. You are the substitute"),
     ("called_in", "Du är inkallad: du ersätter din ledamot.",
      "You are called in: you stand in for your representative."),

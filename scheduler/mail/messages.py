@@ -27,7 +27,8 @@ from calendars.imip import invitation
 from calendars.write import OutgoingEvent
 
 from ..addresses import MailAddress
-from ..feeds import Part
+from ..member_states import MEMBER_STATES
+from ..member_states import MemberState as Part
 from ..records import OutgoingMail
 from .headers import (
     attendees,
@@ -51,7 +52,7 @@ _METHODS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"REQUEST"}), "moved": frozenset({"REQUEST"}),
     "called_in": frozenset({"REQUEST"}), "cancelled": frozenset({"CANCEL"}),
     "released": frozenset({"REQUEST"})}
-_PARTS = frozenset({"representative", "called_in", "standby", "information"})
+_PARTS = frozenset(MEMBER_STATES)
 
 _SV = {
     "hello": "Hej {name},", "hello_all": "Hej,",
@@ -74,8 +75,9 @@ _SV = {
     "part.called_in": "Du är inkallad: du ersätter din ledamot.",
     "part.standby": ("Du är ersättare. Din ledamot kan troligen inte komma – räkna med att "
                      "du behövs."),
-    "part.information": ("För kännedom: din ledamot väntas komma. Du är ersättare och behöver "
-                         "inte komma om du inte kallas in."),
+    "part.absent": "Du har meddelat förhinder.",
+    "part.informed": ("För kännedom: din ledamot väntas komma. Du är ersättare och behöver "
+                      "inte komma om du inte kallas in."),
     "subject.sec.called_in": "Ersättare inkallad: {council} {date}",
     "subject.sec.uncovered": "{party} saknar företrädare: {council} {date}",
     "subject.sec.covered_again": "{party} är företrädd igen: {council} {date}",
@@ -127,8 +129,9 @@ _EN = {
     "part.called_in": "You are called in: you stand in for your representative.",
     "part.standby": ("You are the substitute. Your representative is likely unavailable – "
                      "count on being needed."),
-    "part.information": ("For information: your representative is expected. You are the "
-                         "substitute and need not come unless you are called in."),
+    "part.absent": "You sent your apologies.",
+    "part.informed": ("For information: your representative is expected. You are the "
+                      "substitute and need not come unless you are called in."),
     "subject.sec.called_in": "Substitute called in: {council}, {date}",
     "subject.sec.uncovered": "{party} not represented: {council}, {date}",
     "subject.sec.covered_again": "{party} represented again: {council}, {date}",
@@ -205,7 +208,7 @@ def _paragraphs(*parts: str | None) -> str:
 
 def meeting_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
                  zone: str, event: OutgoingEvent, method: str, reason: Reason,
-                 dedupe_key: str | None, part: Part = "representative", url: str | None = None,
+                 dedupe_key: str | None, part: Part = "expected", url: str | None = None,
                  previous: tuple[dt.datetime, dt.datetime] | None = None) -> OutgoingMail:
     """A member's mail about a meeting, with the meeting as an iMIP REQUEST or CANCEL.
 
@@ -225,7 +228,8 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
     language, words = _words(language)
     name, council = one_line(name), one_line(council)
     organizer_name, organizer = parseaddr(sender)
-    role = words[f"part.{part}"] if part != "representative" and method == "REQUEST" else None
+    role = (words[f"part.{part}"] if part not in ("expected", "cancelled") and method == "REQUEST"
+            else None)
     answer = words["answer"].format(url=url) if url and method == "REQUEST" else None
     event = dataclasses.replace(event, organizer=organizer or sender,
                                 organizer_name=one_line(organizer_name or council),

@@ -9,14 +9,13 @@ from ..bodies import PlanMap
 from ..cover import late_absences
 from ..planning import BusyMap
 from ..reports import ReportMeeting, conflict_report
-from .links import holds_of
-from .member_calendars import CalendarServices
+from .links import LinkServices, holds_of
 
 __all__ = ["ReportServices"]
 
 
 
-class ReportServices(CalendarServices):
+class ReportServices(LinkServices):
     """Reports for the chair."""
 
     def conflict_report(self, council_id: str) -> dict[str, Any]:
@@ -31,6 +30,13 @@ class ReportServices(CalendarServices):
             late = late_absences(record.council, record.member_ids.values(), meetings,
                                  uow.statements.statements(list(record.member_ids.values()),
                                                            record.council.timezone))
+            reckoned = self.reckon_meetings(uow, record, versions=False)
+            shown_states: dict[str, dict[tuple[str, int], str]] = {}
+            for member_id, shown in reckoned.meetings.items():
+                key = by_member[member_id]
+                role = record.council.party(key[0]).members[key[1]].role
+                for item in shown:
+                    shown_states.setdefault(item.id, {})[key] = item.state(role)
             items = []
             for meeting in meetings:
                 notices = frozenset(by_member[member] for (mid, member), state in states.items()
@@ -45,7 +51,8 @@ class ReportServices(CalendarServices):
                                            notices, present, called,
                                            frozenset(p for mid, p in alone if mid == meeting.id),
                                            frozenset(by_member[member] for mid, member in late
-                                                     if mid == meeting.id)))
+                                                     if mid == meeting.id),
+                                           shown_states.get(meeting.id, {})))
             items += [ReportMeeting(h.id, h.start, h.end, "proposed")
                       for h in holds_of(uow, council_id)]
             busy: BusyMap = {key: None for key in record.member_ids}
@@ -58,7 +65,7 @@ class ReportServices(CalendarServices):
             views = self.calendar_views(uow, record)
             said = self.statement_map(uow, record)
         report = conflict_report(council, items, busy, dt.datetime.now(dt.UTC), plans,
-                                 statements=said)
+                                 statements=said, member_ids=record.member_ids)
         report["calendars"] = [{"member_id": member_id, **view.as_json()}
                                for member_id, view in views.items()]
         return {"council_id": council_id, **report}

@@ -27,7 +27,7 @@ from ..cover import (
     substitute_state,
 )
 from ..env_settings import seconds_setting
-from ..feeds import feed_event, member_part
+from ..feeds import feed_event
 from ..mail.messages import Reason, SecretaryNews, link_mail, meeting_mail, secretary_mail
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
@@ -123,7 +123,7 @@ class MailingServices(LinkServices):
                      reason: Reason, *, only: Sequence[str] | None = None) -> None:
         """Mail every member with an address (or those in ``only``) a meeting request per
         meeting (a cancellation for a cancelled one): the event, the member's part in it and
-        its SEQUENCE as their feed shows them now (``feed_meetings``, ``member_part``)."""
+        its SEQUENCE as their feed shows them now (``feed_meetings``, ``FeedMeeting.state``)."""
         if self.mail is None:
             return
         council = record.council
@@ -144,7 +144,7 @@ class MailingServices(LinkServices):
                 self.queue(uow, meeting_mail(
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,
-                    reason=reason, part=member_part(item, member), zone=council.timezone,
+                    reason=reason, part=item.state(member.role), zone=council.timezone,
                     url=url, dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"))
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,

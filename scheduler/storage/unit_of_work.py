@@ -12,6 +12,7 @@ from .bodies import BodyRepository
 from .calendars import CalendarRepository
 from .call_ins import CallInRepository
 from .councils import CouncilRepository
+from .event_versions import EventVersionRepository
 from .jobs import JobRepository
 from .links import LinkRepository
 from .outbox import OutboxRepository
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
     statements: StatementRepository
     polls: PollRepository
     call_ins: CallInRepository
+    event_versions: EventVersionRepository
     outbox: OutboxRepository
     rounds: RoundRepository
     jobs: JobRepository
@@ -65,6 +67,7 @@ class SqlUnitOfWork:
         self.statements = StatementRepository(connection)
         self.polls = PollRepository(connection)
         self.call_ins = CallInRepository(connection)
+        self.event_versions = EventVersionRepository(connection)
         self.outbox = OutboxRepository(connection)
         self.rounds = RoundRepository(connection)
         self.jobs = JobRepository(connection)
