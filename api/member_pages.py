@@ -191,8 +191,10 @@ def _render(secret: str, status: int = 200) -> Response:
     links = feed_links(found["feed_secret"])
     qr = segno.make(links["webcal"], error="m").svg_inline(scale=4,
                                                            title=_("QR code of the feed link"))
+    representative = found["party"].representative
     response = Response(render_template(
-        "member.html", me=overview, person=overview["member"], council=overview["council"],
+        "member.html", me=overview, representative=representative.name,
+        person=overview["member"], council=overview["council"],
         meetings=overview["meetings"], polls=overview["polls"], absences=overview["absences"],
         calendar=overview["calendar"], busy=busy_by_day(overview["busy"],
                                                         overview["council"]["timezone"]),
@@ -217,9 +219,11 @@ def member(secret: str) -> ResponseReturnValue:
 @member_pages.post("/my/<secret>/meetings/<meeting_id>")
 @_own_link
 def answer_meeting(secret: str, meeting_id: str) -> ResponseReturnValue:
-    """Answer a confirmed meeting: coming, or absent (which calls the substitute in)."""
+    """Answer a confirmed meeting: coming, or absent (which calls the substitute in); the
+    page then says who stands in, or that nobody can and the secretary is told."""
+    answer = request.form.get("answer", "")
     try:
-        services().answer_meeting_as(secret, meeting_id, {"answer": request.form.get("answer", "")})
+        outcome = services().answer_meeting_as(secret, meeting_id, {"answer": answer})
     except InputError as exc:
         flash(_said(exc), "error")
         return _render(secret, 400)
@@ -227,6 +231,11 @@ def answer_meeting(secret: str, meeting_id: str) -> ResponseReturnValue:
         flash(_too_late(exc), "error")
         return _render(secret, 409)
     flash(_("Thank you: your answer is saved."), "ok")
+    if answer == "absent":
+        if outcome.called_in is not None:
+            flash(_("%(name)s is called in.", name=outcome.called_in), "ok")
+        elif outcome.uncovered:
+            flash(_("No substitute can come in your place: the secretary is told."), "error")
     return _back(secret, f"meeting-{meeting_id}")
 
 

@@ -1,12 +1,13 @@
 """What a member's iCal feed says about each meeting.
 
-A representative sees the council's meetings as busy. A substitute sees a meeting as
-*standby* (busy) when the representative is likely unavailable – predicted probability
-under one half, or a notice of absence recorded – and otherwise as information only
-(free). A substitute *called in* (the representative said they cannot come) sees the
-meeting as theirs, and each call-in or release raises the event's SEQUENCE. Cancelled
-meetings stay in the feed for 90 days, marked cancelled, so subscribed clients remove them.
-The feed speaks Swedish, or English when asked.
+Each member sees a confirmed meeting as their state in it says (``member_states``): a
+representative expected to come, and a substitute called in or on *standby* (the
+representative likely cannot come), see busy time; a substitute told for information
+only (the representative is expected), and anyone who said they cannot come (shown as
+their own notice), see free time. The SEQUENCE is the one the member was last shown
+(``member_states.next_version``): it rises whenever what they are shown changes.
+Cancelled meetings stay in the feed for 90 days, marked cancelled, so subscribed clients
+remove them. The feed speaks Swedish, or English when asked.
 """
 
 from __future__ import annotations
@@ -14,17 +15,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from calendars.write import OutgoingEvent, write_calendar
 
-from .council import Member
+from .council import Member, Role
+from .member_states import BUSY_STATES, MemberState, member_state
 
-__all__ = ["FeedMeeting", "Part", "feed_event", "member_feed", "member_part"]
+__all__ = ["FeedMeeting", "feed_event", "member_feed"]
 
-Part = Literal["representative", "called_in", "standby", "information"]
-
-_STANDBY_BELOW = 0.5
 _KEEP_CANCELLED = dt.timedelta(days=90)
 
 
@@ -41,6 +39,16 @@ class FeedMeeting:
     representative_probability: float
     representative_absent: bool
     called_in: bool | None = None  # None: no one was called in; else: this member is (not)
+    absent: bool = False  # the member said they cannot come (answer, absence or notice)
+
+    def state(self, role: Role, *, cancelled: bool | None = None) -> MemberState:
+        """The state of a member with this role in the meeting (``member_state``);
+        ``cancelled=False``: the state they had before it was cancelled."""
+        return member_state(role, cancelled=(self.status == "cancelled" if cancelled is None
+                                             else cancelled),
+                            absent=self.absent, called_in=self.called_in,
+                            representative_absent=self.representative_absent,
+                            representative_probability=self.representative_probability)
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,8 @@ class _Words:
     calendar: str  # {council}, {member}, {role}
     preliminary: str  # {council}
     standby: str  # {council}
-    information: str  # {council}
+    informed: str  # {council}
+    absent: str  # {council}
     cancelled: str  # {summary}
     called_in: str  # {council}
 
@@ -63,7 +72,8 @@ _LANGUAGES = {
         calendar="{council} – {member} ({role})",
         preliminary="{council} (preliminärt datum)",
         standby="Beredskap: {council} – din ledamot kan troligen inte komma",
-        information="{council} (för kännedom: din ledamot väntas komma)",
+        informed="{council} (för kännedom: din ledamot väntas komma)",
+        absent="{council} (du har meddelat förhinder)",
         cancelled="Inställt: {summary}",
         called_in="Inkallad: {council} – du ersätter din ledamot"),
     "en": _Words(
@@ -71,7 +81,8 @@ _LANGUAGES = {
         calendar="{council} – {member} ({role})",
         preliminary="{council} (preliminary date)",
         standby="Standby: {council} – your representative is likely unavailable",
-        information="{council} (for information: your representative is expected)",
+        informed="{council} (for information: your representative is expected)",
+        absent="{council} (you sent your apologies)",
         cancelled="Cancelled: {summary}",
         called_in="Called in: {council} – you stand in for your representative"),
 }
@@ -84,31 +95,19 @@ def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None
         return OutgoingEvent(uid, meeting.start, meeting.end,
                              words.preliminary.format(council=council), status="TENTATIVE",
                              sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
-    part = member_part(meeting, member)
-    summary = {"representative": council,
+    before = meeting.state(member.role, cancelled=False)  # what the member was to do
+    summary = {"expected": council,
                "called_in": words.called_in.format(council=council),
                "standby": words.standby.format(council=council),
-               "information": words.information.format(council=council)}[part]
+               "informed": words.informed.format(council=council),
+               "absent": words.absent.format(council=council)}[before]
     cancelled = meeting.status == "cancelled"
     if cancelled:
         summary = words.cancelled.format(summary=summary)
     return OutgoingEvent(uid, meeting.start, meeting.end, summary,
                          status="CANCELLED" if cancelled else "CONFIRMED",
-                         transparent=part == "information",
+                         transparent=before not in BUSY_STATES,
                          sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
-
-
-def member_part(meeting: FeedMeeting, member: Member) -> Part:
-    """A member's part in a confirmed (or cancelled) meeting, as their feed and their mail
-    about it say: the representative's; a substitute called in; one on standby (the
-    representative likely cannot come: busy); or one told for information only (free)."""
-    if member.role == "representative":
-        return "representative"
-    if meeting.called_in is not None:  # someone is called in: they are needed, no one else
-        return "called_in" if meeting.called_in else "information"
-    if meeting.representative_absent or meeting.representative_probability < _STANDBY_BELOW:
-        return "standby"
-    return "information"
 
 
 def feed_event(meeting: FeedMeeting, member: Member, council: str, venue: str | None, *,

@@ -14,6 +14,7 @@ from .council import Council, Member, Party
 from .fetch_state import FetchMark, FetchState, HostState
 from .jobs.fair import Turns, Waiting
 from .jobs.records import JobRecord, NewJob
+from .member_states import ShownVersion
 from .records import (
     CalendarState,
     CouncilRecord,
@@ -32,7 +33,8 @@ from .statements import Statement
 from .tokens import Token
 
 __all__ = ["AttendanceRepository", "BodyRepository", "CalendarRepository", "CallInRepository",
-           "CouncilRepository", "HistoryRepository", "JobRepository", "LinkRepository",
+           "CouncilRepository", "EventVersionRepository", "HistoryRepository",
+           "JobRepository", "LinkRepository",
            "OutboxRepository", "PlanRepository", "PollRepository", "RoundRepository",
            "StatementRepository", "TokenRepository", "UnitOfWork"]
 
@@ -194,6 +196,14 @@ class HistoryRepository(Protocol):
     def of_meetings(self, meeting_ids: Sequence[str]) -> list[HistoryRecord]: ...
 
 
+class EventVersionRepository(Protocol):
+    """What each member was last shown of each meeting, and its SEQUENCE."""
+
+    def shown(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ShownVersion]: ...
+    def record(self, key: tuple[str, str], before: ShownVersion | None,
+               after: ShownVersion) -> bool: ...
+
+
 class OutboxRepository(Protocol):
     """Mail waiting to be delivered."""
 
@@ -268,11 +278,17 @@ class UnitOfWork(Protocol):
     @property
     def history(self) -> HistoryRepository: ...
     @property
+    def event_versions(self) -> EventVersionRepository: ...
+    @property
     def outbox(self) -> OutboxRepository: ...
     @property
     def rounds(self) -> RoundRepository: ...
     @property
     def jobs(self) -> JobRepository: ...
+    @property
+    def write(self) -> bool:
+        """False for a unit of work of a use case that only reads."""
+        ...
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,8 @@ class ReportMeeting:
     called_in: frozenset[tuple[str, int]] = frozenset()  # substitutes called in
     uncovered: frozenset[str] = frozenset()  # parties whose members all said they cannot come
     late: frozenset[tuple[str, int]] = frozenset()  # said so after the answers closed
+    # each member's state in a confirmed meeting (member_states.member_state), by position
+    states: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
 
 def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: BusyMap,
@@ -45,8 +47,10 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
     answers closed: ``said_late``, nobody called in for them), and per party the expected against the recorded
     attendance of past meetings. ``busy`` should carry what each whole calendar
     says of its horizon and habits (``CalendarServices.known_time``); members are read as
-    the proposal reads them (``planning.member_views``). ``member_ids``: (party id,
-    position) -> member id, given to each member as ``id``."""
+    the proposal reads them (``planning.member_views``). Each member has their ``id``
+    (from ``member_ids``: (party id, position) -> member id) and, at a confirmed meeting,
+    their ``state`` as every other surface shows it (``ReportMeeting.states``; None
+    elsewhere)."""
     ids = member_ids or {}
     live = [m for m in meetings if m.state != "cancelled"]
     available = presence(council, [(m.start, m.end) for m in live], busy, plans=plans,
@@ -64,7 +68,10 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
                             "reasons": [r.as_json() for r in found.reasons],
                             "presence": round(float(present[p, column]), 4),
                             "members": [{"id": ids.get((party.id, i)), "name": m.name,
-                                         "role": m.role, "status": m.status,
+                                         "role": m.role,
+                                         "state": (meeting.states.get((party.id, i))
+                                                   if meeting.state == "confirmed" else None),
+                                         "status": m.status,
                                          "probability": round(m.probability, 4),
                                          "notice_of_absence": m.notice,
                                          "called_in": (party.id, i) in meeting.called_in,
@@ -99,7 +106,7 @@ def conflict_report(council: Council, meetings: Sequence[ReportMeeting], busy: B
 
 
 def report_csv(report: dict[str, Any]) -> str:
-    """One row per meeting and party: coverage and why, and each member's status (the
+    """One row per meeting and party: coverage and why, and each member's state and status (the
     first substitute in ``substitute_*``, further ones in ``substitute_2_*`` and on).
     No text cell can start a spreadsheet formula."""
     records = []
@@ -115,6 +122,7 @@ def report_csv(report: dict[str, Any]) -> str:
                 prefix = member["role"] + (f"_{seen[member['role']]}" if seen[member["role"]] > 1
                                            else "")
                 row[f"{prefix}_name"] = member["name"]
+                row[f"{prefix}_state"] = member.get("state") or ""
                 row[f"{prefix}_status"] = member["status"]
                 row[f"{prefix}_probability"] = member["probability"]
                 row[f"{prefix}_notice_of_absence"] = member.get("notice_of_absence", False)

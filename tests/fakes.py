@@ -24,6 +24,7 @@ from scheduler.fetch_state import FetchMark, FetchState, HostState, backoff, sho
 from scheduler.history import KINDS
 from scheduler.jobs.fair import Turns, Waiting
 from scheduler.jobs.records import JobRecord, NewJob
+from scheduler.member_states import ShownVersion
 from scheduler.records import (
     CalendarState,
     CouncilRecord,
@@ -103,6 +104,8 @@ class FakeStore:
         dataclasses.field(default_factory=dict)
     cover_first_held: dict[tuple[str, str], dt.datetime] = dataclasses.field(default_factory=dict)
     history: list[HistoryRecord] = dataclasses.field(default_factory=list)
+    # (meeting id, member id) -> what the member was last shown of the meeting
+    event_versions: dict[tuple[str, str], ShownVersion] = dataclasses.field(default_factory=dict)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
@@ -118,6 +121,8 @@ class FakeStore:
         self.links[:] = [link for link in self.links if link["member_id"] != member_id]
         for key in [k for k in self.attendance if k[1] == member_id]:
             del self.attendance[key]
+        for key in [k for k in self.event_versions if k[1] == member_id]:
+            del self.event_versions[key]
 
     def drop_token(self, token_id: str) -> None:
         self.tokens.pop(token_id, None)
@@ -136,6 +141,8 @@ class FakeStore:
             for key in [k for k in self.attendance if k[0] == meeting_id]:
                 del self.attendance[key]
             self.history[:] = [h for h in self.history if h.meeting_id != meeting_id]
+            for key in [k for k in self.event_versions if k[0] == meeting_id]:
+                del self.event_versions[key]
         for proposal_id in [p for p, v in self.proposals.items() if v.council_id == council_id]:
             del self.proposals[proposal_id]
         for key in [k for k in self.bodies if k[0] == council_id]:
@@ -566,6 +573,13 @@ class FakeLinks(_Repository):
             [(m, self.s.calendars[m]["content_hash"]) for m in team if m in self.s.calendars],
             (len(meetings), max((m.updated_at for m in meetings), default=None)),
             (len(recorded), max(recorded, default=None)),
+            # what the party's members said, and who was called in
+            sorted((m, a) for m, a in self.s.absences.items() if m in team),
+            sorted((k, v) for k, v in self.s.meeting_answers.items() if k[1] in team),
+            sorted((k, v) for k, v in self.s.poll_answers.items() if k[1] in team),
+            sorted((k, v) for k, v in self.s.call_ins.items() if k[1] in team),
+            sum(v.sequence - v.floor for (_mt, m), v in self.s.event_versions.items()
+                if m == member_id),
             _now().date(),
         ]
         if holds:
@@ -796,6 +810,18 @@ class FakeHistory(_Repository):
         return [h for h in self.s.history if h.meeting_id in meeting_ids]
 
 
+class FakeEventVersions(_Repository):
+    def shown(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ShownVersion]:
+        return {key: self.s.event_versions[key] for key in keys if key in self.s.event_versions}
+
+    def record(self, key: tuple[str, str], before: ShownVersion | None,
+               after: ShownVersion) -> bool:
+        if self.s.event_versions.get(key) != before:
+            return False
+        self.s.event_versions[key] = after
+        return True
+
+
 class FakeOutbox(_Repository):
     def add(self, mail: OutgoingMail) -> str | None:
         if mail.dedupe_key is not None and mail.dedupe_key in self.s.outbox_keys:
@@ -1013,6 +1039,7 @@ class FakeUnitOfWork:
         self.polls = FakePolls(work)
         self.call_ins = FakeCallIns(work)
         self.history = FakeHistory(work)
+        self.event_versions = FakeEventVersions(work)
         self.outbox = FakeOutbox(work)
         self.rounds = FakeRounds(work)
         self.jobs = FakeJobs(work)

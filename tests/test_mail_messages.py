@@ -469,7 +469,7 @@ def test_a_long_name_of_quotes_commas_and_colons_never_turns_the_to_into_other_a
     ("standby", "Du är ersättare för Åke Lindén. Din ledamot kan troligen inte – räkna med att "
      "du behövs.", "You are the substitute for Åke Lindén. Your representative is likely "
      "unavailable – count on being needed.", "REQ-PARTICIPANT"),
-    ("information", "Du är ersättare för Åke Lindén. För kännedom – din ledamot väntas komma.",
+    ("informed", "Du är ersättare för Åke Lindén. För kännedom – din ledamot väntas komma.",
      "You are the substitute for Åke Lindén. For information – your representative is "
      "expected.", "NON-PARTICIPANT"),
     ("called_in", "Du är inkallad i stället för Åke Lindén.",
@@ -514,7 +514,7 @@ def plan(**changes: Any) -> OutgoingMail:
     fields: dict[str, Any] = {
         "sender": SENDER, "recipient": "asa.oberg@kumla.se", "name": "Åsa Öberg",
         "language": "sv", "council": "Kulturrådet", "zone": ZONE,
-        "meetings": [(LATER, "information"), (EVENT, "standby")], "url": URL,
+        "meetings": [(LATER, "informed"), (EVENT, "standby")], "url": URL,
         "representative": "Åke Lindén", "dedupe_key": "plan:asa"}
     return plan_mail(**{**fields, **changes})
 
@@ -575,13 +575,13 @@ def test_the_plans_meetings_are_attached_as_one_publication_of_the_feeds_events(
 
 
 def test_a_representatives_plan_says_nothing_of_a_substitutes_part() -> None:
-    mail = plan(meetings=[(EVENT, "representative"), (LATER, "representative")],
+    mail = plan(meetings=[(EVENT, "expected"), (LATER, "expected")],
                 representative=None)
     text = body(mail)
     assert "ersättare" not in text and "kännedom" not in text and "behövs" not in text
     assert "– tisdag 2 mars 2027 kl. 13.00–16.00\n  Plats: Länsmuseet, Örebro\n– " in text
     assert "Du har meddelat förhinder." in body(
-        plan(meetings=[(EVENT, "absent"), (LATER, "representative")], representative=None))
+        plan(meetings=[(EVENT, "absent"), (LATER, "expected")], representative=None))
 
 
 def test_a_plan_needs_meetings_of_known_parts() -> None:

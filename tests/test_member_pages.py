@@ -137,11 +137,12 @@ def test_an_absent_representative_calls_the_substitute_in(client, services, worl
                          data={"answer": "absent"})
     assert answer.status_code == 303
     assert answer.location.endswith(f"#meeting-{meeting}")
-    assert flashed(client.get(answer.location)) == ["Tack! Ditt svar är sparat."]
+    assert flashed(client.get(answer.location)) == ["Tack! Ditt svar är sparat.",
+                                                    "A Erik Ek är inkallad."]
     mine = services.my_overview(a["secrets"]["Anna Ek"])["meetings"]
     assert [m["answer"] for m in mine] == ["absent", None]
     substitute = client.get(f"/my/{a['secrets']['Erik Ek']}").get_data(as_text=True)
-    assert substitute.count("Du är inkallad som ersättare.") == 1
+    assert substitute.count("Du är inkallad – du ersätter A Anna Ek.") == 1
     client.post(f"/my/{a['secrets']['Anna Ek']}/meetings/{meeting}", data={"answer": "coming"})
     assert "inkallad" not in client.get(f"/my/{a['secrets']['Erik Ek']}").get_data(as_text=True)
 
@@ -241,7 +242,7 @@ def test_absences_are_added_and_removed_one_at_a_time(client, services, world):
     page = client.get(f"/my/{secret}").get_data(as_text=True)
     assert "Ta bort frånvaron tors 1 juli 2027 – lör 31 juli 2027" in page
     substitute = client.get(f"/my/{world['A']['secrets']['Erik Ek']}").get_data(as_text=True)
-    assert substitute.count("Du är inkallad som ersättare.") == 2
+    assert substitute.count("Du är inkallad – du ersätter A Anna Ek.") == 2
     answer = client.post(f"/my/{secret}/absences/remove", data=first)
     assert answer.status_code == 303
     assert flashed(client.get(answer.location)) == ["Frånvaron är borttagen."]

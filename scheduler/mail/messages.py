@@ -32,7 +32,8 @@ from calendars.write import OutgoingEvent
 
 from ..addresses import MailAddress
 from ..cover import RepresentativeNews
-from ..feeds import Part
+from ..member_states import MEMBER_STATES
+from ..member_states import MemberState as Part
 from ..records import OutgoingMail
 from .headers import (
     attendees,
@@ -57,11 +58,10 @@ _METHODS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"REQUEST"}), "moved": frozenset({"REQUEST"}),
     "called_in": frozenset({"REQUEST"}), "cancelled": frozenset({"CANCEL"}),
     "released": frozenset({"REQUEST"})}
-# a member's part (state) in a meeting, as ``feeds.member_part`` gives it; each has words
-# "part.<part>" below, and those told for information only are no participants
-_PARTS = frozenset({"representative", "called_in", "standby", "information", "absent",
-                    "cancelled"})
-_NOT_TAKING_PART = frozenset({"information", "absent", "cancelled"})
+# a member's state in a meeting (member_states.member_state); each has words
+# "part.<state>" below, and those not taking part are no participants
+_PARTS = frozenset(MEMBER_STATES)
+_NOT_TAKING_PART = frozenset({"informed", "absent", "cancelled"})
 
 _SV = {
     "hello": "Hej {name},", "hello_all": "Hej,",
@@ -82,10 +82,10 @@ _SV = {
     "called_in": "Du kallas in som ersättare: {council}, {when}. Din ledamot har förhinder.",
     "released": "Du är inte längre inkallad som ersättare: {council}, {when}.",
     # a member's part in a meeting, by the part (state) the feed gives it
-    "part.representative": "",
+    "part.expected": "",
     "part.called_in": "Du är inkallad i stället för {representative}.",
     "part.standby": "Din ledamot kan troligen inte – räkna med att du behövs.",
-    "part.information": ("För kännedom – din ledamot väntas komma. Du behöver inte komma om "
+    "part.informed": ("För kännedom – din ledamot väntas komma. Du behöver inte komma om "
                          "du inte kallas in."),
     "part.absent": "Du har meddelat förhinder.",
     "part.cancelled": "Sammanträdet är inställt.",
@@ -155,10 +155,10 @@ _EN = {
     "called_in": ("You are called in as substitute: {council}, {when}. "
                   "Your representative cannot attend."),
     "released": "You are no longer called in as substitute: {council}, {when}.",
-    "part.representative": "",
+    "part.expected": "",
     "part.called_in": "You are called in to stand in for {representative}.",
     "part.standby": "Your representative is likely unavailable – count on being needed.",
-    "part.information": ("For information – your representative is expected. You need not "
+    "part.informed": ("For information – your representative is expected. You need not "
                          "come unless you are called in."),
     "part.absent": "You have said you cannot attend.",
     "part.cancelled": "The meeting is cancelled.",
@@ -274,7 +274,7 @@ def _standing_in(words: dict[str, str], part: str, representative: str | None) -
 
 def meeting_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
                  zone: str, event: OutgoingEvent, method: str, reason: Reason,
-                 dedupe_key: str | None, part: Part = "representative", url: str | None = None,
+                 dedupe_key: str | None, part: Part = "expected", url: str | None = None,
                  previous: tuple[dt.datetime, dt.datetime] | None = None,
                  representative: str | None = None) -> OutgoingMail:
     """A member's mail about a meeting, with the meeting as an iMIP REQUEST or CANCEL.

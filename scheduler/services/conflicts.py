@@ -15,13 +15,12 @@ from ..planning import BusyMap
 from ..ports import UnitOfWork
 from ..records import CouncilRecord, MeetingRecord
 from ..reports import ReportMeeting, conflict_report
-from .links import holds_of
-from .member_calendars import CalendarServices
+from .links import LinkServices, holds_of
 
 __all__ = ["ReportServices"]
 
 
-class ReportServices(CalendarServices):
+class ReportServices(LinkServices):
     """Reports for the chair."""
 
     def conflict_report(self, council_id: str) -> dict[str, Any]:
@@ -60,6 +59,12 @@ class ReportServices(CalendarServices):
         late = late_absences(record.council, record.member_ids.values(), meetings,
                              uow.statements.statements(list(record.member_ids.values()),
                                                        record.council.timezone))
+        shown_states: dict[str, dict[tuple[str, int], str]] = {}
+        for member_id, shown in self.reckon_meetings(uow, record, versions=False).meetings.items():
+            key = by_member[member_id]
+            role = record.council.party(key[0]).members[key[1]].role
+            for item in shown:
+                shown_states.setdefault(item.id, {})[key] = item.state(role)
         items = []
         for meeting in meetings:
             notices = frozenset(by_member[member] for (mid, member), state in states.items()
@@ -74,7 +79,8 @@ class ReportServices(CalendarServices):
                                        notices, present, called,
                                        frozenset(p for mid, p in alone if mid == meeting.id),
                                        frozenset(by_member[member] for mid, member in late
-                                                 if mid == meeting.id)))
+                                                 if mid == meeting.id),
+                                       shown_states.get(meeting.id, {})))
         if holds:
             items += [ReportMeeting(h.id, h.start, h.end, "proposed")
                       for h in holds_of(uow, record.id)]

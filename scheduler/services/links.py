@@ -14,23 +14,58 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from collections.abc import Container
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..availability import presence
+from ..council import Member
 from ..cover import says_absent
 from ..errors import NotFound
 from ..feeds import FeedMeeting, member_feed
+from ..member_states import ShownVersion, next_version
 from ..ports import FeedCheck, UnitOfWork
 from ..records import CouncilRecord, MeetingRecord
 from ..tokens import secret_hash
 from .member_calendars import CalendarServices
 
-__all__ = ["LinkServices"]
+__all__ = ["LinkServices", "Reckoning", "ShownChange"]
 
 _FEEDS_KEPT = 2048
+_VERSION_TRIES = 8  # stores of what members are shown, each after another's came first
 _VERSIONS_KEPT = 65536  # feed links whose version this process knows (about 200 bytes each)
 FEED, PAGE = "feed", "page"
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    """What a member is shown of a meeting anew: stored ``before`` (None: nothing yet)
+    and to be stored ``after``, under (meeting id, member id)."""
+
+    key: tuple[str, str]
+    before: ShownVersion | None
+    after: ShownVersion
+
+
+@dataclass(frozen=True)
+class Reckoning:
+    """The meetings as each member is to be shown them, and what to store of it."""
+
+    meetings: dict[str, list[FeedMeeting]]  # member id -> the council's meetings
+    changes: list[ShownChange]
+
+
+@dataclass(frozen=True)
+class _FeedWork:
+    """What a member's feed is made of, read; and what to store before it is shown."""
+
+    member_id: str
+    member: Member
+    council: str
+    venue: str | None
+    language: str
+    items: list[FeedMeeting]
+    changes: list[ShownChange]
 
 
 class LinkServices(CalendarServices):
@@ -110,6 +145,7 @@ class LinkServices(CalendarServices):
                 body = self.feed_cache.get(kept[2])
                 if body is not None:
                     return body, kept[2]
+        work: _FeedWork | None = None
         with self.reader() as uow:
             found = uow.links.feed_state(hashed, holds)
             if found is None:
@@ -121,11 +157,14 @@ class LinkServices(CalendarServices):
                 return None, version
             body = self.feed_cache.get(version)
             if body is None:
-                body = self._build_feed(uow, member_id, holds)
-                with self.feed_lock:
-                    self.feed_cache[version] = body
-                    while len(self.feed_cache) > _FEEDS_KEPT:
-                        self.feed_cache.pop(next(iter(self.feed_cache)))
+                work = self._reckon_feed(uow, member_id, holds)
+        if body is None:
+            assert work is not None
+            body = self._render_feed(work)
+            with self.feed_lock:
+                self.feed_cache[version] = body
+                while len(self.feed_cache) > _FEEDS_KEPT:
+                    self.feed_cache.pop(next(iter(self.feed_cache)))
         return body, version
 
     def _kept_versions(self) -> dict[tuple[str, bool], tuple[int, dt.date, str]]:
@@ -140,64 +179,167 @@ class LinkServices(CalendarServices):
             while len(kept) > _VERSIONS_KEPT:
                 kept.pop(next(iter(kept)))
 
-    def _build_feed(self, uow: UnitOfWork, member_id: str, holds: bool) -> bytes:
+    def _reckon_feed(self, uow: UnitOfWork, member_id: str, holds: bool) -> _FeedWork:
+        """Everything a member's feed is made of, read in the caller's (reading) unit of
+        work; what the member is shown anew is stored by ``_render_feed``."""
         record, _party_id, member = uow.councils.member(member_id)
         council = record.council
-        items = self.feed_meetings(uow, record, member_id)
+        found = self.reckon_meetings(uow, record, [member_id])
+        items = found.meetings[member_id]
         if holds:
             items += holds_of(uow, record.id)
-        return member_feed(member, council.name, council.venue, items, dt.datetime.now(dt.UTC),
-                           language=member.language or council.language)
+        return _FeedWork(member_id, member, council.name, council.venue,
+                         member.language or council.language, items, found.changes)
+
+    def _render_feed(self, work: _FeedWork) -> bytes:
+        """The feed's bytes, once what the member is shown anew is stored (in a short
+        transaction of its own, after the reading one has ended)."""
+        items = work.items
+        if work.changes:
+            with self.uow() as uow:
+                shown = self.store_shown(uow, work.changes)
+                uow.commit()
+            items = [dataclasses.replace(item, sequence=shown[(item.id, work.member_id)])
+                     if (item.id, work.member_id) in shown else item for item in items]
+        return member_feed(work.member, work.council, work.venue, items,
+                           dt.datetime.now(dt.UTC), language=work.language)
 
     def feed_meetings(self, uow: UnitOfWork, record: CouncilRecord, member_id: str, *,
                       likely: dict[str, list[float]] | None = None) -> list[FeedMeeting]:
         """The council's meetings as the member's feed shows them, and as mail about them
-        tells them: the one reckoning of who is called in, whether the representative is
-        likely to come, and the SEQUENCE the member sees. ``likely``: the representatives'
-        probabilities already reckoned in this unit of work, by party (filled in here)."""
-        party_id, _index = record.member_key(member_id)
+        tells them (``reckon_meetings``), with what the member is shown anew stored in the
+        caller's unit of work (one that writes: ValueError otherwise), so that the
+        SEQUENCE told is the one the feed shows from then on."""
+        found = self.reckon_meetings(uow, record, [member_id], likely=likely)
+        items = found.meetings[member_id]
+        if not found.changes:
+            return items
+        if not uow.write:
+            raise ValueError("what a member is shown anew is stored by a unit of work that writes")
+        shown = self.store_shown(uow, found.changes)
+        return [dataclasses.replace(item, sequence=shown[(item.id, member_id)])
+                if (item.id, member_id) in shown else item for item in items]
+
+    @staticmethod
+    def store_shown(uow: UnitOfWork, changes: Sequence[ShownChange]) -> dict[tuple[str, str], int]:
+        """Store what members are shown anew (compare-and-set; where another transaction
+        stored something first, the change is worked out again from what it stored) and
+        give the SEQUENCE each (meeting id, member id) is shown with."""
+        final: dict[tuple[str, str], int] = {}
+        todo = list(changes)
+        for _attempt in range(_VERSION_TRIES):
+            lost = []
+            for change in todo:
+                if uow.event_versions.record(change.key, change.before, change.after):
+                    final[change.key] = change.after.sequence
+                else:
+                    lost.append(change)
+            if not lost:
+                return final
+            stored = uow.event_versions.shown([change.key for change in lost])
+            todo = []
+            for change in lost:
+                before = stored.get(change.key)
+                after = next_version(before, change.after.state, change.after.floor)
+                if after == before:
+                    final[change.key] = after.sequence
+                else:
+                    todo.append(ShownChange(change.key, before, after))
+            if not todo:
+                return final
+        raise RuntimeError("what members are shown kept changing under this transaction")
+
+    def reckon_meetings(self, uow: UnitOfWork, record: CouncilRecord,
+                        member_ids: Sequence[str] | None = None, *,
+                        likely: dict[str, list[float]] | None = None,
+                        versions: bool = True) -> Reckoning:
+        """The council's meetings as each member (default: every member) is to be shown
+        them: the one reckoning of who is called in, who said they cannot come, whether
+        each representative is likely to come, and so each member's state
+        (``FeedMeeting.state``), for the feed, the mail, the pages and the report alike.
+
+        With ``versions``, each confirmed or cancelled meeting carries the SEQUENCE the
+        member is to be shown (``member_states.next_version`` from what they were last
+        shown), and the changes to store come with them (nothing is written here);
+        without, it carries the least SEQUENCE it may have. ``likely``: the
+        representatives' probabilities already reckoned in this unit of work, by party
+        (filled in here)."""
         council = record.council
-        party = council.party(party_id)
-        rep_id = record.member_ids[(party_id, party.members.index(party.representative))]
+        wanted = list(record.member_ids.values()) if member_ids is None else list(member_ids)
         found = uow.plans.meetings(record.id)
-        states = uow.attendance.states([m.id for m in found])
+        ids = [m.id for m in found]
+        states = uow.attendance.states(ids)
+        calls = uow.call_ins.call_ins(ids)
         known = likely if likely is not None else {}
-        if party_id not in known:
-            known[party_id] = self._representative_probabilities(uow, record, party_id, found)
-        team = {record.member_ids[(party_id, i)] for i in range(len(party.members))}
-        calls = uow.call_ins.call_ins([m.id for m in found])
-        said = uow.statements.statements([rep_id], council.timezone)[rep_id]
-        items = []
-        for meeting, probability in zip(found, known[party_id], strict=True):
-            active = {m for (mid, m), (on, _n) in calls.items()
-                      if mid == meeting.id and on and m in team}
-            absent = says_absent(said, meeting.start, meeting.end, notice=states.get(
-                (meeting.id, rep_id)) in ("absent_notice", "absent"))
-            items.append(FeedMeeting(
-                meeting.id, meeting.start, meeting.end, meeting.status,
-                meeting.sequence + calls.get((meeting.id, member_id), (False, 0))[1],
-                meeting.updated_at, probability, absent,
-                (member_id in active) if active else None))
-        return items
+        parties = list(dict.fromkeys(record.member_key(member_id)[0] for member_id in wanted))
+        missing = [party_id for party_id in parties if party_id not in known]
+        known.update(self._representative_probabilities(uow, record, missing, found))
+        representatives = {}
+        for party_id in parties:
+            party = council.party(party_id)
+            representatives[party_id] = record.member_ids[
+                (party_id, party.members.index(party.representative))]
+        said = uow.statements.statements(
+            list(dict.fromkeys([*wanted, *representatives.values()])), council.timezone)
+        stored = uow.event_versions.shown(
+            [(m.id, member_id) for m in found for member_id in wanted]) if versions else {}
+
+        def absent(member_id: str, meeting: MeetingRecord) -> bool:
+            return says_absent(said.get(member_id, []), meeting.start, meeting.end,
+                               notice=states.get((meeting.id, member_id)) == "absent_notice")
+
+        shown: dict[str, list[FeedMeeting]] = {}
+        changes: list[ShownChange] = []
+        for member_id in wanted:
+            party_id, index = record.member_key(member_id)
+            role = council.party(party_id).members[index].role
+            team = {record.member_ids[(party_id, i)]
+                    for i in range(len(council.party(party_id).members))}
+            rep_id = representatives[party_id]
+            items = []
+            for meeting, probability in zip(found, known[party_id], strict=True):
+                active = {m for (mid, m), (on, _n) in calls.items()
+                          if mid == meeting.id and on and m in team}
+                floor = meeting.sequence + calls.get((meeting.id, member_id), (False, 0))[1]
+                item = FeedMeeting(
+                    meeting.id, meeting.start, meeting.end, meeting.status, floor,
+                    meeting.updated_at, probability, absent(rep_id, meeting),
+                    (member_id in active) if active else None, absent(member_id, meeting))
+                if versions:
+                    key = (meeting.id, member_id)
+                    before = stored.get(key)
+                    after = next_version(before, item.state(role), floor)
+                    if after != before:
+                        changes.append(ShownChange(key, before, after))
+                    item = dataclasses.replace(item, sequence=after.sequence)
+                items.append(item)
+            shown[member_id] = items
+        return Reckoning(shown, changes)
 
     def _representative_probabilities(self, uow: UnitOfWork, record: CouncilRecord,
-                                      party_id: str, meetings: list[MeetingRecord]) -> list[float]:
-        """MODEL.md's probability that the party's representative comes to each meeting:
-        their calendar, its horizon and habits, the bodies' plans, their history."""
+                                      party_ids: Sequence[str],
+                                      meetings: list[MeetingRecord]) -> dict[str, list[float]]:
+        """MODEL.md's probability that each party's representative comes to each meeting:
+        their calendar, its horizon and habits, the bodies' plans, their statements and
+        their history."""
+        if not party_ids:
+            return {}
         if not meetings:
-            return []
+            return {party_id: [] for party_id in party_ids}
         council = self.with_history(uow, record)
-        party = council.party(party_id)
-        own = dataclasses.replace(council, parties=(party,))
+        chosen = set(party_ids)
+        own = dataclasses.replace(council, parties=tuple(p for p in council.parties
+                                                         if p.id in chosen))
         team = CouncilRecord(record.id, own, {key: member_id for key, member_id
-                                              in record.member_ids.items() if key[0] == party_id})
+                                              in record.member_ids.items() if key[0] in chosen})
         start = min(m.start for m in meetings) - dt.timedelta(days=1)
         end = max(m.end for m in meetings) + dt.timedelta(days=1)
         busy, plans, _warnings = self.known_time(uow, team, start, end)
         found = presence(own, [(m.start, m.end) for m in meetings], busy, plans=plans,
                          statements=self.statement_map(uow, team))
-        key = (party_id, party.members.index(party.representative))
-        return [float(p) for p in found.probability[key]]
+        return {party.id: [float(p) for p in found.probability[
+                    (party.id, party.members.index(party.representative))]]
+                for party in own.parties}
 
     def member_page(self, secret: str) -> dict[str, Any] | None:
         """What a member's own page shows, or None for an unknown or revoked page link."""

@@ -32,7 +32,7 @@ from ..cover import (
     substitute_state,
 )
 from ..env_settings import seconds_setting
-from ..feeds import feed_event, member_part
+from ..feeds import feed_event
 from ..history import SYSTEM
 from ..mail.messages import (
     Reason,
@@ -150,7 +150,7 @@ class MailingServices(LinkServices):
                      previous: tuple[dt.datetime, dt.datetime] | None = None) -> None:
         """Mail every member with an address (or those in ``only``) about the meetings, each
         with the event, the member's part in it and its SEQUENCE as their feed shows them
-        now (``feed_meetings``, ``feed_event``, ``member_part``): a plan of several meetings
+        now (``feed_meetings``, ``feed_event``, ``FeedMeeting.state``): a plan of several meetings
         confirmed at once is one mail per member naming them all, with the meetings attached
         as one calendar file; otherwise a meeting request per meeting (a cancellation for a
         cancelled one). ``previous``: where a moved meeting was."""
@@ -176,19 +176,19 @@ class MailingServices(LinkServices):
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, zone=council.timezone,
                     meetings=[(feed_event(item, member, council.name, council.venue,
-                                          language=language), member_part(item, member))
+                                          language=language), item.state(member.role))
                               for item in items],
                     url=url, representative=standing_in,
                     dedupe_key=f"{reason}:{member_id}:"
                                f"{hashlib.sha256(told.encode()).hexdigest()[:32]}"),
                     [(item.id, member_id, {"reason": reason, "sequence": item.sequence,
-                                           "part": member_part(item, member)})
+                                           "part": item.state(member.role)})
                      for item in items])
                 continue
             for item in items:
                 event = feed_event(item, member, council.name, council.venue, language=language)
                 method = "CANCEL" if item.status == "cancelled" else "REQUEST"
-                part = member_part(item, member)
+                part = item.state(member.role)
                 self.queue_about(uow, meeting_mail(
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,

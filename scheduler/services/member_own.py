@@ -29,7 +29,8 @@ from .history import record_absences
 from .links import PAGE
 from .mailing import MailingServices
 
-__all__ = ["LINK_RATE_VARIABLE", "Me", "MemberOwnServices", "link_rate_from_env"]
+__all__ = ["LINK_RATE_VARIABLE", "AnswerOutcome", "Me", "MemberOwnServices",
+           "link_rate_from_env"]
 
 LINK_RATE_VARIABLE = "SCHEDULER_LINK_RATE"
 _LINK_RATE = Rate(20, 60.0)
@@ -51,6 +52,16 @@ class Me:
     record: CouncilRecord
     party_id: str
     member: Member
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerOutcome:
+    """Who covers the member's party at a meeting once their answer is taken: the
+    substitute called in (their name; None when none, or when it is the member), or
+    nobody (``uncovered``: the secretary is told)."""
+
+    called_in: str | None
+    uncovered: bool
 
 
 class MemberOwnServices(MailingServices):
@@ -91,6 +102,8 @@ class MemberOwnServices(MailingServices):
             meetings = [m for m in uow.plans.meetings(me.record.id) if m.end > now]
             answers = uow.statements.meeting_answers([m.id for m in meetings])
             calls = uow.call_ins.call_ins([m.id for m in meetings])
+            shown = {item.id: item.state(me.member.role) for item in self.reckon_meetings(
+                uow, me.record, [me.member_id], versions=False).meetings[me.member_id]}
             polls = [p for p in uow.polls.of_council(me.record.id)
                      if poll_closes(p.deadline, council.timezone) > now - _POLLS_KEPT]
             state = uow.calendars.states([me.member_id])[me.member_id]
@@ -115,7 +128,8 @@ class MemberOwnServices(MailingServices):
                         "venue": council.venue, "answer_days": deadline_days},
             "meetings": [{
                 "id": m.id, "start": m.start.isoformat(), "end": m.end.isoformat(),
-                "status": m.status, "answer": answers.get((m.id, me.member_id)),
+                "status": m.status, "state": shown[m.id],
+                "answer": answers.get((m.id, me.member_id)),
                 "answer_until": answer_deadline(m.start, deadline_days,
                                                 council.timezone).isoformat(),
                 "called_in": calls.get((m.id, me.member_id), (False, 0))[0]}
@@ -152,10 +166,12 @@ class MemberOwnServices(MailingServices):
                            "answer": answers.get((member_id, s))} for s, e in poll.slots]}
 
     # answers ------------------------------------------------------------------------------
-    def answer_meeting_as(self, secret: str, meeting_id: str, body: Any) -> None:
+    def answer_meeting_as(self, secret: str, meeting_id: str, body: Any) -> AnswerOutcome:
         """A member's answer to one of their council's meetings; an absence calls their
         substitute in. A meeting of another council is not found; a cancelled or past
-        meeting, or one whose answer deadline has passed, is a conflict."""
+        meeting, or one whose answer deadline has passed, is a conflict. Who covers the
+        member's party once the answer is taken (call-ins are settled at once; mail about
+        them waits for the quiet period)."""
         self._writer(secret)
         answer = validated(MeetingAnswer, body).answer
         with self.uow() as uow:
@@ -175,8 +191,22 @@ class MemberOwnServices(MailingServices):
                 uow.history.add(meeting_id, "answered", member_id=me.member_id, by=by,
                                 detail={"answer": answer})
                 self.settle_cover(uow, me.record, [meeting], by=by)
+            outcome = self._cover_of(uow, me, meeting_id)
             uow.commit()
         self.mail_queued()
+        return outcome
+
+    @staticmethod
+    def _cover_of(uow: UnitOfWork, me: Me, meeting_id: str) -> AnswerOutcome:
+        """Who covers the member's party at the meeting now, by the call-ins kept."""
+        party = me.record.council.party(me.party_id)
+        team = {me.record.member_ids[(me.party_id, i)]: member
+                for i, member in enumerate(party.members)}
+        called = [team[member_id].name for (mid, member_id), (on, _n)
+                  in uow.call_ins.call_ins([meeting_id]).items()
+                  if mid == meeting_id and on and member_id in team and member_id != me.member_id]
+        return AnswerOutcome(called[0] if called else None,
+                             (meeting_id, me.party_id) in uow.call_ins.uncovered([meeting_id]))
 
     def answer_poll_as(self, secret: str, poll_id: str, body: Any) -> None:
         """A member's answers to slots of a poll of their council (yes, if need be, no).

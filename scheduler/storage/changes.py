@@ -26,6 +26,9 @@ QUIET_TABLES = frozenset({
     "feed_changes", "jobs", "outbox", "sessions", "api_tokens", "alembic_version",
     "fetch_hosts", "uncovered", "rate_limits",
 })
+# tables where a new row changes no feed's version, only a changed one does: a member's
+# first showing of a meeting is stored at the SEQUENCE the feed showed already
+QUIET_INSERTS = frozenset({"member_event_versions"})
 _WRITE = re.compile(r"\s*(?:insert(?:\s+or\s+\w+)?\s+into|update|delete\s+from|replace\s+into)"
                     r"\s+[\"`]?(\w+)", re.IGNORECASE)
 _WRITE_AFTER_WITH = re.compile(r"\b(?:insert\s+into|update|delete\s+from)\s+[\"`]?(\w+)",
@@ -45,8 +48,11 @@ def written_table(statement: str) -> str | None:
 
 def _note_write(connection: sa.Connection, _cursor: Any, statement: str, *_args: Any) -> None:
     table = written_table(statement)
-    if table is not None and table not in QUIET_TABLES:
-        connection.info[_FLAG] = True
+    if table is None or table in QUIET_TABLES:
+        return
+    if table in QUIET_INSERTS and statement.lstrip()[:6].lower() == "insert":
+        return
+    connection.info[_FLAG] = True
 
 
 def _forget(connection: sa.Connection, *_args: Any) -> None:

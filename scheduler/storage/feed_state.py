@@ -21,6 +21,7 @@ from .tables import (
     feed_tokens,
     meeting_answers,
     meetings,
+    member_event_versions,
     members,
     parties,
     poll_answers,
@@ -78,6 +79,11 @@ FEED_STATE: sa.CompoundSelect[*tuple[Any, ...]] = sa.union_all(
     _changes("9 answers", meeting_answers, meeting_answers.c.answered_at),
     _changes("a polls", poll_answers, poll_answers.c.answered_at),
     _changes("b call-ins", call_ins, call_ins.c.changed_at),
+    # how far the SEQUENCEs the member was shown rose above the meetings' own: a rise
+    # changes the version (the first showing of a meeting, at its own, does not)
+    _part("d shown", [sa.func.coalesce(sa.func.sum(member_event_versions.c.sequence
+                                                   - member_event_versions.c.floor), 0)],
+          member_event_versions.c.member_id == _member_id),
     sa.select(sa.literal("c proposal", sa.Text).label("tag"),
               *[sa.cast(c, sa.Text) for c in (_newest_proposal.c.id, _newest_proposal.c.confirmed_at)],
               *[sa.cast(sa.null(), sa.Text)] * (_WIDTH - 2)),

@@ -298,6 +298,20 @@ meeting_history = sa.Table(
     sa.Index("ix_meeting_history_meeting", "meeting_id", "id"),
 )
 
+# what each member was last shown of a meeting (their state in it) and the SEQUENCE it
+# was shown with: a change of state is shown with a higher SEQUENCE (scheduler/member_states.py)
+member_event_versions = sa.Table(
+    "member_event_versions", metadata,
+    sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("member_id", sa.String(64), sa.ForeignKey("members.id", ondelete="CASCADE"),
+              primary_key=True, index=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("floor", sa.Integer, nullable=False),  # the least SEQUENCE it could have then
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # mail not yet delivered, and mail delivered (kept for the outbox listing)
 outbox = sa.Table(
     "outbox", metadata,

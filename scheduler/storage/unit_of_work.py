@@ -12,6 +12,7 @@ from .bodies import BodyRepository
 from .calendars import CalendarRepository
 from .call_ins import CallInRepository
 from .councils import CouncilRepository
+from .event_versions import EventVersionRepository
 from .history import HistoryRepository
 from .jobs import JobRepository
 from .links import LinkRepository
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     polls: PollRepository
     call_ins: CallInRepository
     history: HistoryRepository
+    event_versions: EventVersionRepository
     outbox: OutboxRepository
     rounds: RoundRepository
     jobs: JobRepository
@@ -68,6 +70,7 @@ class SqlUnitOfWork:
         self.polls = PollRepository(connection)
         self.call_ins = CallInRepository(connection)
         self.history = HistoryRepository(connection)
+        self.event_versions = EventVersionRepository(connection)
         self.outbox = OutboxRepository(connection)
         self.rounds = RoundRepository(connection)
         self.jobs = JobRepository(connection)
