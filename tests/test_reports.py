@@ -237,3 +237,22 @@ def test_the_report_page_gives_every_reason_in_swedish():
         for english in ("tentative", "busy", "out of office", "has no calendar",
                         "free but unreliable", "representative", "substitute", "gave notice"):
             assert english not in text, (rep, sub, english)
+
+
+def test_the_report_page_names_each_members_state_at_a_confirmed_meeting():
+    party = Party("lindesberg", "Lindesbergs kommun",
+                  (Member("Anna <i>Ek</i>", "representative"), Member("Bo Berg", "substitute")))
+    report = conflict_report(Council("Rådet", "Europe/Stockholm", (party,)),
+                             [ReportMeeting("m", START, END, "confirmed",
+                                            notices=frozenset({("lindesberg", 0)}),
+                                            called_in=frozenset({("lindesberg", 1)}),
+                                            states={("lindesberg", 0): "absent",
+                                                    ("lindesberg", 1): "called_in"})],
+                             {("lindesberg", 0): [], ("lindesberg", 1): []},
+                             dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
+    swedish = page(report, "sv")  # the name escaped: as markup, its tags would be gone
+    assert "Anna <i>Ek</i> (ledamot): har meddelat förhinder" in swedish
+    assert "Bo Berg (ersättare): inkallad" in swedish
+    english = page(report, "en")
+    assert "Anna <i>Ek</i> (representative): has sent apologies" in english
+    assert "Bo Berg (substitute): called in" in english
