@@ -41,11 +41,9 @@ class FeedMeeting:
     called_in: bool | None = None  # None: no one was called in; else: this member is (not)
     absent: bool = False  # the member said they cannot come (answer, absence or notice)
 
-    def state(self, role: Role, *, cancelled: bool | None = None) -> MemberState:
-        """The state of a member with this role in the meeting (``member_state``);
-        ``cancelled=False``: the state they had before it was cancelled."""
-        return member_state(role, cancelled=(self.status == "cancelled" if cancelled is None
-                                             else cancelled),
+    def state(self, role: Role) -> MemberState:
+        """The state of a member with this role in the meeting (``member_state``)."""
+        return member_state(role, cancelled=self.status == "cancelled",
                             absent=self.absent, called_in=self.called_in,
                             representative_absent=self.representative_absent,
                             representative_probability=self.representative_probability)
@@ -95,18 +93,19 @@ def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None
         return OutgoingEvent(uid, meeting.start, meeting.end,
                              words.preliminary.format(council=council), status="TENTATIVE",
                              sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
-    before = meeting.state(member.role, cancelled=False)  # what the member was to do
+    if meeting.status == "cancelled":  # the same for everyone, whatever their part was
+        return OutgoingEvent(uid, meeting.start, meeting.end,
+                             words.cancelled.format(summary=council), status="CANCELLED",
+                             transparent=True, sequence=meeting.sequence, location=venue,
+                             stamp=meeting.updated_at)
+    state = meeting.state(member.role)
     summary = {"expected": council,
                "called_in": words.called_in.format(council=council),
                "standby": words.standby.format(council=council),
                "informed": words.informed.format(council=council),
-               "absent": words.absent.format(council=council)}[before]
-    cancelled = meeting.status == "cancelled"
-    if cancelled:
-        summary = words.cancelled.format(summary=summary)
-    return OutgoingEvent(uid, meeting.start, meeting.end, summary,
-                         status="CANCELLED" if cancelled else "CONFIRMED",
-                         transparent=before not in BUSY_STATES,
+               "absent": words.absent.format(council=council)}[state]
+    return OutgoingEvent(uid, meeting.start, meeting.end, summary, status="CONFIRMED",
+                         transparent=state not in BUSY_STATES,
                          sequence=meeting.sequence, location=venue, stamp=meeting.updated_at)
 
 

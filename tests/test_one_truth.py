@@ -403,6 +403,6 @@ def smtp() -> Iterator[SmtpServer]:
 def test_every_surface_tells_each_member_one_truth(smtp: SmtpServer) -> None:
     OneTruth.smtp = smtp
     OneTruth.TestCase.settings = settings(
-        max_examples=12, stateful_step_count=10, deadline=None,
+        max_examples=3, stateful_step_count=8, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     OneTruth.TestCase().runTest()
