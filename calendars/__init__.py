@@ -1,7 +1,8 @@
 """iCalendar in and out, knowing nothing of councils.
 
-``read_busy`` turns calendar bytes into busy intervals (start, end, status, UID) and
-nothing else: titles, descriptions, locations and attendees never leave this package.
+``read_busy`` turns calendar bytes into busy intervals (start, end, status, UID) over a
+window, and the last one-off interval wherever it lies, and nothing else: titles,
+descriptions, locations and attendees never leave this package.
 ``fetch_calendar`` gets the bytes of a subscription URL safely.
 """
 

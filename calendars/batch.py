@@ -1,5 +1,5 @@
-"""Many calendars over one window at once: cache hits answered here, misses read in
-parallel worker processes (one per core)."""
+"""Many calendars over one window (or each over its own) at once: cache hits answered here,
+misses read in parallel worker processes (one per core)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ __all__ = ["CalendarRequest", "read_many"]
 
 @dataclass(frozen=True)
 class CalendarRequest:
-    """One calendar to read: its bytes, its owner's address and a name for errors."""
+    """One calendar to read: its bytes, its owner's address, a name for errors and, when
+    it is read over a window of its own, that window [start, end)."""
 
     data: bytes
     source: str
     email: str | None = None
+    window: tuple[dt.datetime, dt.datetime] | None = None
 
 
 def _read_one(request: CalendarRequest, start: dt.datetime, end: dt.datetime, zone: str,
@@ -38,16 +40,18 @@ def read_many(requests: Sequence[CalendarRequest], start: dt.datetime, end: dt.d
               zone: str, cache: IngestCache | None, limits: Limits = Limits(),  # noqa: B008
               workers: int | None = None,
               read: Callable[[int], None] | None = None) -> list[BusyCalendar | CalendarError]:
-    """``read_busy`` for each request, in order; a bad calendar gives its CalendarError.
+    """``read_busy`` for each request over [start, end) (or the request's own window), in
+    order; a bad calendar gives its CalendarError.
 
     Calendars already in ``cache`` are not read again; the others are read by up to
     ``workers`` processes (default: one per core) and then stored in ``cache``. ``read``
     is told how many calendars are read so far, as they come in.
     """
     results: list[BusyCalendar | CalendarError | None] = [None] * len(requests)
+    windows = [request.window or (start, end) for request in requests]
     missing: list[int] = []
     for i, request in enumerate(requests):
-        found = cache.get(read_key(request, start, end, zone, limits)) if cache else None
+        found = cache.get(read_key(request, *windows[i], zone, limits)) if cache else None
         if found is None:
             missing.append(i)
         else:
@@ -59,18 +63,19 @@ def read_many(requests: Sequence[CalendarRequest], start: dt.datetime, end: dt.d
         with ProcessPoolExecutor(max_workers=workers) as pool:
             answers = []
             for answer in pool.map(_read_one, [requests[i] for i in missing],
-                                   *zip(*[(start, end, zone, limits)] * len(missing), strict=True)):
+                                   *zip(*[(*windows[i], zone, limits) for i in missing],
+                                        strict=True)):
                 answers.append(answer)
                 told(hits + len(answers))
     else:
         answers = []
         for i in missing:
-            answers.append(_read_one(requests[i], start, end, zone, limits))
+            answers.append(_read_one(requests[i], *windows[i], zone, limits))
             told(hits + len(answers))
     for i, answer in zip(missing, answers, strict=True):
         if isinstance(answer, BusyCalendar):
             if cache is not None:
-                cache.put(read_key(requests[i], start, end, zone, limits), answer)
+                cache.put(read_key(requests[i], *windows[i], zone, limits), answer)
             results[i] = answer
         else:
             results[i] = CalendarError(answer[0], line=answer[1], source=requests[i].source)

@@ -92,6 +92,13 @@ class Budget:
             )
         self.check_time()
 
+    def apart(self) -> Budget:
+        """A budget that counts no occurrences of its own against any limit but runs out of
+        time with this one (for reading that cannot multiply occurrences)."""
+        other = Budget(sys.maxsize, self.max_seconds)
+        other.deadline = self.deadline
+        return other
+
     def check_time(self) -> None:
         """Raise when the calendar has run past its time."""
         if time.monotonic() > self.deadline:

@@ -1,7 +1,7 @@
 """Ingestion results kept on disk by content hash, so unchanged calendars are read once.
 
 Only what leaves the ingestion layer anyway is stored: busy intervals (start, end,
-status, UID) and warnings. One small JSON file per calendar and query.
+status, UID), the last one-off interval and warnings. One small JSON file per calendar and query.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .model import BusyCalendar, BusyInterval, BusyStatus, IngestWarning
 
 __all__ = ["DiskCache"]
 
-_FORMAT = 2  # bump when what is stored, or how calendars are read, changes
+_FORMAT = 3  # bump when what is stored, or how calendars are read, changes
 
 
 class DiskCache(IngestCache):
@@ -39,12 +39,11 @@ class DiskCache(IngestCache):
             return found
         try:
             raw = json.loads(self._path(key).read_text(encoding="utf-8"))
+            last = raw["last_one_off"]
             found = BusyCalendar(
-                tuple(BusyInterval(dt.datetime.fromisoformat(s), dt.datetime.fromisoformat(e),
-                                   BusyStatus(status), uid, bool(recurring))
-                      for s, e, status, uid, recurring in raw["intervals"]),
+                tuple(_interval(*row) for row in raw["intervals"]),
                 tuple(IngestWarning(m, u, n) for m, u, n in raw["warnings"]),
-                raw["content_hash"])
+                raw["content_hash"], None if last is None else _interval(*last))
         except (OSError, ValueError, KeyError, TypeError):
             return None
         super().put(key, found)
@@ -55,9 +54,9 @@ class DiskCache(IngestCache):
         super().put(key, value)
         path = self._path(key)
         document = {"content_hash": value.content_hash,
-                    "intervals": [[i.start.isoformat(), i.end.isoformat(), i.status.value, i.uid,
-                                   i.recurring] for i in value.intervals],
-                    "warnings": [[w.message, w.uid, w.line] for w in value.warnings]}
+                    "intervals": [_row(i) for i in value.intervals],
+                    "warnings": [[w.message, w.uid, w.line] for w in value.warnings],
+                    "last_one_off": None if value.last_one_off is None else _row(value.last_one_off)}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
@@ -66,3 +65,15 @@ class DiskCache(IngestCache):
             os.replace(handle.name, path)
         except OSError:
             return
+
+
+def _row(interval: BusyInterval) -> list[object]:
+    """An interval as stored: start, end, status, UID, recurring."""
+    return [interval.start.isoformat(), interval.end.isoformat(), interval.status.value,
+            interval.uid, interval.recurring]
+
+
+def _interval(start: str, end: str, status: str, uid: str, recurring: object) -> BusyInterval:
+    """An interval from its stored row."""
+    return BusyInterval(dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end),
+                        BusyStatus(status), uid, bool(recurring))

@@ -21,7 +21,8 @@ from .model import BusyInterval, BusyStatus, IngestWarning
 from .rules import move_up, rule_in_frame, wall_time
 from .status import event_status
 
-__all__ = ["Budget", "expand_events", "to_aware"]  # Budget: from .budget, kept here too
+# Budget: from .budget, kept here too
+__all__ = ["Budget", "event_length", "expand_events", "series_uid", "to_aware"]
 
 _SUB_DAILY = {"SECONDLY", "MINUTELY", "HOURLY"}
 _DAY = dt.timedelta(days=1)
@@ -96,7 +97,7 @@ def _count(rule: rrule, lo: dt.datetime, hi: dt.datetime, budget: Budget, series
         budget.check_time()
 
 
-def _length(event: Component) -> dt.timedelta:
+def event_length(event: Component) -> dt.timedelta:
     """How long one occurrence of the event lasts (a day when that cannot be told)."""
     start, end = _value(event, "DTSTART"), _value(event, "DTEND")
     duration = _value(event, "DURATION")
@@ -143,6 +144,12 @@ def _heaviest(calendar: Calendar) -> str | None:
     return weight.most_common(1)[0][0] if weight else None
 
 
+def series_uid(event: Component) -> str:
+    """The name of the series an event belongs to, as the expander names it: its UID, or
+    for an event without one (each its own series) the Python id of its component."""
+    return str(event.get("UID", id(event)))
+
+
 def _interval(start: dt.date | dt.datetime, end: dt.date | dt.datetime | None,
               zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
     all_day = not isinstance(start, dt.datetime)
@@ -163,7 +170,7 @@ def _shared_status(calendar: Calendar, email: str | None) -> dict[str, object]:
     """Status by UID where every component of the UID agrees; ``_MIXED`` where not."""
     found: dict[str, object] = {}
     for event in calendar.walk("VEVENT"):
-        uid = str(event.get("UID", ""))
+        uid = series_uid(event)
         status = event_status(event, email)
         found[uid] = status if found.get(uid, status) == status else _MIXED
     return found
@@ -187,7 +194,7 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
         budget.current = uid
         if uid not in ranged:  # a RANGE override moves occurrences from before the window
             try:
-                move_up(event, start - 2 * _DAY - _length(event), zone)
+                move_up(event, start - 2 * _DAY - event_length(event), zone)
             except CalendarLimitError:
                 raise
             except (ValueError, TypeError, OverflowError):
@@ -200,7 +207,7 @@ def expand_events(calendar: Calendar, start: dt.datetime, end: dt.datetime, *,
     intervals: list[BusyInterval] = []
     query_start, query_end = start - _DAY, end + _DAY
     shared = _shared_status(calendar, email)
-    recurring = {str(event.get("UID", "")) for event in calendar.walk("VEVENT")
+    recurring = {series_uid(event) for event in calendar.walk("VEVENT")
                  if "RRULE" in event or "RDATE" in event}
     budget.current = _heaviest(calendar)
     for series in _series_of(calendar, warnings):

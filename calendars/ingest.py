@@ -16,6 +16,7 @@ from .expand import Budget, expand_events
 from .freebusy import freebusy_intervals
 from .layout import scan
 from .model import BusyCalendar, BusyInterval, IngestWarning
+from .one_offs import last_one_off
 from .parse import parse
 from .sanitize import SanitizedCalendar, sanitize
 
@@ -86,7 +87,8 @@ def read_busy(
     source: str | None = None,
     cache: IngestCache | None = DEFAULT_CACHE,
 ) -> BusyCalendar:
-    """Read iCalendar bytes into the busy intervals that meet [start, end), sorted.
+    """Read iCalendar bytes into the busy intervals that meet [start, end), sorted, and
+    the calendar's last one-off busy interval wherever it lies (``last_one_off``).
 
     ``zone`` gives floating times and all-day events their zone; ``email`` identifies
     the owner among an invitation's attendees (declined means free). Raises
@@ -125,17 +127,23 @@ def _read_watched(data: bytes, digest: str, start: dt.datetime, end: dt.datetime
     text, _encoding = decode(data, max_bytes=limits.max_bytes)
     layouts = scan(unfold(text), warnings)
     intervals: set[BusyInterval] = set()
+    last: list[BusyInterval] = []
     for layout in layouts:
         budget.current = None
         source = sanitize(layout, zone.key, email, warnings)
         budget.current = _largest(source)
         calendar = parse(source, warnings)
+        # first: reading the window moves series on (their rules rewritten in place)
+        found = last_one_off(calendar, zone=zone, email=email, budget=budget.apart())
+        last += [found] if found is not None else []
         intervals.update(expand_events(calendar, start, end, zone=zone, email=email,
                                        budget=budget, warnings=warnings))
         budget.current = None
         intervals.update(freebusy_intervals(calendar, start, end, zone=zone, warnings=warnings))
     ordered = tuple(sorted(intervals, key=lambda i: (i.start, i.end, i.status.rank, i.uid)))
-    return BusyCalendar(ordered, tuple(warnings), digest)
+    return BusyCalendar(ordered, tuple(warnings), digest,
+                        max(last, key=lambda i: (i.end, i.start, i.status.rank, i.uid),
+                            default=None))
 
 
 def _largest(source: SanitizedCalendar) -> str | None:

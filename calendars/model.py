@@ -69,8 +69,14 @@ class IngestWarning:
 
 @dataclass(frozen=True, slots=True)
 class BusyCalendar:
-    """The result of reading one calendar over one window."""
+    """The result of reading one calendar over one window.
+
+    ``last_one_off`` is the calendar's non-recurring busy interval (of positive length)
+    that ends last, wherever it lies, in the window or not: where the calendar stops
+    publishing one-off events. None when it has none.
+    """
 
     intervals: tuple[BusyInterval, ...]
     warnings: tuple[IngestWarning, ...]
     content_hash: str
+    last_one_off: BusyInterval | None = None

@@ -27,7 +27,8 @@ from .council import Weights
 if TYPE_CHECKING:
     from .availability import Overlaps
 
-__all__ = ["HISTORY", "Habit", "Horizon", "calendar_horizon", "habits", "pattern_q", "recurring_only"]
+__all__ = ["HISTORY", "Habit", "Horizon", "calendar_horizon", "habits", "horizon_until",
+           "missing_history", "pattern_q", "recurring_only", "whole_calendar"]
 
 MAX_WEEKS = 26
 MIN_WEEKS = 4
@@ -78,18 +79,54 @@ def _local_midnight(day: dt.date, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), tzinfo=zone)
 
 
+def horizon_until(intervals: Sequence[BusyInterval], declared: dt.date | None,
+                  zone: str) -> dt.datetime | None:
+    """Where a calendar stops speaking: the end of the declared day, else the end of its
+    latest one-off (non-recurring) busy interval; None when it speaks everywhere."""
+    if declared is not None:
+        return _local_midnight(declared + dt.timedelta(days=1), zoneinfo.ZoneInfo(zone))
+    return max((i.end for i in intervals if not i.recurring and i.end > i.start), default=None)
+
+
+def missing_history(intervals: Sequence[BusyInterval], last: BusyInterval | None,
+                    declared: dt.date | None, zone: str, start: dt.datetime, end: dt.datetime,
+                    *, beyond: bool = True) -> list[tuple[dt.datetime, dt.datetime]]:
+    """What more to read of a calendar read over [start, end) (``intervals``) so that its
+    horizon and habits are the whole calendar's, not the window's: the parts of the half
+    year before its horizon that the window missed. ``last`` is the whole calendar's last
+    one-off interval (wherever it lies: the horizon is where the calendar stops speaking,
+    not where the window stops); ``declared`` overrides it.
+
+    ``beyond``: also the weeks before a horizon after the window, which only the habits
+    shown of every calendar need (no slot of the window lies after such a horizon, so the
+    window's statuses and probabilities are the same without them).
+    """
+    until = horizon_until([*intervals, *([last] if last else [])], declared, zone)
+    if until is None:
+        return []
+    ranges = [(until - HISTORY, min(until, start))]
+    if beyond:
+        ranges.append((max(end, until - HISTORY), until))
+    return [(begin, finish) for begin, finish in ranges if begin < finish]
+
+
+def whole_calendar(intervals: Sequence[BusyInterval], last: BusyInterval | None,
+                   more: Sequence[BusyInterval]) -> list[BusyInterval]:
+    """A calendar's intervals read over a window, with its last one-off interval and what
+    was read of ``missing_history``: sorted, each once. No status inside the window
+    changes; its horizon and habits become the whole calendar's."""
+    return sorted({*intervals, *([last] if last else []), *more},
+                  key=lambda i: (i.start, i.end, i.status.rank, i.uid))
+
+
 def calendar_horizon(intervals: Sequence[BusyInterval], declared: dt.date | None,
                      zone: str) -> Horizon:
     """The member's horizon: the end of the declared day, else the end of the latest
     one-off busy interval; and the covered whole weeks before it (at most the latest 26,
     none before the week of the calendar's first interval)."""
     tz = zoneinfo.ZoneInfo(zone)
-    one_offs = [i for i in intervals if not i.recurring and i.end > i.start]
-    if declared is not None:
-        until = _local_midnight(declared + dt.timedelta(days=1), tz)
-    elif one_offs:
-        until = max(i.end for i in one_offs)
-    else:
+    until = horizon_until(intervals, declared, zone)
+    if until is None:
         return Horizon(None, False)
     if not intervals:
         return Horizon(until, declared is not None)

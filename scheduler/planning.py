@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 import zoneinfo
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from calendars import BusyInterval, CalendarError, CalendarFetchError, redact_url
+from calendars import BusyCalendar, BusyInterval, CalendarError, CalendarFetchError, redact_url
 from calendars.batch import CalendarRequest, read_many
 from solver import Problem, ProblemError, Slot, Solution, quorum_probability, solve
 from solver.progress import READING, ProgressCallback, Reporter
@@ -20,7 +21,7 @@ from .bodies import load_plans
 from .calendar_sources import calendar_bytes, calendar_limits, ingest_cache
 from .council import Council, Party, PlanningRequest
 from .errors import InputError
-from .horizon import HISTORY, habits
+from .horizon import HISTORY, habits, missing_history, whole_calendar
 from .proposal import (
     AlternativeView,
     CalendarView,
@@ -56,12 +57,14 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
               loader: Loader = calendar_bytes,
               deadline: float | None = None,
               progress: Reporter | None = None) -> tuple[BusyMap, list[str]]:
-    """Every member's busy intervals over [start, end); warnings for URLs that failed.
+    """Every member's busy intervals over [start, end), with what their horizon and habits
+    need from the whole calendar (``horizon.missing_history``, as the service reads its
+    stored calendars); warnings for URLs that failed.
 
     A calendar file that cannot be read is bad input (InputError naming it); a URL
     that cannot be fetched leaves its member unknown, with a warning. Past ``deadline``
     (a ``time.monotonic()`` instant) no further calendar is fetched: TimeLimitError.
-    ``progress`` is told the share of the calendars fetched.
+    ``progress`` is told the share of the calendars fetched and read.
     """
     report = progress or Reporter(None)
     linked, seen = sum(m.calendar is not None for p in council.parties for m in p.members), 0
@@ -89,13 +92,47 @@ def load_busy(council: Council, start: dt.datetime, end: dt.datetime,
             wanted.append(((party.id, i), who, CalendarRequest(data, source, member.email)))
     results = read_many([request for _, _, request in wanted], start, end,
                         zone=council.timezone, cache=ingest_cache(), limits=calendar_limits(),
-                        read=lambda count: report.update(done=0.3 + 0.7 * count / len(wanted)))
+                        read=lambda count: report.update(done=0.3 + 0.6 * count / len(wanted)))
+    read: dict[tuple[str, int], BusyCalendar] = {}
     for (key, who, _), result in zip(wanted, results, strict=True):
         if isinstance(result, CalendarError):
             raise InputError(str(result))
-        busy[key] = result.intervals
+        read[key] = result
         warnings += [f"{who}: {w}" for w in result.warnings]
-    return busy, warnings
+    _check_time(deadline, "reading the calendars")
+    whole, history_warnings = _whole_calendars(council, wanted, read, start, end, report)
+    busy.update(whole)
+    return busy, warnings + history_warnings
+
+
+def _whole_calendars(council: Council,
+                     wanted: Sequence[tuple[tuple[str, int], str, CalendarRequest]],
+                     read: dict[tuple[str, int], BusyCalendar], start: dt.datetime,
+                     end: dt.datetime, report: Reporter) -> tuple[BusyMap, list[str]]:
+    """Each calendar read over [start, end) with its last one-off interval and the half
+    year before a horizon earlier than the window (``missing_history``), read in one batch;
+    a calendar whose earlier weeks cannot be read keeps what the window holds, warned of."""
+    more: list[tuple[tuple[str, int], str, CalendarRequest]] = []
+    for key, who, request in wanted:
+        member = council.party(key[0]).members[key[1]]
+        more += [(key, who, dataclasses.replace(request, window=window))
+                 for window in missing_history(read[key].intervals, read[key].last_one_off,
+                                               member.horizon, council.timezone, start, end,
+                                               beyond=False)]
+    results = read_many([request for _, _, request in more], start, end,
+                        zone=council.timezone, cache=ingest_cache(), limits=calendar_limits(),
+                        read=lambda count: report.update(done=0.9 + 0.1 * count / len(more)))
+    found: dict[tuple[str, int], list[BusyInterval]] = {key: [] for key, _, _ in wanted}
+    warnings: list[str] = []
+    for (key, who, _), result in zip(more, results, strict=True):
+        if isinstance(result, CalendarError):
+            warnings.append(f"{who}: the half year before where the calendar ends cannot be "
+                            f"read ({result.message}); its habits are learned from the weeks "
+                            "read for the period")
+        else:
+            found[key] += result.intervals
+    return {key: whole_calendar(read[key].intervals, read[key].last_one_off, found[key])
+            for key, _, _ in wanted}, warnings
 
 
 class TimeLimitError(InputError):

@@ -4,7 +4,6 @@ conditionally and backing off from failing hosts), and busy time for any window.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from ..calendar_sources import Answer, Wanted, calendar_limits, fetch_by_host, i
 from ..council import Body, Member
 from ..errors import InputError, NotFound
 from ..fetch_state import FRESH_FOR, FetchMark, FetchState, HostState, source_key
-from ..horizon import HISTORY
+from ..horizon import HISTORY, missing_history, whole_calendar
 from ..planning import BusyMap, calendar_views
 from ..ports import UnitOfWork
 from ..proposal import CalendarView
@@ -289,10 +288,12 @@ class CalendarServices(ServiceBase):
         """``busy`` (read over [start, end)) with what each member's horizon and habits need
         from the whole stored calendar: its last one-off interval (wherever it lies, so the
         horizon is where the calendar stops speaking, not where the window stops) and the
-        half year before the horizon (the weeks the habits are learned from). Neither
+        half year before the horizon (the weeks the habits are learned from), by the rule
+        the command line reads calendar files by (``horizon.missing_history``). Neither
         changes a status inside the window; each member costs at most one more read of
         half a year."""
         states = uow.calendars.states(list(record.member_ids.values()))
+        zone = record.council.timezone
         whole: BusyMap = {}
         for key, intervals in busy.items():
             member_id = record.member_ids[key]
@@ -300,22 +301,14 @@ class CalendarServices(ServiceBase):
                 whole[key] = None
                 continue
             member = record.council.party(key[0]).members[key[1]]
-            found = list(intervals)
             last = uow.calendars.last_one_off(member_id)
-            if last is not None:  # outside the window it only tells where the calendar ends
-                found.append(last)
-            one_offs = [i.end for i in found if not i.recurring and i.end > i.start]
-            until = (dt.datetime.combine(member.horizon + dt.timedelta(days=1), dt.time(),
-                                         tzinfo=zoneinfo.ZoneInfo(record.council.timezone))
-                     if member.horizon is not None else max(one_offs, default=None))
-            if until is not None:  # the habits' half year, where the window missed it
-                for begin, finish in ((until - HISTORY, min(until, start)),
-                                      (max(end, until - HISTORY), until)):
-                    if begin < finish:
-                        more, _warning = cls._read(uow, states[member_id], member_id, member,
-                                                   key[0], record.council.timezone, begin, finish)
-                        found += more or ()
-            whole[key] = sorted(set(found), key=lambda i: (i.start, i.end))
+            more: list[BusyInterval] = []
+            for begin, finish in missing_history(intervals, last, member.horizon, zone,
+                                                 start, end):
+                read, _warning = cls._read(uow, states[member_id], member_id, member, key[0],
+                                           zone, begin, finish)
+                more += read or ()
+            whole[key] = whole_calendar(intervals, last, more)
         return whole
 
     # bodies' meeting plans --------------------------------------------------------------
