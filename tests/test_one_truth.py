@@ -125,7 +125,8 @@ class OneTruth(RuleBasedStateMachine):
     def confirm_a_plan(self) -> None:
         self.smtp.received.clear()
         self.app: Flask = create_app({
-            "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/truth.sqlite", "TESTING": True, "SEND_MAIL": False,
+            "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/truth.sqlite", "TESTING": True,
+            "SEND_MAIL": False,
             "MAIL": MailSettings("127.0.0.1", self.smtp.port,
                                  sender="Kalendern <kalender@region.example>", timeout=5),
             "PUBLIC_URL": "https://moten.example"})
@@ -328,9 +329,9 @@ class OneTruth(RuleBasedStateMachine):
                 if member_id is None:
                     assert address == SECRETARY
                     continue
-                for method, payload in _calendar_parts(received.message):
+                for given, payload in _calendar_parts(received.message):
                     calendar = icalendar.Calendar.from_ical(payload)
-                    method = str(calendar.get("METHOD", method))
+                    method = str(calendar.get("METHOD", given))
                     for uid, event in _events(payload).items():
                         meeting_id = uid.split("@", 1)[0]
                         if method == "CANCEL":
