@@ -14,11 +14,10 @@ from typing import Any
 from flask_babel import get_locale, gettext
 
 from scheduler.services.history import MeetingHistories
+from scheduler.wording import short_date
 
 __all__ = ["HistoryRow", "history_rows", "moment_text"]
 
-_SV_MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -40,8 +39,7 @@ def _swedish() -> bool:
 
 
 def _date_text(day: dt.date) -> str:
-    months = _SV_MONTHS if _swedish() else _EN_MONTHS
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    return short_date(day, "sv" if _swedish() else "en")
 
 
 def moment_text(moment: dt.datetime | str, zone: str) -> str:

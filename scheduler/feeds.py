@@ -59,6 +59,7 @@ class _Words:
     preliminary: str  # {council}
     standby: str  # {council}
     informed: str  # {council}
+    informed_other: str  # {council}: another substitute is called in
     absent: str  # {council}
     cancelled: str  # {summary}
     called_in: str  # {council}
@@ -71,6 +72,7 @@ _LANGUAGES = {
         preliminary="{council} (preliminärt datum)",
         standby="Beredskap: {council} – din ledamot kan troligen inte komma",
         informed="{council} (för kännedom: din ledamot väntas komma)",
+        informed_other="{council} (för kännedom: en annan ersättare är inkallad)",
         absent="{council} (du har meddelat förhinder)",
         cancelled="Inställt: {summary}",
         called_in="Inkallad: {council} – du ersätter din ledamot"),
@@ -80,6 +82,7 @@ _LANGUAGES = {
         preliminary="{council} (preliminary date)",
         standby="Standby: {council} – your representative is likely unavailable",
         informed="{council} (for information: your representative is expected)",
+        informed_other="{council} (for information: another substitute is called in)",
         absent="{council} (you sent your apologies)",
         cancelled="Cancelled: {summary}",
         called_in="Called in: {council} – you stand in for your representative"),
@@ -102,7 +105,8 @@ def _event(meeting: FeedMeeting, member: Member, council: str, venue: str | None
     summary = {"expected": council,
                "called_in": words.called_in.format(council=council),
                "standby": words.standby.format(council=council),
-               "informed": words.informed.format(council=council),
+               "informed": (words.informed_other if meeting.called_in is False
+                            else words.informed).format(council=council),
                "absent": words.absent.format(council=council)}[state]
     return OutgoingEvent(uid, meeting.start, meeting.end, summary, status="CONFIRMED",
                          transparent=state not in BUSY_STATES,

@@ -198,14 +198,14 @@ def _habits_said(habits: str | None, probability: float | None, sv: bool) -> str
     if habits not in ("busy", "free") or probability is None:
         return ("för lite historik för att säga något om vanorna" if sv
                 else "too little history to say anything about habits")
-    chance = (f"{percent(probability, 'sv')} chans att hen kommer" if sv
+    chance = (f"{percent(probability, 'sv')} sannolikhet att komma" if sv
               else f"{percent(probability, 'en')} likely to come")
     if habits == "busy":
         said = "vanorna tyder på att hen är upptagen" if sv else "habits suggest busy"
     elif probability >= _COVERS:
-        said = "vanorna tyder på att hen kan" if sv else "habits suggest free"
+        said = "vanorna tyder på att hen kan komma" if sv else "habits suggest free"
     else:
-        said = ("vanorna tyder på att hen kan men är osäker" if sv
+        said = ("vanorna tyder på att hen kan komma, men det är osäkert" if sv
                 else "habits suggest free but unreliable")
     return f"{said} ({chance})"
 
@@ -213,7 +213,7 @@ def _habits_said(habits: str | None, probability: float | None, sv: bool) -> str
 def reason_text(reason: Mapping[str, Any], language: str = "sv", *, named: bool = True) -> str:
     """One reason (``Reason.as_json``) in words: ``ledamot Anna Ek upptagen``;
     ``ledamot Anna Ek: kalendern slutar 26 feb 2027; vanorna tyder på att hen är upptagen
-    (9\u00a0% chans att hen kommer)``; without the name unless ``named``."""
+    (9\u00a0% sannolikhet att komma)``; without the name unless ``named``."""
     language = "sv" if language == "sv" else "en"
     sv = language == "sv"
     code = str(reason.get("reason", ""))

@@ -113,6 +113,19 @@ def test_only_a_likely_absent_representative_puts_the_substitute_on_standby() ->
     assert [b.start for b in busy] == [MEETINGS[1].start, MEETINGS[2].start]
 
 
+def test_a_substitute_informed_because_another_is_called_in_is_not_told_the_representative_comes(
+        ) -> None:
+    import dataclasses
+
+    away = dataclasses.replace(feed_meeting(0, absent=True), called_in=False)  # another is
+    for language, words in (("sv", "Kulturrådet (för kännedom: en annan ersättare är inkallad)"),
+                            ("en", "Kulturrådet (for information: another substitute is called in)")):
+        feed = member_feed(Member("Erik Ek", "substitute"), "Kulturrådet", None, [away], NOW,
+                           language=language)
+        (event,) = icalendar.Calendar.from_ical(feed).walk("VEVENT")
+        assert (str(event["SUMMARY"]), str(event["TRANSP"])) == (words, "TRANSPARENT")
+
+
 @pytest.mark.parametrize("role", ["representative", "substitute"])
 @pytest.mark.parametrize("where", ["member", "council", "venue"])
 def test_a_name_that_looks_like_an_event_stays_a_name_for_every_reader(

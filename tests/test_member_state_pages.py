@@ -69,14 +69,14 @@ def test_each_member_reads_their_state_and_the_place_on_their_card(
         client: FlaskClient, world: dict[str, Any]) -> None:
     pages, meeting = world["pages"], world["meeting"]
     rep = card(client, pages[REPRESENTATIVE], meeting)
-    assert "Plats: Länsmuseet, Örebro" in rep and "Du förväntas komma." in rep
+    assert "Plats: Länsmuseet, Örebro" in rep and "Du väntas komma." in rep
     assert "För kännedom: din ledamot väntas komma." in card(client, pages["Erik Åkesson"], meeting)
     english = card(client, pages["Eva Ek"], meeting, "en")
     assert "For information: your representative is expected to come." in english
     assert "Place: Länsmuseet, Örebro" in english
     world["services"].upload_calendar(world["ids"][REPRESENTATIVE], AWAY)
     standby = card(client, pages["Erik Åkesson"], meeting)
-    assert f"Beredskap: din ledamot {REPRESENTATIVE} kan troligen inte komma." in standby
+    assert f"Du är i beredskap: din ledamot {REPRESENTATIVE} kan troligen inte komma – räkna med att du behövs." in standby
     raw = client.get(f"/my/{pages['Erik Åkesson']}").get_data(as_text=True)
     assert "Anna &lt;b&gt;Ek&lt;/b&gt;" in raw and "<b>Ek</b>" not in raw
 
@@ -106,7 +106,7 @@ def test_when_nobody_can_stand_in_the_page_says_so(client: FlaskClient,
                          data={"answer": "absent"})
     assert flashed(client.get(answer.location)) == [
         "Tack! Ditt svar är sparat.",
-        "Ingen ersättare kan komma i ditt ställe – sekreteraren får veta det."]
+        "Ingen ersättare kan komma i ditt ställe. Sekreteraren får besked."]
 
 
 def test_a_declared_absence_shows_as_the_members_own_notice_not_as_unanswered(

@@ -29,7 +29,7 @@ from .test_formats import page_text
 ZONE = zoneinfo.ZoneInfo("Europe/Stockholm")
 TODAY = dt.datetime(2026, 12, 7, tzinfo=ZONE)
 ANNA = ("ledamot Anna Bergqvist: kalendern slutar 26 feb 2027; vanorna tyder på att hen är "
-        "upptagen (9\u00a0% chans att hen kommer)")
+        "upptagen (9\u00a0% sannolikhet att komma)")
 ANNA_EN = "calendar ends 26 Feb 2027; habits suggest busy (9% likely to come)"
 ON_PAGE = ANNA.replace("\u00a0", " ")  # page_text reads every space as one
 
@@ -116,7 +116,7 @@ def test_the_terminal_table_and_the_csv_say_the_calendar_ends():
     assert [r.reason for r in party.reasons] == ["calendar_ends", "no_substitute"]
     table = render(proposal, "table")
     assert ("– ledamot: kalendern slutar 26 feb 2027; vanorna tyder på att hen är upptagen "
-            "(9\u00a0% chans att hen kommer), ingen ersättare") in table
+            "(9\u00a0% sannolikhet att komma), ingen ersättare") in table
     assert "har ingen kalender" not in table
     [row] = csv.DictReader(io.StringIO(render(proposal, "csv")))
     assert row["why"] == f"representative: {ANNA_EN}, no substitute"
@@ -159,7 +159,7 @@ def test_habits_that_say_free_of_an_unreliable_member_are_not_called_busy():
     assert doc["reasons"][0]["habits"] == "free" and doc["reasons"][0]["probability"] < 0.5
     said = reasons_text(doc, "sv")
     assert said.startswith("ledamot Anna Ek: kalendern slutar 26 feb 2027; vanorna tyder på "
-                           "att hen kan men är osäker (")
+                           "att hen kan komma, men det är osäkert (")
     assert "upptagen" not in said
 
 
@@ -182,13 +182,13 @@ def test_the_report_gives_the_reason_of_a_calendar_that_ended():
 
 
 @pytest.mark.parametrize(("habits", "probability", "sv", "en"), [
-    ("busy", 0.0926, "vanorna tyder på att hen är upptagen (9\u00a0% chans att hen kommer)",
+    ("busy", 0.0926, "vanorna tyder på att hen är upptagen (9\u00a0% sannolikhet att komma)",
      "habits suggest busy (9% likely to come)"),
-    ("free", 0.8, "vanorna tyder på att hen kan (80\u00a0% chans att hen kommer)",
+    ("free", 0.8, "vanorna tyder på att hen kan komma (80\u00a0% sannolikhet att komma)",
      "habits suggest free (80% likely to come)"),
-    ("free", 0.28, "vanorna tyder på att hen kan men är osäker (28\u00a0% chans att hen kommer)",
+    ("free", 0.28, "vanorna tyder på att hen kan komma, men det är osäkert (28\u00a0% sannolikhet att komma)",
      "habits suggest free but unreliable (28% likely to come)"),
-    ("busy", 0.004, "vanorna tyder på att hen är upptagen (under 1\u00a0% chans att hen kommer)",
+    ("busy", 0.004, "vanorna tyder på att hen är upptagen (under 1\u00a0% sannolikhet att komma)",
      "habits suggest busy (under 1% likely to come)"),
 ])
 def test_what_the_habits_say_in_words(habits, probability, sv, en):
@@ -220,7 +220,7 @@ def test_a_stored_reason_or_why_of_an_older_kind_still_reads():
 
 @pytest.mark.parametrize(("language", "said"), [
     ("sv", "ledamot &lt;b&gt;Anna&lt;/b&gt;: kalendern slutar 26 feb 2027; vanorna tyder på att "
-           "hen är upptagen (9\u00a0% chans att hen kommer)"),
+           "hen är upptagen (9\u00a0% sannolikhet att komma)"),
     ("en", "representative &lt;b&gt;Anna&lt;/b&gt;: calendar ends 26 Feb 2027; habits suggest "
            "busy (9% likely to come)")])
 def test_the_application_renders_the_reason_in_the_readers_language(tmp_path, language, said):
