@@ -24,6 +24,7 @@ from scheduler.member_models import (
     PollAnswers,
     PollRequest,
 )
+from scheduler.member_states import MEMBER_STATES
 from scheduler.proposal_request import ProposalOptions
 from scheduler.round_request import RoundDocument
 from scheduler.service_models import (
@@ -33,6 +34,7 @@ from scheduler.service_models import (
     MemberChange,
     NewSubstitute,
 )
+from scheduler.validation import MOMENT_PATTERN
 
 __all__ = ["docs_pages", "openapi_document", "prepare_document"]
 
@@ -46,7 +48,7 @@ _SCHEMAS: dict[str, type[BaseModel]] = {
     "CouncilChange": CouncilChange, "MemberChange": MemberChange, "NewSubstitute": NewSubstitute,
     "MeetingAnswer": MeetingAnswer, "PollAnswers": PollAnswers, "AbsenceList": AbsenceList,
     "CalendarLink": CalendarLink, "PollRequest": PollRequest, "RoundDocument": RoundDocument}
-_TIME = {"type": "string", "format": "date-time"}
+_TIME = {"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}
 _TEXT_OR_NULL = {"type": ["string", "null"]}
 # what the answers that are described hold (others are documented as objects)
 _ANSWERS: dict[str, dict[str, Any]] = {
@@ -67,6 +69,8 @@ _ANSWERS: dict[str, dict[str, Any]] = {
                         "type": "object", "required": ["id", "name", "role", "probability"],
                         "properties": {
                             "id": _TEXT_OR_NULL, "name": {"type": "string"},
+                            "state": {"type": ["string", "null"],
+                                      "enum": [*MEMBER_STATES, None]},
                             "role": {"type": "string",
                                      "enum": ["representative", "substitute"]},
                             "probability": {"type": "number", "minimum": 0,
