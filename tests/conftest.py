@@ -89,3 +89,19 @@ class Repositories:
                         return result
                 return call
         return _Calls()
+
+
+# the slow tier: tests that drive Chromium, start real servers or worker processes, fuzz
+# the API or run a long state machine; `bash scripts/test -m "not slow"` leaves them out
+_SLOW_FIXTURES = frozenset({"browser", "site", "server", "running_server"})
+_SLOW_FILES = frozenset({"test_api_conformance.py", "test_one_truth.py", "test_worker_redis.py",
+                         "test_serve.py", "test_server.py", "test_queue_servers.py",
+                         "test_fetch_limits.py", "test_queue_faults.py"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the slow tier (see above) so that a fast run can leave it out."""
+    slow = pytest.mark.slow
+    for item in items:
+        if item.path.name in _SLOW_FILES or _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(slow)
