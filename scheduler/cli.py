@@ -225,7 +225,7 @@ def _outbox(args: argparse.Namespace) -> int:
             print("mail is off: set SCHEDULER_SMTP_URL", file=sys.stderr)
             return 2
         services = _services()
-        services.mail = settings  # the changes of cover that have settled are told first
+        services.mail = settings  # the changes that have settled are told first
         services.public_url = os.environ.get("SCHEDULER_PUBLIC_URL", "").rstrip("/") or None
         services.tell_settled()
         result = drain(services.uow, settings)

@@ -4,8 +4,9 @@ the representative, else the first substitute who has not said so, else nobody.
 What members say after a meeting's answers have closed is kept, but does not change who
 covers the party (``says_absent``'s ``before``); ``said_late`` finds such a statement so
 that the secretary can see it. Mail about the cover tells the net change once it has
-settled: ``substitute_news``, ``secretary_news`` and ``representative_news`` say what to
-tell, given what the person was last told and what is true now.
+settled: ``secretary_news`` and ``representative_news`` say what to tell, given what the
+person was last told and what is true now (a substitute called in or released is told as
+every change of a member's own state is, ``member_states.state_news``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ __all__ = [
     "Cover",
     "RepresentativeNews",
     "SecretaryNews",
-    "SubstituteNews",
     "answers_closed_at",
     "cover",
     "late_absences",
@@ -35,7 +35,6 @@ __all__ = [
     "said_late",
     "says_absent",
     "secretary_news",
-    "substitute_news",
     "substitute_state",
 ]
 
@@ -46,7 +45,6 @@ REPRESENTATIVE = "representative"
 UNCOVERED = "uncovered"
 _SUBSTITUTE = "substitute:"
 
-SubstituteNews = Literal["called_in", "released"]
 SecretaryNews = Literal["called_in", "uncovered", "covered_again"]
 RepresentativeNews = Literal["called_in", "uncovered"]
 
@@ -120,14 +118,6 @@ def cover(party: Party, absent: Mapping[int, bool]) -> Cover:
 def substitute_state(member_id: str) -> str:
     """A party's cover when the substitute ``member_id`` is called in."""
     return _SUBSTITUTE + member_id
-
-
-def substitute_news(told: bool, called: bool) -> SubstituteNews | None:
-    """What to tell a substitute who was last told ``told`` (called in or not) and is
-    ``called`` now: nothing when that is what they were told."""
-    if told == called:
-        return None
-    return "called_in" if called else "released"
 
 
 def secretary_news(told: str | None, now: str) -> SecretaryNews | None:

@@ -16,9 +16,10 @@ from typing import Literal
 from .council import Role
 
 __all__ = ["BUSY_STATES", "COVERS_AT", "MEMBER_STATES", "MemberState", "ShownVersion",
-           "member_state", "next_version"]
+           "StateNews", "member_state", "next_version", "state_news"]
 
 MemberState = Literal["expected", "absent", "called_in", "standby", "informed", "cancelled"]
+StateNews = Literal["called_in", "released", "standby", "informed", "absent", "expected"]
 MEMBER_STATES: tuple[MemberState, ...] = ("expected", "absent", "called_in", "standby",
                                           "informed", "cancelled")
 BUSY_STATES: frozenset[MemberState] = frozenset({"expected", "called_in", "standby"})
@@ -76,3 +77,27 @@ def next_version(stored: ShownVersion | None, state: str, floor: int) -> ShownVe
     if stored.state == state and stored.floor == floor:
         return stored
     return ShownVersion(state, floor, max(stored.sequence + 1, floor))
+
+
+def state_news(told: str, now: str) -> StateNews | None:
+    """What to tell a member whose state in a meeting was last mailed to them as ``told``
+    and is ``now``: nothing when it is the same; that they said they cannot come
+    (``absent``, whatever they were before); called in; released (no longer called in,
+    whatever they are now); on standby; not needed (``informed``, from standby or from
+    their own absence); or expected again (a representative back from an absence).
+    Cancelled meetings have their own mail: no news here."""
+    if now in (told, "cancelled"):
+        return None
+    if now == "absent":
+        return "absent"
+    if now == "called_in":
+        return "called_in"
+    if told == "called_in":
+        return "released"
+    if now == "standby":
+        return "standby"
+    if now == "informed":
+        return "informed"
+    if now == "expected":
+        return "expected"
+    raise ValueError(f"unknown state {now!r}")

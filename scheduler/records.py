@@ -11,7 +11,7 @@ from .council import Council
 
 __all__ = ["CalendarState", "CouncilRecord", "HistoryRecord", "MailRecord", "MeetingRecord",
            "OutgoingMail", "PlanState", "PollRecord", "ProposalRecord", "RoundRecord",
-           "SessionRecord"]
+           "SessionRecord", "UntoldState"]
 
 
 @dataclass(frozen=True)
@@ -113,9 +113,24 @@ class PlanState:
 
 
 @dataclass(frozen=True)
+class UntoldState:
+    """A member whose state in a meeting, as shown now (``state``, ``sequence``), is not
+    the one last mailed to them (``told_state``, ``told_sequence``)."""
+
+    meeting_id: str
+    member_id: str
+    state: str
+    sequence: int
+    told_state: str
+    told_sequence: int
+
+
+@dataclass(frozen=True)
 class CoverNews:
     """A change of the cover at a meeting whose quiet period is over: ``about`` is
-    ``member:<id>`` (a substitute) or ``party:<key>`` (the secretary's view of a party);
+    ``party:<key>`` (the secretary's view of a party) or ``representative:<key>`` (the
+    party's representative's; a substitute's own call-in or release is a change of their
+    state, ``UntoldState``);
     ``told`` what they were last told (None: nothing yet); ``held`` how many changes were
     waited for (a sender takes the news only as it read it)."""
 

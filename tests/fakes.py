@@ -38,6 +38,7 @@ from scheduler.records import (
     ProposalRecord,
     RoundRecord,
     SessionRecord,
+    UntoldState,
 )
 from scheduler.services import Services
 from scheduler.statements import Statement, absence_span
@@ -106,6 +107,9 @@ class FakeStore:
     history: list[HistoryRecord] = dataclasses.field(default_factory=list)
     # (meeting id, member id) -> what the member was last shown of the meeting
     event_versions: dict[tuple[str, str], ShownVersion] = dataclasses.field(default_factory=dict)
+    # (meeting id, member id) -> (state last mailed, its SEQUENCE, untold since, changed at)
+    event_told: dict[tuple[str, str], tuple[str, int, dt.datetime | None, dt.datetime]] = \
+        dataclasses.field(default_factory=dict)
     outbox: dict[str, MailRecord] = dataclasses.field(default_factory=dict)
     outbox_keys: dict[str, str] = dataclasses.field(default_factory=dict)
     rounds: dict[str, RoundRecord] = dataclasses.field(default_factory=dict)
@@ -123,6 +127,7 @@ class FakeStore:
             del self.attendance[key]
         for key in [k for k in self.event_versions if k[1] == member_id]:
             del self.event_versions[key]
+            self.event_told.pop(key, None)
 
     def drop_token(self, token_id: str) -> None:
         self.tokens.pop(token_id, None)
@@ -143,6 +148,7 @@ class FakeStore:
             self.history[:] = [h for h in self.history if h.meeting_id != meeting_id]
             for key in [k for k in self.event_versions if k[0] == meeting_id]:
                 del self.event_versions[key]
+                self.event_told.pop(key, None)
         for proposal_id in [p for p, v in self.proposals.items() if v.council_id == council_id]:
             del self.proposals[proposal_id]
         for key in [k for k in self.bodies if k[0] == council_id]:
@@ -484,6 +490,10 @@ class FakePlans(_Repository):
         return sorted((m for m in self.s.meetings.values() if m.council_id == council_id),
                       key=lambda m: m.start)
 
+    def councils_meeting_after(self, at: dt.datetime) -> list[str]:
+        return sorted({m.council_id for m in self.s.meetings.values()
+                       if m.status == "confirmed" and m.end > at})
+
     def meeting(self, meeting_id: str) -> MeetingRecord:
         if meeting_id not in self.s.meetings:
             raise NotFound(f"no meeting {meeting_id!r}")
@@ -525,6 +535,9 @@ class FakeAttendance(_Repository):
 
 
 class FakeLinks(_Repository):
+    def changes_stamp(self) -> int | None:
+        return None  # not counted: every sweep reckons afresh
+
     def add(self, member_id: str, purpose: str, salt: str, secret_hash: str, *,
             rotate: bool = False) -> None:
         self._require_member(member_id)
@@ -793,6 +806,10 @@ class FakeCallIns(_Repository):
             before if told is None else told, None, held)
         return True
 
+    def told_now(self, meeting_id: str, about: str, told: str) -> None:
+        _before, _due, held = self.s.cover_told.get((meeting_id, about), (None, None, 0))
+        self.s.cover_told[(meeting_id, about)] = (told, None, held)
+
 
 class FakeHistory(_Repository):
     def add(self, meeting_id: str, kind: str, *, by: str, member_id: str | None = None,
@@ -815,10 +832,43 @@ class FakeEventVersions(_Repository):
         return {key: self.s.event_versions[key] for key in keys if key in self.s.event_versions}
 
     def record(self, key: tuple[str, str], before: ShownVersion | None,
-               after: ShownVersion) -> bool:
+               after: ShownVersion, *, at: dt.datetime | None = None) -> bool:
         if self.s.event_versions.get(key) != before:
             return False
+        moment = at or _now()
         self.s.event_versions[key] = after
+        if before is None:
+            self.s.event_told[key] = (after.state, after.sequence, None, moment)
+            return True
+        told, told_sequence, untold, _changed = self.s.event_told[key]
+        self.s.event_told[key] = (told, told_sequence,
+                                  None if told == after.state else (untold or moment), moment)
+        return True
+
+    def _untold(self, key: tuple[str, str]) -> UntoldState:
+        shown, (told, told_sequence, _u, _c) = self.s.event_versions[key], self.s.event_told[key]
+        return UntoldState(key[0], key[1], shown.state, shown.sequence, told, told_sequence)
+
+    def untold(self, quiet_since: dt.datetime, held_since: dt.datetime,
+               limit: int = 200) -> list[UntoldState]:
+        found = sorted((untold, key) for key, (_t, _s, untold, changed) in self.s.event_told.items()
+                       if untold is not None and (changed <= quiet_since or untold <= held_since))
+        return [self._untold(key) for _untold, key in found[:limit]]
+
+    def untold_of(self, keys: Sequence[tuple[str, str]]
+                  ) -> dict[tuple[str, str], UntoldState]:
+        return {key: self._untold(key) for key in keys
+                if key in self.s.event_told and self.s.event_told[key][2] is not None}
+
+    def mark_told(self, key: tuple[str, str], state: str, sequence: int, *,
+                  was: tuple[str, int] | None = None) -> bool:
+        shown = self.s.event_versions.get(key)
+        if shown is None or (shown.state, shown.sequence) != (state, sequence):
+            return False
+        told, told_sequence, _untold, changed = self.s.event_told[key]
+        if was is not None and (told, told_sequence) != was:
+            return False
+        self.s.event_told[key] = (state, sequence, None, changed)
         return True
 
 

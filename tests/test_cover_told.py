@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from alembic import command
 
 from scheduler.council_file import parse_council
-from scheduler.cover import representative_news, secretary_news, substitute_news
+from scheduler.cover import representative_news, secretary_news
 from scheduler.storage.database import _config, upgrade
-from scheduler.storage.tables import call_ins, cover_told, uncovered
+from scheduler.storage.tables import call_ins, cover_told, member_event_versions, uncovered
 
 from .conftest import Repositories
 from .databases import database
@@ -119,11 +119,18 @@ def test_the_migration_starts_from_what_was_told_before_it(engine) -> None:
         db.execute(uncovered.insert(), [
             {"meeting_id": meeting.id, "party_key": "kumla", "active": True,
              "changed_at": moment}])
-    upgrade(engine)
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), "0014")
     with engine.connect() as db:
         rows = {(r.about, r.told, r.due_at) for r in db.execute(sa.select(cover_told))}
     assert rows == {(f"member:{erik}", "called", None), ("party:nora", f"substitute:{erik}", None),
                     ("party:kumla", "uncovered", None)}
+    # from 0015 on, what substitutes were told is each member's state last mailed
+    # (member_event_versions): their rows here go
+    upgrade(engine)
+    with engine.connect() as db:
+        rows = {(r.about, r.told, r.due_at) for r in db.execute(sa.select(cover_told))}
+    assert rows == {("party:nora", f"substitute:{erik}", None), ("party:kumla", "uncovered", None)}
 
 
 @pytest.mark.parametrize(("told", "now", "said"), [
@@ -141,12 +148,6 @@ def test_the_secretary_is_told_the_net_change_of_a_partys_cover(told, now, said)
     assert secretary_news(told, now) == said
 
 
-def test_a_substitute_is_told_only_a_change_from_what_they_were_told() -> None:
-    assert [substitute_news(told, called) for told, called in
-            ((False, False), (False, True), (True, True), (True, False))] == [
-        None, "called_in", None, "released"]
-
-
 @pytest.mark.parametrize(("told", "now", "said"), [
     (None, "representative", None),
     (None, "substitute:s", "called_in"),
@@ -162,3 +163,73 @@ def test_a_substitute_is_told_only_a_change_from_what_they_were_told() -> None:
 def test_the_representative_is_told_who_covers_for_them_once_it_has_changed(told, now,
                                                                             said) -> None:
     assert representative_news(told, now) == said
+
+
+def test_the_told_states_start_from_what_members_were_shown_and_a_call_in_not_yet_mailed(
+        engine) -> None:
+    store = Repositories(engine)
+    record, meeting = _meeting(store)
+    erik, kurt = record.member_ids[("nora", 1)], record.member_ids[("kumla", 1)]
+    anna = record.member_ids[("nora", 0)]
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), "0014")
+    versions = sa.table("member_event_versions", *(sa.column(c) for c in (
+        "meeting_id", "member_id", "state", "floor", "sequence", "changed_at")))
+    with engine.begin() as db:
+        db.execute(versions.insert(), [
+            {"meeting_id": meeting.id, "member_id": erik, "state": "called_in", "floor": 1,
+             "sequence": 1, "changed_at": T0},
+            {"meeting_id": meeting.id, "member_id": kurt, "state": "informed", "floor": 2,
+             "sequence": 2, "changed_at": T0},
+            {"meeting_id": meeting.id, "member_id": anna, "state": "absent", "floor": 0,
+             "sequence": 1, "changed_at": T0}])
+        # Erik's call-in waits to be mailed; Kurt was told of his release already
+        db.execute(cover_told.insert(), [
+            {"meeting_id": meeting.id, "about": f"member:{erik}", "told": None, "due_at": T0,
+             "first_held_at": T0, "held": 1},
+            {"meeting_id": meeting.id, "about": f"member:{kurt}", "told": "released",
+             "due_at": None, "first_held_at": T0, "held": 2}])
+    upgrade(engine)
+    with engine.connect() as db:
+        rows = {r.member_id: (r.told_state, r.told_sequence, r.untold_since is not None)
+                for r in db.execute(sa.select(member_event_versions))}
+        abouts = {r.about for r in db.execute(sa.select(cover_told))}
+    assert rows == {erik: ("informed", 1, True), kurt: ("informed", 2, False),
+                    anna: ("absent", 1, False)}
+    assert not any(about.startswith("member:") for about in abouts)
+    (waiting,) = store.event_versions.untold(T0, T0)
+    assert (waiting.member_id, waiting.state, waiting.told_state) == (erik, "called_in", "informed")
+
+
+def test_a_state_is_untold_from_its_first_change_until_told_or_undone(engine) -> None:
+    from scheduler.member_states import ShownVersion
+
+    store = Repositories(engine)
+    record, meeting = _meeting(store)
+    erik = record.member_ids[("nora", 1)]
+    key = (meeting.id, erik)
+    informed, standby = ShownVersion("informed", 0, 0), ShownVersion("standby", 0, 1)
+    assert store.event_versions.record(key, None, informed, at=T0)  # first shown: told
+    assert store.event_versions.untold(T0 + LONG, T0 + LONG) == []
+    assert store.event_versions.record(key, informed, standby, at=T0)
+    later = T0 + dt.timedelta(minutes=1)
+    back = ShownVersion("informed", 0, 2)
+    assert store.event_versions.record(key, standby, back, at=later)  # undone: nothing untold
+    assert store.event_versions.untold_of([key]) == {}
+    again = ShownVersion("standby", 0, 3)
+    assert store.event_versions.record(key, back, again, at=later)
+    # not before the quiet period after the last change, or the longest wait after the first
+    assert store.event_versions.untold(later - dt.timedelta(seconds=1), T0) == []
+    (untold,) = store.event_versions.untold(later, T0)
+    assert (untold.state, untold.sequence, untold.told_state, untold.told_sequence) == (
+        "standby", 3, "informed", 0)
+    # told once: a second sender who read the same finds it told
+    assert store.event_versions.mark_told(key, "standby", 2, was=("informed", 0)) is False
+    assert store.event_versions.mark_told(key, "standby", 3, was=("informed", 0)) is True
+    assert store.event_versions.mark_told(key, "standby", 3, was=("informed", 0)) is False
+    assert store.event_versions.untold(later + LONG, later + LONG) == []
+    # a later change waits from itself: the first untold change of the new round
+    third = ShownVersion("informed", 0, 4)
+    assert store.event_versions.record(key, again, third, at=later + LONG)
+    assert store.event_versions.untold(later + LONG - dt.timedelta(seconds=1), T0) == []
+    assert [u.state for u in store.event_versions.untold(later + LONG, T0)] == ["informed"]

@@ -1,9 +1,9 @@
 """The demo council's mail on a real SMTP server: confirming its plan of four meetings
 sends each member one mail naming every date, the member's part in each said plainly, and
 the meetings attached as one calendar file whose events are the member's feed events;
-a representative who cannot come is told that their substitute is called in (or that
-nobody can come), and the secretary is told of every call-in and every party left
-uncovered."""
+a representative who cannot come is told, in the mail that frees the meeting in their
+calendar, that their substitute is called in (or that nobody can come), and the secretary
+is told of every call-in and every party left uncovered."""
 
 from __future__ import annotations
 
@@ -237,7 +237,18 @@ def test_a_representative_is_told_their_substitute_is_called_in_and_the_secretar
         text = _text(mail.message)
         assert f"Din ersättare {substitute.name} är inkallad till sammanträdet {date}" in text
         assert world.page(representative.id) in text
-        assert not _calendar_parts(mail.message)
+        # and her calendar is freed in the same mail: her feed's event, free
+        assert "Du har meddelat förhinder till sammanträdet " in text
+        assert "i din kalender står det nu som ledigt" in text
+        (part,) = _calendar_parts(mail.message)
+        assert part.get_param("method") == "REQUEST"
+        data = part.get_payload(decode=True)
+        assert isinstance(data, bytes)
+        (event,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+        shown = world.feed(representative.id)[str(event["UID"])]
+        for field in ("SEQUENCE", "TRANSP", "SUMMARY"):
+            assert str(event[field]) == str(shown[field]), field
+        assert str(event["TRANSP"]) == "TRANSPARENT"
         (mail,) = told.pop(substitute.email)
         text = _text(mail.message)
         assert f"Du är inkallad i stället för {representative.name}." in text

@@ -167,9 +167,11 @@ def test_a_call_in_once_told_and_then_a_release_tell_the_substitute_each_and_the
     assert client.put(put, json={"answer": "coming"}).status_code == 204
     _settle(app, services.mail_quiet_s + 1)
     released = [m for m in _mails(app) if m.id not in {c.id for c in called}]
-    # the substitute is told; the secretary is not told of a release, as ever, nor the
-    # representative who said she comes
-    assert [(m.recipient, m.kind) for m in released] == [(SUB, "meeting_released")]
+    # the substitute is told, and the representative that she is expected again (her
+    # calendar, freed when she said she could not come, shows the meeting busy again);
+    # the secretary is not told of a release, as ever
+    assert sorted((m.recipient, m.kind) for m in released) == [
+        (REP, "meeting_expected"), (SUB, "meeting_released")]
     # she cannot come after all: the substitute and she are told again (she last knew
     # herself coming); the secretary was last told of this very call-in
     assert client.put(put, json={"answer": "absent"}).status_code == 204
@@ -291,9 +293,12 @@ def test_an_absence_after_the_answers_closed_is_kept_calls_nobody_in_and_the_sec
     assert not _called(_event(client, feed))
     assert client.get(f"/api/my/{_own(client, ids['Per Berg'])}").json[
         "meetings"][0]["called_in"] is False
-    # and nobody mailed, whenever the news would be told
+    # nobody is called in, whenever the news would be told: she is told only that her
+    # calendar now shows her free, the substitute that he is likely needed (standby)
     _settle(app, services.mail_quiet_s + 3600)
-    assert _new(app, before) == Counter()
+    assert sorted((m.recipient, m.kind) for m in _mails(app)
+                  if m.id not in {b.id for b in before}) == [
+        (REP, "meeting_absent"), (SUB, "meeting_standby")]
     # the secretary sees it: in the report's JSON and on the council's page
     headers = bearer(app, "secretary", council["id"])
     report = client.get(f"/api/councils/{council['id']}/reports/conflicts", headers=headers).json

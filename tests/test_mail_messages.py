@@ -27,6 +27,7 @@ from scheduler.mail import (
     representative_mail,
     secretary_mail,
 )
+from scheduler.mail.messages import Cover
 from scheduler.records import OutgoingMail
 
 from .js.reader import ical_js
@@ -500,6 +501,89 @@ def test_a_representative_is_not_told_a_substitutes_part() -> None:
     assert "ersättare" not in text and "kännedom" not in text
     with pytest.raises(ValueError):
         meeting(part="chair")
+
+
+# a change of a member's own state ----------------------------------------------------------
+@pytest.mark.parametrize(("reason", "part", "sv", "en", "subject"), [
+    ("standby", "standby",
+     "Din ledamot kan troligen inte komma till sammanträdet Kulturrådet, tisdag 2 mars 2027 "
+     "kl. 13.00–16.00 – räkna med att du behövs.",
+     "Your representative is likely unable to attend the meeting Kulturrådet, Tuesday "
+     "2 March 2027, 13:00–16:00 – count on being needed.",
+     "Räkna med att du behövs: Kulturrådet"),
+    ("informed", "informed",
+     "Du behövs troligen inte: din ledamot väntas komma till sammanträdet Kulturrådet, "
+     "tisdag 2 mars 2027 kl. 13.00–16.00. För kännedom.",
+     "You are probably not needed: your representative is expected at the meeting "
+     "Kulturrådet, Tuesday 2 March 2027, 13:00–16:00. For information.",
+     "Du behövs troligen inte: Kulturrådet"),
+    ("absent", "absent",
+     "Du har meddelat förhinder till sammanträdet Kulturrådet, tisdag 2 mars 2027 "
+     "kl. 13.00–16.00; i din kalender står det nu som ledigt.",
+     "You have said you cannot attend the meeting Kulturrådet, Tuesday 2 March 2027, "
+     "13:00–16:00; your calendar now shows the time as free.",
+     "Ditt förhinder är noterat: Kulturrådet"),
+])
+def test_a_change_of_a_substitutes_state_is_said_once_in_plain_words(
+        reason: str, part: str, sv: str, en: str, subject: str) -> None:
+    url = "https://kalender.example/my/cs_abc"
+    swedish = meeting(council="Kulturrådet", reason=reason, part=part, url=url,
+                      representative="Åke Lindén")
+    text = body(swedish)
+    assert sv in text and "Du är ersättare för Åke Lindén." in text
+    said = {"standby": "räkna med att du behövs", "informed": "kännedom",
+            "absent": "förhinder"}[reason]
+    assert text.lower().count(said) == 1  # the change says the state: no second line of it
+    assert en in body(meeting(council="Kulturrådet", reason=reason, part=part, url=url,
+                              language="en", representative="Åke Lindén"))
+    assert str(parsed(swedish)["Subject"]).startswith(subject)
+    assert swedish.kind == f"meeting_{reason}"
+    assert calendar_part(swedish).get_param("method") == "REQUEST"
+    answer = ("Kan du komma ändå? Svara via din personliga länk: " if reason == "absent"
+              else "Kan du inte komma? Svara via din personliga länk: ")
+    assert answer + url in text
+
+
+def test_a_representative_back_from_an_absence_is_told_they_are_expected() -> None:
+    text = body(meeting(council="Kulturrådet", reason="expected", part="expected"))
+    assert ("Du väntas komma till sammanträdet Kulturrådet, tisdag 2 mars 2027 kl. 13.00–16.00; "
+            "i din kalender står det nu som upptaget.") in text
+    assert "ersättare" not in text
+
+
+@pytest.mark.parametrize(("cover", "said", "kind", "subject"), [
+    (Cover("called_in", "Kumla kommun", "Åke Lindén"),
+     ["Din ersättare Åke Lindén är inkallad till sammanträdet tisdag 2 mars 2027 "
+      "kl. 13.00–16.00 (Kulturrådet)."],
+     "representative_called_in", "Din ersättare är inkallad: Kulturrådet"),
+    (Cover("uncovered", "Kumla kommun", "Åke Lindén"),
+     ["Ingen kan företräda Kumla kommun vid sammanträdet",
+      "Både du och din ersättare Åke Lindén har meddelat förhinder.",
+      "Sekreteraren har fått veta det."],
+     "representative_uncovered", "Ingen kan företräda Kumla kommun: Kulturrådet"),
+    (Cover("uncovered", "Kumla kommun", None),
+     ["Du har meddelat förhinder, och det finns ingen ersättare."],
+     "representative_uncovered", "Ingen kan företräda Kumla kommun: Kulturrådet"),
+])
+def test_a_representatives_absence_and_who_covers_for_them_are_one_mail_with_the_meeting_freed(
+        cover: Cover, said: list[str], kind: str, subject: str) -> None:
+    free = OutgoingEvent(EVENT.uid, START, END, "Kulturrådet (du har meddelat förhinder)",
+                         sequence=3, transparent=True)
+    mail = meeting(council="Kulturrådet", reason="absent", part="absent", event=free,
+                   cover=cover, url="https://kalender.example/my/cs_abc")
+    text = body(mail)
+    assert "Du har meddelat förhinder till sammanträdet Kulturrådet" in text
+    for words in said:
+        assert words in text
+    assert "Kan du komma ändå? Svara via din personliga länk: https://kalender.example/my/cs_abc" \
+        in text
+    assert mail.kind == kind and str(parsed(mail)["Subject"]).startswith(subject)
+    (event,) = icalendar.Calendar.from_ical(
+        calendar_part(mail).get_payload(decode=True)).walk("VEVENT")
+    assert (str(event["TRANSP"]), int(event["SEQUENCE"])) == ("TRANSPARENT", 3)
+    assert event["ATTENDEE"].params["ROLE"] == "NON-PARTICIPANT"
+    with pytest.raises(ValueError):
+        meeting(reason="absent", part="absent", cover=Cover("called_in", "Kumla kommun", None))
 
 
 # a confirmed plan: one mail per member ---------------------------------------------------

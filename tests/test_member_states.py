@@ -20,7 +20,13 @@ import pytest
 
 from scheduler.council import Role
 from scheduler.feeds import FeedMeeting, member_feed
-from scheduler.member_states import MEMBER_STATES, ShownVersion, member_state, next_version
+from scheduler.member_states import (
+    MEMBER_STATES,
+    ShownVersion,
+    member_state,
+    next_version,
+    state_news,
+)
 from scheduler.reports import report_csv
 from scheduler.services import Services
 
@@ -133,6 +139,28 @@ def test_a_sequence_never_falls_never_repeats_with_other_content_and_never_is_be
         assert before is None or stored.sequence >= before.sequence
         assert shown.setdefault(stored.sequence, (state, floor)) == (state, floor)
     assert next_version(None, "expected", 4) == ShownVersion("expected", 4, 4)
+
+
+@pytest.mark.parametrize(("told", "now", "news"), [
+    ("informed", "informed", None),
+    ("informed", "standby", "standby"),
+    ("standby", "informed", "informed"),
+    ("informed", "called_in", "called_in"),
+    ("standby", "called_in", "called_in"),
+    ("called_in", "informed", "released"),
+    ("called_in", "standby", "released"),
+    ("called_in", "absent", "absent"),  # their own word, whatever they were
+    ("standby", "absent", "absent"),
+    ("absent", "informed", "informed"),
+    ("absent", "standby", "standby"),
+    ("absent", "called_in", "called_in"),
+    ("expected", "absent", "absent"),
+    ("absent", "expected", "expected"),
+    ("expected", "cancelled", None),  # a cancellation has its own mail
+])
+def test_a_member_is_told_the_net_change_of_their_own_state(told: str, now: str,
+                                                            news: str | None) -> None:
+    assert state_news(told, now) == news
 
 
 def _meeting(**given: Any) -> FeedMeeting:

@@ -172,10 +172,18 @@ def test_absences_call_the_substitute_in_and_then_leave_the_party_uncovered(
     _send(mail_app)
     got = {r.recipients[0]: r for r in smtp.received}
     assert set(got) == {"per@lindesberg.example", "asa@lindesberg.example", SECRETARY}
-    # the representative is told who stands in for her, in words only
+    # the representative is told who stands in for her, in the mail that frees the
+    # meeting in her calendar (her feed's event, free)
     assert "Din ersättare Per Berg är inkallad till sammanträdet" in got[
         "asa@lindesberg.example"].message.get_body(("plain",)).get_content()
-    assert not _calendar_parts(got["asa@lindesberg.example"].message)
+    (freed,) = _calendar_parts(got["asa@lindesberg.example"].message)
+    asa_feed = icalendar.Calendar.from_ical(client.get(client.get(
+        f"/api/members/{ids['Åsa Lind']}/feed", headers=headers).json["url"].split("://", 1)[1]
+        .split("/", 1)[1].join(["/", ""])).data).walk("VEVENT")[0]
+    freed_event = ical_js(freed)["events"][0]
+    assert (freed_event["sequence"], freed_event["transp"]) == (
+        int(asa_feed["SEQUENCE"]), "TRANSPARENT")
+    assert str(asa_feed["TRANSP"]) == "TRANSPARENT"
     part = _calendar_parts(got["per@lindesberg.example"].message)[0]
     strict = ical_js(part)
     assert strict["method"] == "REQUEST"

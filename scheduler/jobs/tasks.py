@@ -57,8 +57,8 @@ class Tasks:
 
 
 def send_due_mail(services: Services) -> None:
-    """Tell the changes of cover that have settled, then send every message of the outbox
-    that is due (nothing when mail is off)."""
+    """Tell the changes that have settled (each member's state, the cover of each party),
+    then send every message of the outbox that is due (nothing when mail is off)."""
     if services.mail is None:
         return
     services.tell_settled()

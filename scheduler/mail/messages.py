@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from typing import Literal
@@ -48,16 +49,21 @@ from .headers import (
 )
 from .wording import day, one_line, short_day, span
 
-__all__ = ["Reason", "SecretaryNews", "link_mail", "meeting_mail", "plan_mail",
+__all__ = ["Cover", "Reason", "SecretaryNews", "link_mail", "meeting_mail", "plan_mail",
            "poll_mail", "representative_mail", "secretary_mail"]
 
-Reason = Literal["confirmed", "moved", "cancelled", "called_in", "released"]
+Reason = Literal["confirmed", "moved", "cancelled", "called_in", "released", "standby",
+                 "informed", "absent", "expected"]
 SecretaryNews = Literal["called_in", "uncovered", "covered_again"]
 
 _METHODS: dict[str, frozenset[str]] = {
     "confirmed": frozenset({"REQUEST"}), "moved": frozenset({"REQUEST"}),
     "called_in": frozenset({"REQUEST"}), "cancelled": frozenset({"CANCEL"}),
-    "released": frozenset({"REQUEST"})}
+    "released": frozenset({"REQUEST"}), "standby": frozenset({"REQUEST"}),
+    "informed": frozenset({"REQUEST"}), "absent": frozenset({"REQUEST"}),
+    "expected": frozenset({"REQUEST"})}
+# a change of a member's state whose words say the state itself (no part line after them)
+_SAYS_THE_STATE = frozenset({"standby", "informed", "absent", "expected"})
 # a member's state in a meeting (member_states.member_state); each has words
 # "part.<state>" below, and those not taking part are no participants
 _PARTS = frozenset(MEMBER_STATES)
@@ -81,6 +87,19 @@ _SV = {
     "cancelled": "Sammanträdet är inställt: {council}, {when}.",
     "called_in": "Du kallas in som ersättare: {council}, {when}. Din ledamot har förhinder.",
     "released": "Du är inte längre inkallad som ersättare: {council}, {when}.",
+    # a change of a member's own state (member_states.state_news)
+    "subject.standby": "Räkna med att du behövs: {council} {date}",
+    "subject.informed": "Du behövs troligen inte: {council} {date}",
+    "subject.absent": "Ditt förhinder är noterat: {council} {date}",
+    "subject.expected": "Du väntas komma: {council} {date}",
+    "standby": ("Din ledamot kan troligen inte komma till sammanträdet {council}, {when} – "
+                "räkna med att du behövs."),
+    "informed": ("Du behövs troligen inte: din ledamot väntas komma till sammanträdet "
+                 "{council}, {when}. För kännedom."),
+    "absent": ("Du har meddelat förhinder till sammanträdet {council}, {when}; i din kalender "
+               "står det nu som ledigt."),
+    "expected": ("Du väntas komma till sammanträdet {council}, {when}; i din kalender står "
+                 "det nu som upptaget."),
     # a member's part in a meeting, by the part (state) the feed gives it
     "part.expected": "",
     "part.called_in": "Du är inkallad i stället för {representative}.",
@@ -155,6 +174,18 @@ _EN = {
     "called_in": ("You are called in as substitute: {council}, {when}. "
                   "Your representative cannot attend."),
     "released": "You are no longer called in as substitute: {council}, {when}.",
+    "subject.standby": "Count on being needed: {council}, {date}",
+    "subject.informed": "Probably not needed: {council}, {date}",
+    "subject.absent": "Your apologies are noted: {council}, {date}",
+    "subject.expected": "You are expected: {council}, {date}",
+    "standby": ("Your representative is likely unable to attend the meeting {council}, "
+                "{when} – count on being needed."),
+    "informed": ("You are probably not needed: your representative is expected at the "
+                 "meeting {council}, {when}. For information."),
+    "absent": ("You have said you cannot attend the meeting {council}, {when}; your "
+               "calendar now shows the time as free."),
+    "expected": ("You are expected at the meeting {council}, {when}; your calendar now "
+                 "shows the time as busy."),
     "part.expected": "",
     "part.called_in": "You are called in to stand in for {representative}.",
     "part.standby": "Your representative is likely unavailable – count on being needed.",
@@ -272,34 +303,66 @@ def _standing_in(words: dict[str, str], part: str, representative: str | None) -
     return words["substitute_for"].format(representative=representative)
 
 
+@dataclass(frozen=True)
+class Cover:
+    """Who covers a representative's party at a meeting they cannot come to, told in the
+    representative's own mail about it: their substitute called in (``called_in``,
+    ``substitute`` named), or nobody (``uncovered``; ``substitute``: the one who cannot
+    come either, None when there is none)."""
+
+    kind: RepresentativeNews
+    party: str
+    substitute: str | None
+
+
+def _cover_said(words: dict[str, str], cover: Cover, values: dict[str, str]) -> str:
+    """The words of a representative's cover (``rep.*``), as ``representative_mail`` has them."""
+    if cover.kind not in {"called_in", "uncovered"}:
+        raise ValueError(f"unknown representative mail {cover.kind!r}")
+    if cover.kind == "called_in" and not cover.substitute:
+        raise ValueError("a substitute called in needs the substitute's name")
+    said = [words[f"rep.{cover.kind}"].format(**values)]
+    if cover.kind == "uncovered":
+        said += [words["rep.both_absent" if cover.substitute else "rep.no_substitute"]
+                 .format(**values), words["rep.secretary"]]
+    return " ".join(said)
+
+
 def meeting_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
                  zone: str, event: OutgoingEvent, method: str, reason: Reason,
                  dedupe_key: str | None, part: Part = "expected", url: str | None = None,
                  previous: tuple[dt.datetime, dt.datetime] | None = None,
-                 representative: str | None = None) -> OutgoingMail:
+                 representative: str | None = None, cover: Cover | None = None) -> OutgoingMail:
     """A member's mail about a meeting, with the meeting as an iMIP REQUEST or CANCEL.
 
     ``event`` is the meeting as in the member's feed (its UID, SEQUENCE, words and free or
     busy time) and ``part`` the member's part in it as the feed reckons it (a substitute's
     is said in the text); the sender becomes its organizer and the recipient its attendee,
     asked for no reply (and no participant when told for information only).
+    ``reason``: what the mail tells (the meeting confirmed, moved or cancelled, or a change
+    of the member's own state, ``member_states.state_news``).
     ``representative``: the name of the representative whose substitute the member is
     (None for the representative). ``url``: the member's own link, to say they cannot
-    come (in the text, and as the event's URL and description); ``previous``: where a
-    moved meeting was. Raises ValueError for a method that does not fit the reason, or an
-    unknown part. A recipient that is no address gives a message marked ``undeliverable``
-    (so do the other kinds of mail).
+    come (in the text, and as the event's URL and description; to say they can come after
+    all, when they said they cannot); ``previous``: where a moved meeting was; ``cover``:
+    for a representative who cannot come, who covers their party (the mail is then the
+    news of it, ``representative_<kind>``). Raises ValueError for a method that does not
+    fit the reason, or an unknown part. A recipient that is no address gives a message
+    marked ``undeliverable`` (so do the other kinds of mail).
     """
     if method not in _METHODS.get(reason, frozenset()):
         raise ValueError(f"a {reason!r} meeting mail cannot be a {method!r}")
     language, words = _words(language)
     name, council = one_line(name), one_line(council)
     standing = one_line(representative) if representative is not None else None
-    said = _part_said(words, part, standing)
+    said = None if reason in _SAYS_THE_STATE else _part_said(words, part, standing)
+    if reason in _SAYS_THE_STATE:
+        _part_said(words, part, standing)  # an unknown part is refused all the same
     organizer_name, organizer = parseaddr(sender)
     role = (" ".join(p for p in (_standing_in(words, part, standing), said) if p) or None
             if method == "REQUEST" else None)
-    answer = words["answer"].format(url=url) if url and method == "REQUEST" else None
+    asked = "rep.answer" if reason == "absent" else "answer"
+    answer = words[asked].format(url=url) if url and method == "REQUEST" else None
     event = dataclasses.replace(event, organizer=organizer or sender,
                                 organizer_name=one_line(organizer_name or council),
                                 attendees=attendees(recipient),
@@ -308,21 +371,29 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
                                 description="\n".join(p for p in (role, answer) if p) or None,
                                 url=url if answer else None)
     when = span(event.start, event.end, zone, language)
+    date = short_day(event.start.astimezone(ZoneInfo(zone)), language)
     told = words["moved_from" if reason == "moved" and previous else reason].format(
         council=council, when=when,
         previous=span(*previous, zone, language) if previous else "")
-    body = _paragraphs(words["hello"].format(name=name), told, role,
+    covered = None
+    subject = words[f"subject.{reason}"].format(council=council, date=date)
+    kind = f"meeting_{reason}"
+    if cover is not None:
+        values = {"council": council, "party": one_line(cover.party),
+                  "substitute": one_line(cover.substitute or ""), "when": when, "date": date}
+        covered = _cover_said(words, cover, values)
+        subject = words[f"subject.rep.{cover.kind}"].format(**values)
+        kind = f"representative_{cover.kind}"
+    body = _paragraphs(words["hello"].format(name=name), told, covered, role,
                        words["place"].format(place=one_line(event.location))
                        if event.location else None,
                        answer, words[method], words["footer"])
-    subject = words[f"subject.{reason}"].format(
-        council=council, date=short_day(event.start.astimezone(ZoneInfo(zone)), language))
     message = _compose(sender=sender, recipient=recipient, name=name, subject=subject,
                        body=body, language=language, key=dedupe_key)
     if event.attendees:  # else the recipient is no address and the message is given up
         message.add_alternative(invitation(event, method), maintype="text", subtype="calendar",
                                 cte="base64", params={"method": method, "charset": "UTF-8"})
-    return _mail(message, recipient, sender, f"meeting_{reason}", dedupe_key, language)
+    return _mail(message, recipient, sender, kind, dedupe_key, language)
 
 
 def plan_mail(*, sender: str, recipient: str, name: str, language: str, council: str,
@@ -388,21 +459,14 @@ def representative_mail(*, sender: str, recipient: str, name: str, language: str
     party (``uncovered``; ``substitute``: the one who cannot come either, None when there is
     none) and the secretary has been told. ``url``: their own link, to say they can come
     after all. Raises ValueError for an unknown kind, or ``called_in`` without a substitute."""
-    if kind not in {"called_in", "uncovered"}:
-        raise ValueError(f"unknown representative mail {kind!r}")
-    if kind == "called_in" and not substitute:
-        raise ValueError("a substitute called in needs the substitute's name")
     language, words = _words(language)
     name = one_line(name)
     values = {"council": one_line(council), "party": one_line(party),
               "substitute": one_line(substitute or ""),
               "when": span(meeting_start, meeting_end, zone, language),
               "date": short_day(meeting_start.astimezone(ZoneInfo(zone)), language)}
-    said = [words[f"rep.{kind}"].format(**values)]
-    if kind == "uncovered":
-        said += [words["rep.both_absent" if substitute else "rep.no_substitute"].format(**values),
-                 words["rep.secretary"]]
-    body = _paragraphs(words["hello"].format(name=name), " ".join(said),
+    said = _cover_said(words, Cover(kind, party, substitute), values)
+    body = _paragraphs(words["hello"].format(name=name), said,
                        words["rep.answer"].format(url=url) if url else None, words["footer"])
     message = _compose(sender=sender, recipient=recipient, name=name,
                        subject=words[f"subject.rep.{kind}"].format(**values), body=body,

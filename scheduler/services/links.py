@@ -221,16 +221,18 @@ class LinkServices(CalendarServices):
                 if (item.id, member_id) in shown else item for item in items]
 
     @staticmethod
-    def store_shown(uow: UnitOfWork, changes: Sequence[ShownChange]) -> dict[tuple[str, str], int]:
+    def store_shown(uow: UnitOfWork, changes: Sequence[ShownChange], *,
+                    at: dt.datetime | None = None) -> dict[tuple[str, str], int]:
         """Store what members are shown anew (compare-and-set; where another transaction
         stored something first, the change is worked out again from what it stored) and
-        give the SEQUENCE each (meeting id, member id) is shown with."""
+        give the SEQUENCE each (meeting id, member id) is shown with. ``at``: when the
+        changes were found (default now)."""
         final: dict[tuple[str, str], int] = {}
         todo = list(changes)
         for _attempt in range(_VERSION_TRIES):
             lost = []
             for change in todo:
-                if uow.event_versions.record(change.key, change.before, change.after):
+                if uow.event_versions.record(change.key, change.before, change.after, at=at):
                     final[change.key] = change.after.sequence
                 else:
                     lost.append(change)

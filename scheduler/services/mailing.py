@@ -1,12 +1,21 @@
 """Mail about meetings, call-ins and links, put in the outbox in the same transaction as
 the change it tells of; and who covers each party once members have said they cannot come.
 
-Mail about the cover (a substitute called in or released, a party uncovered, told to the
-substitute, the representative and the secretary) tells each of them the net change once
-it has settled: the change itself is kept at once (feeds and pages show it),
-the news waits ``SCHEDULER_MAIL_QUIET_S`` (default 120 s) after the last change to the same
-substitute's or party's cover at the meeting, and is composed when it is told (with the
-feed's SEQUENCE of that moment), or not at all when the person was last told the same.
+Each member is told the net change of their own state in an upcoming confirmed meeting
+(``member_states``: called in, released, on standby, not needed, absent, expected again),
+whatever changed it (an answer, an absence, a calendar, a body's plan): the change is kept
+at once (feeds and pages show it; ``sweep_states`` finds it every minute without anyone
+reading a feed), and the mail waits ``SCHEDULER_MAIL_QUIET_S`` (default 120 s) after the
+last change of the member's state, at most ``SCHEDULER_MAIL_HOLD_MAX_S`` after the first
+one not yet told. It is one mail for the meeting whose iMIP part is the member's feed
+event at that moment (the same UID, SEQUENCE and busy or free time), or none when the
+state is the one last mailed to them (the mail of a confirmation, move or cancellation
+counts). A representative who cannot come is told in that same mail who covers for them.
+
+The news of a party's cover (a substitute called in, the party uncovered or covered again,
+told to the secretary; to the representative when it changes while their own state does
+not) waits the same way and is composed when it is told, or not at all when the person
+was last told the same.
 
 Without mail settings nothing is queued: the service works as before and says mail is off.
 """
@@ -17,7 +26,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from ..cover import (
     REPRESENTATIVE,
@@ -28,14 +37,14 @@ from ..cover import (
     representative_news,
     says_absent,
     secretary_news,
-    substitute_news,
     substitute_state,
 )
 from ..env_settings import seconds_setting
+from ..errors import NotFound
 from ..feeds import feed_event
 from ..history import SYSTEM
 from ..mail.messages import (
-    Reason,
+    Cover,
     SecretaryNews,
     link_mail,
     meeting_mail,
@@ -43,8 +52,9 @@ from ..mail.messages import (
     representative_mail,
     secretary_mail,
 )
+from ..member_states import state_news
 from ..ports import UnitOfWork
-from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail
+from ..records import CouncilRecord, CoverNews, MeetingRecord, OutgoingMail, UntoldState
 from .history import record_cover
 from .links import LinkServices
 
@@ -57,7 +67,7 @@ _QUIET_MAX_S = 3600.0
 HOLD_VARIABLE = "SCHEDULER_MAIL_HOLD_MAX_S"
 _HOLD_S = 900.0
 _HOLD_MAX_S = 86400.0
-_CALLED, _RELEASED = "called", "released"
+MeetingNews = Literal["confirmed", "moved", "cancelled"]
 
 
 def mail_quiet_from_env(environ: Mapping[str, str] | None = None) -> float:
@@ -146,20 +156,22 @@ class MailingServices(LinkServices):
 
     # meetings ---------------------------------------------------------------------------
     def mail_meeting(self, uow: UnitOfWork, record: CouncilRecord, meetings: Sequence[MeetingRecord],
-                     reason: Reason, *, only: Sequence[str] | None = None,
+                     reason: MeetingNews, *,
                      previous: tuple[dt.datetime, dt.datetime] | None = None) -> None:
-        """Mail every member with an address (or those in ``only``) about the meetings, each
+        """Mail every member with an address about the meetings (confirmed, moved or
+        cancelled), each
         with the event, the member's part in it and its SEQUENCE as their feed shows them
         now (``feed_meetings``, ``feed_event``, ``FeedMeeting.state``): a plan of several meetings
         confirmed at once is one mail per member naming them all, with the meetings attached
         as one calendar file; otherwise a meeting request per meeting (a cancellation for a
-        cancelled one). ``previous``: where a moved meeting was."""
+        cancelled one). ``previous``: where a moved meeting was. What each member is told
+        is noted as the state last mailed to them (``tell_states`` tells later changes)."""
         if self.mail is None:
             return
         council = record.council
         likely: dict[str, list[float]] = {}
         wanted = {meeting.id for meeting in meetings}
-        for member_id in only if only is not None else list(record.member_ids.values()):
+        for member_id in list(record.member_ids.values()):
             party_id, index = record.member_key(member_id)
             party = council.party(party_id)
             member = party.members[index]
@@ -184,6 +196,9 @@ class MailingServices(LinkServices):
                     [(item.id, member_id, {"reason": reason, "sequence": item.sequence,
                                            "part": item.state(member.role)})
                      for item in items])
+                for item in items:
+                    uow.event_versions.mark_told((item.id, member_id), item.state(member.role),
+                                                 item.sequence)
                 continue
             for item in items:
                 event = feed_event(item, member, council.name, council.venue, language=language)
@@ -198,15 +213,19 @@ class MailingServices(LinkServices):
                     dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"),
                     [(item.id, member_id, {"reason": reason, "sequence": item.sequence,
                                            "part": part})])
+                uow.event_versions.mark_told((item.id, member_id), part, item.sequence)
 
     def settle_cover(self, uow: UnitOfWork, record: CouncilRecord,
-                     meetings: Sequence[MeetingRecord], *, by: str = SYSTEM) -> bool:
+                     meetings: Sequence[MeetingRecord], *, by: str = SYSTEM,
+                     tell: bool = True) -> bool:
         """Call substitutes in (or release them) and mark parties uncovered (or covered
         again) at upcoming confirmed meetings as members' statements made before each
-        meeting's answers closed now say, and hold the news for the people concerned and
-        the secretary until the change has settled. True when anything changed. Each
-        change goes in the meeting's history, by ``system`` after ``by`` (the author of the
-        change it follows from)."""
+        meeting's answers closed now say, and hold the news for the representatives and
+        the secretary until the change has settled (the members whose state it changes
+        are told by ``tell_states``). True when anything changed. Each change goes in the
+        meeting's history, by ``system`` after ``by`` (the author of the change it follows
+        from). Without a quiet period, what is due is told at once unless ``tell`` is
+        False (the caller mails the meetings itself, then calls ``tell_at_once``)."""
         moment = dt.datetime.now(dt.UTC)
         live = [m for m in meetings if m.status == "confirmed" and m.end > moment]
         if not live:
@@ -231,7 +250,6 @@ class MailingServices(LinkServices):
                         continue
                     if uow.call_ins.set_call_in(meeting.id, member_id, found.called == i):
                         moved = True
-                        self._hold(uow, meeting, f"member:{member_id}", moment)
                         record_cover(uow, meeting.id, "called_in" if found.called == i
                                      else "released", party.id, by, member_id=member_id)
                 if uow.call_ins.set_uncovered(meeting.id, party.id, found.uncovered):
@@ -242,9 +260,24 @@ class MailingServices(LinkServices):
                     changed = True
                     self._hold(uow, meeting, f"party:{party.id}", moment)
                     self._hold(uow, meeting, f"representative:{party.id}", moment)
-        if changed and self.mail is not None and self.mail_quiet_s <= 0:
-            self.tell_news(uow, moment, [m.id for m in live])
+        if tell:
+            self.tell_at_once(uow, record, live)
         return changed
+
+    def tell_at_once(self, uow: UnitOfWork, record: CouncilRecord,
+                     meetings: Sequence[MeetingRecord]) -> None:
+        """Without a quiet period (``SCHEDULER_MAIL_QUIET_S`` 0), tell in the caller's unit
+        of work what changed at these meetings of the council: each member's state, and
+        the news of the cover. Nothing otherwise (the minute's ``tell_settled`` tells it)."""
+        if self.mail is None or self.mail_quiet_s > 0 or not meetings:
+            return
+        found = self.reckon_meetings(uow, record)
+        if found.changes:
+            self.store_shown(uow, found.changes)
+        moment = dt.datetime.now(dt.UTC)  # after what changed was stored
+        ids = [m.id for m in meetings]
+        self.tell_states(uow, moment, ids)
+        self.tell_news(uow, moment, ids)
 
     def _hold(self, uow: UnitOfWork, meeting: MeetingRecord, about: str,
               moment: dt.datetime) -> None:
@@ -253,18 +286,131 @@ class MailingServices(LinkServices):
                               dt.timedelta(seconds=self.mail_hold_max_s))
 
     def tell_settled(self, at: dt.datetime | None = None) -> int:
-        """Put in the outbox the mail about every change of cover whose quiet period is
-        over at ``at`` (default now): the net change, or nothing when it is what the
-        person was last told. How many waiting news were taken."""
+        """Put in the outbox the mail about every change whose quiet period is over at
+        ``at`` (default now): first each member's state at upcoming confirmed meetings is
+        reckoned and what changed stored (``sweep_states``: nobody need read a feed for a
+        change to be found), then each member whose state differs from the one last mailed
+        to them is told (``tell_states``), then the news of the cover (``tell_news``): the
+        net change, or nothing when it is what the person was last told. How many members'
+        states and news were taken."""
         if self.mail is None:
             return 0
         moment = at or dt.datetime.now(dt.UTC)
+        self.sweep_states(moment)
         with self.uow() as uow:
-            told = self.tell_news(uow, moment)
+            told = self.tell_states(uow, moment) + self.tell_news(uow, moment)
             uow.commit()
         if told:
             self.mail_queued()
         return told
+
+    def sweep_states(self, at: dt.datetime) -> int:
+        """Reckon every member's state at the meetings of each council with a confirmed
+        meeting ending after ``at``, and store what changed (each council in a short
+        transaction of its own), so that a change is found, and its quiet period counted,
+        without anyone reading a feed. Skipped while nothing a feed may show was written
+        since the last sweep of this process on the same day (``changes_stamp``). How
+        many members' showings changed."""
+        with self.reader() as uow:
+            stamp = uow.links.changes_stamp()
+            councils = uow.plans.councils_meeting_after(at)
+        day = dt.datetime.now(dt.UTC).date()
+        swept: dict[str, tuple[int, dt.date]] = vars(self).setdefault("_swept", {})
+        if stamp is not None and swept.get("at") == (stamp, day):
+            return 0
+        changed = 0
+        for council_id in councils:
+            begun = dt.datetime.now(dt.UTC)  # what it reads has changed by this moment
+            with self.uow() as uow:
+                try:
+                    record = uow.councils.get(council_id)
+                except NotFound:  # deleted since
+                    continue
+                found = self.reckon_meetings(uow, record)
+                if found.changes:
+                    self.store_shown(uow, found.changes, at=begun)
+                    uow.commit()
+                    changed += len(found.changes)
+        if stamp is not None:  # read before the sweep: a write since moves it on
+            swept["at"] = (stamp, day)
+        return changed
+
+    def tell_states(self, uow: UnitOfWork, at: dt.datetime,
+                    meeting_ids: Sequence[str] | None = None) -> int:
+        """Tell, in the caller's unit of work, each member whose state in an upcoming
+        confirmed meeting (of the given meetings only) differs from the one last mailed to
+        them, once it has not changed for the quiet period (or first differed the longest
+        wait ago): one mail for the meeting, whose iMIP part is their feed's event now,
+        with words for the change (``member_states.state_news``). A representative who
+        cannot come is told in the same mail who covers for them. How many were taken."""
+        quiet = at - dt.timedelta(seconds=self.mail_quiet_s)
+        held = at - dt.timedelta(seconds=self.mail_hold_max_s)
+        records: dict[str, CouncilRecord] = {}
+        likely: dict[str, dict[str, list[float]]] = {}
+        taken = 0
+        for untold in uow.event_versions.untold(quiet, held):
+            if meeting_ids is not None and untold.meeting_id not in meeting_ids:
+                continue
+            meeting = uow.plans.meeting(untold.meeting_id)
+            if meeting.council_id not in records:
+                records[meeting.council_id] = uow.councils.get(meeting.council_id)
+            taken += self._tell_state(uow, records[meeting.council_id], meeting, untold, at,
+                                      likely.setdefault(meeting.council_id, {}))
+        return taken
+
+    def _tell_state(self, uow: UnitOfWork, record: CouncilRecord, meeting: MeetingRecord,
+                    untold: UntoldState, at: dt.datetime,
+                    likely: dict[str, list[float]]) -> bool:
+        key = (meeting.id, untold.member_id)
+        was = (untold.told_state, untold.told_sequence)
+        council = record.council
+        party_id, index = record.member_key(untold.member_id)
+        party = council.party(party_id)
+        member = party.members[index]
+        if self.mail is None or meeting.status != "confirmed" or meeting.end <= at \
+                or not member.email:  # its own mail told it, it is over, or nobody to tell
+            return uow.event_versions.mark_told(key, untold.state, untold.sequence, was=was)
+        (item,) = [item for item in self.feed_meetings(uow, record, untold.member_id,
+                                                        likely=likely) if item.id == meeting.id]
+        state = item.state(member.role)
+        if (state, item.sequence) != (untold.state, untold.sequence):
+            return False  # it changed since: that change waits its own quiet period
+        news = state_news(untold.told_state, state)
+        if not uow.event_versions.mark_told(key, state, item.sequence, was=was):
+            return False  # another sender told it first
+        if news is None:
+            return True
+        cover: Cover | None = None
+        if member.role == "representative":
+            cover = self._representative_cover(uow, record, meeting, party_id, news)
+        language = member.language or council.language
+        self.queue_about(uow, meeting_mail(
+            sender=self.mail.sender, recipient=member.email, name=member.name,
+            language=language, council=council.name, zone=council.timezone,
+            event=feed_event(item, member, council.name, council.venue, language=language),
+            method="REQUEST", reason=news, part=state,
+            url=self.page_url(self.page_secret_in(uow, untold.member_id)),
+            representative=party.representative.name if member.role != "representative"
+            else None, cover=cover,
+            dedupe_key=f"state:{meeting.id}:{untold.member_id}:{item.sequence}"),
+            [(meeting.id, untold.member_id, {"reason": cover.kind if cover else news,
+                                             "sequence": item.sequence, "part": state})])
+        return True
+
+    def _representative_cover(self, uow: UnitOfWork, record: CouncilRecord,
+                              meeting: MeetingRecord, party_id: str,
+                              news: str) -> Cover | None:
+        """Who covers a representative's party, for their own mail about their absence
+        (None when nobody is called in and the party is not uncovered, or they come);
+        what it tells is noted as told them, so that no other mail tells it again."""
+        state, substitute = self._party_cover(uow, record, meeting, party_id)
+        if news == "absent" or state == REPRESENTATIVE:  # what their mail tells them
+            uow.call_ins.lock_cover([meeting.id])
+            uow.call_ins.told_now(meeting.id, f"representative:{party_id}", state)
+        if news != "absent" or state == REPRESENTATIVE:
+            return None
+        return Cover("uncovered" if state == UNCOVERED else "called_in",
+                     record.council.party(party_id).name, substitute)
 
     def tell_news(self, uow: UnitOfWork, at: dt.datetime,
                   meeting_ids: Sequence[str] | None = None) -> int:
@@ -284,20 +430,15 @@ class MailingServices(LinkServices):
         kind, _, subject = news.about.partition(":")
         if meeting.status != "confirmed" or meeting.end <= at:  # the meeting's mail told it
             return uow.call_ins.take(news, None)
-        if kind == "member":
-            if subject not in record.member_ids.values():
-                return uow.call_ins.take(news, None)
-            called = uow.call_ins.call_ins([meeting.id]).get((meeting.id, subject), (False, 0))[0]
-            said = substitute_news(news.told == _CALLED, called)
-            if not uow.call_ins.take(news, _CALLED if called else _RELEASED):
-                return False
-            if said is not None:
-                self.mail_meeting(uow, record, [meeting], said, only=[subject])
-            return True
         if subject not in {party.id for party in record.council.parties}:
-            return uow.call_ins.take(news, None)
+            return uow.call_ins.take(news, None)  # a party removed, or an older kind of news
         state, substitute = self._party_cover(uow, record, meeting, subject)
         if kind == "representative":
+            party = record.council.party(subject)
+            representative = record.member_ids[(subject, party.members.index(party.representative))]
+            if uow.event_versions.untold_of([(meeting.id, representative)]):
+                # their own state changed too: the mail telling it tells the cover with it
+                return uow.call_ins.take(news, None)
             told = representative_news(news.told, state)
             if not uow.call_ins.take(news, state):  # they know it now, told or not
                 return False

@@ -130,12 +130,13 @@ class ProposalServices(MailingServices):
             if changed.sequence != before.sequence:
                 record = uow.councils.get(changed.council_id)
                 record_meeting_change(uow, before, changed, token_actor(by))
-                self.settle_cover(uow, record, [changed], by=token_actor(by))
+                self.settle_cover(uow, record, [changed], by=token_actor(by), tell=False)
                 self.mail_meeting(uow, record, [changed],
                                   "cancelled" if changed.status == "cancelled" else "moved",
                                   previous=(before.start, before.end)
                                   if (before.start, before.end) != (changed.start, changed.end)
                                   else None)
+                self.tell_at_once(uow, record, [changed])
             uow.commit()
         self.mail_queued()
         return changed

@@ -120,3 +120,14 @@ class CallInRepository:
         if told is not None:
             values["told"] = told
         return bool(self.db.execute(cover_told.update().where(key).values(**values)).rowcount)
+
+    def told_now(self, meeting_id: str, about: str, told: str) -> None:
+        """Note that ``about`` was told ``told`` at a meeting just now, in other mail (a
+        representative's own mail about their absence names who covers for them): the
+        news waiting for it, if any, is told with it (call under ``lock_cover``)."""
+        key = (cover_told.c.meeting_id == meeting_id) & (cover_told.c.about == about)
+        if self.db.execute(cover_told.update().where(key).values(told=told, due_at=None)
+                           ).rowcount:
+            return
+        self.db.execute(cover_told.insert().values(meeting_id=meeting_id, about=about, told=told,
+                                                   due_at=None, first_held_at=None, held=0))

@@ -11,7 +11,7 @@ from ..errors import NotFound
 from ..tokens import same_hash
 from .feed_state import feed_state
 from .rows import now
-from .tables import feed_tokens, members
+from .tables import feed_changes, feed_tokens, members
 
 __all__ = ["LinkRepository"]
 
@@ -52,6 +52,12 @@ class LinkRepository:
                 or not same_hash(row.token_hash, secret_hash)):
             return None
         return str(row.member_id)
+
+    def changes_stamp(self) -> int | None:
+        """How many committed transactions wrote something a feed may show, so far
+        (``storage.changes``): it moves with every such write, in any process."""
+        found = self.db.scalar(sa.select(feed_changes.c.stamp).where(feed_changes.c.id == 1))
+        return None if found is None else int(found)
 
     def feed_state(self, secret_hash: str, holds: bool) -> tuple[str, str] | None:
         """The member behind an active feed link with this hash and their feed's version

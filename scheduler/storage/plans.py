@@ -88,6 +88,14 @@ class PlanRepository:
                                .order_by(meetings.c.starts_at)).all()
         return [_meeting(r) for r in rows]
 
+    def councils_meeting_after(self, at: dt.datetime) -> list[str]:
+        """The councils with a confirmed meeting that ends after ``at``."""
+        rows = self.db.execute(sa.select(meetings.c.council_id).distinct()
+                               .where(meetings.c.status == "confirmed")
+                               .where(meetings.c.ends_at > at.astimezone(dt.UTC))
+                               .order_by(meetings.c.council_id))
+        return [r.council_id for r in rows]
+
     def meeting(self, meeting_id: str) -> MeetingRecord:
         """One meeting, or NotFound."""
         row = self.db.execute(sa.select(meetings).where(meetings.c.id == meeting_id)).first()

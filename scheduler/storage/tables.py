@@ -267,9 +267,10 @@ uncovered = sa.Table(
     sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
 )
 
-# what a substitute (about "member:<id>") or the secretary (about "party:<key>") was last
-# told of the cover at a meeting, and when the net change may be told (a change waits for
-# a quiet period, and a later change to the same key waits afresh)
+# what the secretary (about "party:<key>") or a representative (about
+# "representative:<key>") was last told of a party's cover at a meeting, and when the net
+# change may be told (a change waits for a quiet period, and a later change to the same
+# key waits afresh); substitutes are told their own state (member_event_versions)
 cover_told = sa.Table(
     "cover_told", metadata,
     sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
@@ -299,7 +300,8 @@ meeting_history = sa.Table(
 )
 
 # what each member was last shown of a meeting (their state in it) and the SEQUENCE it
-# was shown with: a change of state is shown with a higher SEQUENCE (scheduler/member_states.py)
+# was shown with: a change of state is shown with a higher SEQUENCE (scheduler/member_states.py);
+# and the state last mailed to them, so that a change is mailed once it has settled
 member_event_versions = sa.Table(
     "member_event_versions", metadata,
     sa.Column("meeting_id", sa.String(32), sa.ForeignKey("meetings.id", ondelete="CASCADE"),
@@ -309,7 +311,11 @@ member_event_versions = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),
     sa.Column("floor", sa.Integer, nullable=False),  # the least SEQUENCE it could have then
     sa.Column("sequence", sa.Integer, nullable=False),
-    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),  # the last change
+    sa.Column("told_state", sa.String(16), nullable=False),  # the state last mailed (or first shown)
+    sa.Column("told_sequence", sa.Integer, nullable=False),  # and its SEQUENCE
+    sa.Column("untold_since", sa.DateTime(timezone=True)),  # null: the state shown was told
+    sa.Index("ix_member_event_versions_untold", "untold_since"),
 )
 
 # mail not yet delivered, and mail delivered (kept for the outbox listing)
