@@ -76,7 +76,8 @@ def test_each_member_reads_their_state_and_the_place_on_their_card(
     assert "Place: Länsmuseet, Örebro" in english
     world["services"].upload_calendar(world["ids"][REPRESENTATIVE], AWAY)
     standby = card(client, pages["Erik Åkesson"], meeting)
-    assert f"Du är i beredskap: din ledamot {REPRESENTATIVE} kan troligen inte komma – räkna med att du behövs." in standby
+    assert (f"Du är i beredskap: din ledamot {REPRESENTATIVE} kan troligen inte komma – "
+            "räkna med att du behövs.") in standby
     raw = client.get(f"/my/{pages['Erik Åkesson']}").get_data(as_text=True)
     assert "Anna &lt;b&gt;Ek&lt;/b&gt;" in raw and "<b>Ek</b>" not in raw
 
