@@ -544,6 +544,18 @@ def test_a_change_of_a_substitutes_state_is_said_once_in_plain_words(
     assert answer + url in text
 
 
+def test_a_substitute_not_needed_because_another_is_called_in_is_told_so() -> None:
+    text = body(meeting(council="Kulturrådet", reason="informed", part="informed",
+                        representative="Åke Lindén", other_called_in=True))
+    assert ("Du behövs inte: en annan ersättare är inkallad till sammanträdet Kulturrådet, "
+            "tisdag 2 mars 2027 kl. 13.00–16.00. För kännedom.") in text
+    assert "väntas komma" not in text
+    moved = body(meeting(council="Kulturrådet", reason="moved", part="informed",
+                         representative="Åke Lindén", other_called_in=True, language="en"))
+    assert "For information – another substitute is called in." in moved
+    assert "expected" not in moved
+
+
 def test_a_representative_back_from_an_absence_is_told_they_are_expected() -> None:
     text = body(meeting(council="Kulturrådet", reason="expected", part="expected"))
     assert ("Du väntas komma till sammanträdet Kulturrådet, tisdag 2 mars 2027 kl. 13.00–16.00; "

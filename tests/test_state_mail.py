@@ -50,9 +50,9 @@ NOT_NEEDED = "Du behövs troligen inte: din ledamot väntas komma"
 class World:
     """A council with one confirmed meeting in the week of 11 January 2027, mail on."""
 
-    def __init__(self, services: Services):
+    def __init__(self, services: Services, council: dict[str, Any] = COUNCIL):
         self.services = services
-        self.council = services.create_council(COUNCIL)
+        self.council = services.create_council(council)
         self.ids = {m["name"]: m["id"] for p in self.council["parties"] for m in p["members"]}
         proposal = services.create_proposal(self.council["id"], OPTIONS)
         _made, (self.meeting,) = services.confirm(proposal.id)
@@ -224,3 +224,26 @@ def test_a_move_tells_the_state_in_its_own_mail_and_nothing_after(world: World) 
         name = "Anna Ek" if mail.recipient == ANNA else "Erik Ek"
         _same_as_feed(_invitation(mail)[1], world.feed_event(name))
     assert world.settle(3600) == []
+
+
+def test_a_substitute_on_standby_told_another_is_called_in_is_not_told_the_representative_comes(
+        world: World) -> None:
+    services = world.services
+    second = World(services, {**COUNCIL, "parties": [{**COUNCIL["parties"][0], "members": [
+        *COUNCIL["parties"][0]["members"],
+        {"name": "Olof Ek", "role": "substitute", "email": "olof@nora.example"}]}]})
+    services.upload_calendar(second.ids["Anna Ek"], AWAY)
+    second.seen |= {m.id for m in world.outbox()}
+    told = second.settle()
+    assert Counter(m.recipient for m in told) == Counter({ERIK: 1, "olof@nora.example": 1})
+    assert all(STANDBY in _invitation(m)[2] for m in told)
+    # she cannot come: Erik is called in, Olof is not needed, and is told why
+    services.answer_meeting_as(services.page_secret(second.ids["Anna Ek"]), second.meeting.id,
+                               {"answer": "absent"})
+    told = second.settle()
+    (to_olof,) = [m for m in told if m.recipient == "olof@nora.example"]
+    _method, event, text = _invitation(to_olof)
+    assert str(event["TRANSP"]) == "TRANSPARENT"
+    _same_as_feed(event, second.feed_event("Olof Ek"))
+    assert "Du behövs inte: en annan ersättare är inkallad till sammanträdet" in text
+    assert "väntas komma" not in text

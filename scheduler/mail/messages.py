@@ -96,6 +96,8 @@ _SV = {
                 "räkna med att du behövs."),
     "informed": ("Du behövs troligen inte: din ledamot väntas komma till sammanträdet "
                  "{council}, {when}. För kännedom."),
+    "informed_other": ("Du behövs inte: en annan ersättare är inkallad till sammanträdet "
+                       "{council}, {when}. För kännedom."),
     "absent": ("Du har meddelat förhinder till sammanträdet {council}, {when}; i din kalender "
                "står det nu som ledigt."),
     "expected": ("Du väntas komma till sammanträdet {council}, {when}; i din kalender står "
@@ -106,6 +108,8 @@ _SV = {
     "part.standby": "Din ledamot kan troligen inte – räkna med att du behövs.",
     "part.informed": ("För kännedom – din ledamot väntas komma. Du behöver inte komma om "
                          "du inte kallas in."),
+    "part.informed_other": ("För kännedom – en annan ersättare är inkallad. Du behöver inte "
+                            "komma om du inte kallas in."),
     "part.absent": "Du har meddelat förhinder.",
     "part.cancelled": "Sammanträdet är inställt.",
     "substitute_for": "Du är ersättare för {representative}.",
@@ -182,6 +186,8 @@ _EN = {
                 "{when} – count on being needed."),
     "informed": ("You are probably not needed: your representative is expected at the "
                  "meeting {council}, {when}. For information."),
+    "informed_other": ("You are not needed: another substitute is called in to the meeting "
+                       "{council}, {when}. For information."),
     "absent": ("You have said you cannot attend the meeting {council}, {when}; your "
                "calendar now shows the time as free."),
     "expected": ("You are expected at the meeting {council}, {when}; your calendar now "
@@ -191,6 +197,8 @@ _EN = {
     "part.standby": "Your representative is likely unavailable – count on being needed.",
     "part.informed": ("For information – your representative is expected. You need not "
                          "come unless you are called in."),
+    "part.informed_other": ("For information – another substitute is called in. You need "
+                            "not come unless you are called in."),
     "part.absent": "You have said you cannot attend.",
     "part.cancelled": "The meeting is cancelled.",
     "substitute_for": "You are the substitute for {representative}.",
@@ -286,12 +294,16 @@ def _paragraphs(*parts: str | None) -> str:
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
-def _part_said(words: dict[str, str], part: str, representative: str | None) -> str | None:
+def _part_said(words: dict[str, str], part: str, representative: str | None, *,
+               other_called_in: bool = False) -> str | None:
     """What the mail says of a member's part in a meeting (None: nothing to say, as for the
-    representative who is expected). ``representative``: whom the member is substitute for."""
+    representative who is expected). ``representative``: whom the member is substitute for;
+    ``other_called_in``: another substitute is called in (an informed one is told so, not
+    that the representative comes)."""
     if part not in _PARTS:
         raise ValueError(f"unknown part {part!r}")
-    said = words[f"part.{part}"].format(representative=representative
+    key = "informed_other" if part == "informed" and other_called_in else part
+    said = words[f"part.{key}"].format(representative=representative
                                         or words["your_representative"])
     return said or None
 
@@ -332,7 +344,8 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
                  zone: str, event: OutgoingEvent, method: str, reason: Reason,
                  dedupe_key: str | None, part: Part = "expected", url: str | None = None,
                  previous: tuple[dt.datetime, dt.datetime] | None = None,
-                 representative: str | None = None, cover: Cover | None = None) -> OutgoingMail:
+                 representative: str | None = None, cover: Cover | None = None,
+                 other_called_in: bool = False) -> OutgoingMail:
     """A member's mail about a meeting, with the meeting as an iMIP REQUEST or CANCEL.
 
     ``event`` is the meeting as in the member's feed (its UID, SEQUENCE, words and free or
@@ -346,7 +359,9 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
     come (in the text, and as the event's URL and description; to say they can come after
     all, when they said they cannot); ``previous``: where a moved meeting was; ``cover``:
     for a representative who cannot come, who covers their party (the mail is then the
-    news of it, ``representative_<kind>``). Raises ValueError for a method that does not
+    news of it, ``representative_<kind>``); ``other_called_in``: another substitute of the
+    party is called in (an informed substitute is told that, not that the representative
+    comes). Raises ValueError for a method that does not
     fit the reason, or an unknown part. A recipient that is no address gives a message
     marked ``undeliverable`` (so do the other kinds of mail).
     """
@@ -355,9 +370,9 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
     language, words = _words(language)
     name, council = one_line(name), one_line(council)
     standing = one_line(representative) if representative is not None else None
-    said = None if reason in _SAYS_THE_STATE else _part_said(words, part, standing)
-    if reason in _SAYS_THE_STATE:
-        _part_said(words, part, standing)  # an unknown part is refused all the same
+    said = _part_said(words, part, standing, other_called_in=other_called_in)
+    if reason in _SAYS_THE_STATE:  # the change says the state itself
+        said = None
     organizer_name, organizer = parseaddr(sender)
     role = (" ".join(p for p in (_standing_in(words, part, standing), said) if p) or None
             if method == "REQUEST" else None)
@@ -372,7 +387,9 @@ def meeting_mail(*, sender: str, recipient: str, name: str, language: str, counc
                                 url=url if answer else None)
     when = span(event.start, event.end, zone, language)
     date = short_day(event.start.astimezone(ZoneInfo(zone)), language)
-    told = words["moved_from" if reason == "moved" and previous else reason].format(
+    headline = ("moved_from" if reason == "moved" and previous
+                else "informed_other" if reason == "informed" and other_called_in else reason)
+    told = words[headline].format(
         council=council, when=when,
         previous=span(*previous, zone, language) if previous else "")
     covered = None

@@ -159,13 +159,13 @@ class MailingServices(LinkServices):
                      reason: MeetingNews, *,
                      previous: tuple[dt.datetime, dt.datetime] | None = None) -> None:
         """Mail every member with an address about the meetings (confirmed, moved or
-        cancelled), each
-        with the event, the member's part in it and its SEQUENCE as their feed shows them
-        now (``feed_meetings``, ``feed_event``, ``FeedMeeting.state``): a plan of several meetings
-        confirmed at once is one mail per member naming them all, with the meetings attached
-        as one calendar file; otherwise a meeting request per meeting (a cancellation for a
-        cancelled one). ``previous``: where a moved meeting was. What each member is told
-        is noted as the state last mailed to them (``tell_states`` tells later changes)."""
+        cancelled), each with the event, the member's part in it and its SEQUENCE as their
+        feed shows them now (``feed_meetings``, ``feed_event``, ``FeedMeeting.state``): a
+        plan of several meetings confirmed at once is one mail per member naming them all,
+        with the meetings attached as one calendar file; otherwise a meeting request per
+        meeting (a cancellation for a cancelled one). ``previous``: where a moved meeting
+        was. What each member is told is noted as the state last mailed to them
+        (``tell_states`` tells later changes)."""
         if self.mail is None:
             return
         council = record.council
@@ -208,7 +208,7 @@ class MailingServices(LinkServices):
                     sender=self.mail.sender, recipient=member.email, name=member.name,
                     language=language, council=council.name, event=event, method=method,
                     reason=reason, part=part, zone=council.timezone,
-                    url=url, representative=standing_in,
+                    url=url, representative=standing_in, other_called_in=item.called_in is False,
                     previous=previous if reason == "moved" else None,
                     dedupe_key=f"{reason}:{item.id}:{member_id}:{item.sequence}"),
                     [(item.id, member_id, {"reason": reason, "sequence": item.sequence,
@@ -391,7 +391,7 @@ class MailingServices(LinkServices):
             method="REQUEST", reason=news, part=state,
             url=self.page_url(self.page_secret_in(uow, untold.member_id)),
             representative=party.representative.name if member.role != "representative"
-            else None, cover=cover,
+            else None, cover=cover, other_called_in=item.called_in is False,
             dedupe_key=f"state:{meeting.id}:{untold.member_id}:{item.sequence}"),
             [(meeting.id, untold.member_id, {"reason": cover.kind if cover else news,
                                              "sequence": item.sequence, "part": state})])
