@@ -33,8 +33,8 @@ PUBLIC = "https://moten.example"
 # four Wednesday mornings of the demo's year, outside its blackouts
 DATES = [dt.datetime(2027, month, day, 9, tzinfo=STOCKHOLM)
          for month, day in ((2, 10), (4, 21), (9, 15), (11, 24))]
-STANDBY = "Din ledamot kan troligen inte – räkna med att du behövs."
-INFORMED = "För kännedom – din ledamot väntas komma."
+STANDBY = "Du är i beredskap: din ledamot kan troligen inte komma – räkna med att du behövs."
+INFORMED = "För kännedom: din ledamot väntas komma."
 
 
 @dataclass(frozen=True)

@@ -467,11 +467,12 @@ def test_a_long_name_of_quotes_commas_and_colons_never_turns_the_to_into_other_a
 
 
 @pytest.mark.parametrize(("part", "sv", "en", "role"), [
-    ("standby", "Du är ersättare för Åke Lindén. Din ledamot kan troligen inte – räkna med att "
-     "du behövs.", "You are the substitute for Åke Lindén. Your representative is likely "
-     "unavailable – count on being needed.", "REQ-PARTICIPANT"),
-    ("informed", "Du är ersättare för Åke Lindén. För kännedom – din ledamot väntas komma.",
-     "You are the substitute for Åke Lindén. For information – your representative is "
+    ("standby", "Du är ersättare för Åke Lindén. Du är i beredskap: din ledamot kan troligen "
+     "inte komma – räkna med att du behövs.", "You are the substitute for Åke Lindén. You are "
+     "on standby: your representative is likely unable to come – count on being needed.",
+     "REQ-PARTICIPANT"),
+    ("informed", "Du är ersättare för Åke Lindén. För kännedom: din ledamot väntas komma.",
+     "You are the substitute for Åke Lindén. For information: your representative is "
      "expected.", "NON-PARTICIPANT"),
     ("called_in", "Du är inkallad i stället för Åke Lindén.",
      "You are called in to stand in for Åke Lindén.", "REQ-PARTICIPANT"),
@@ -552,7 +553,7 @@ def test_a_substitute_not_needed_because_another_is_called_in_is_told_so() -> No
     assert "väntas komma" not in text
     moved = body(meeting(council="Kulturrådet", reason="moved", part="informed",
                          representative="Åke Lindén", other_called_in=True, language="en"))
-    assert "For information – another substitute is called in." in moved
+    assert "For information: another substitute is called in." in moved
     assert "expected" not in moved
 
 
@@ -633,16 +634,17 @@ def test_a_confirmed_plan_is_one_mail_naming_every_date_place_and_part_in_order(
                            "Du är ersättare för Åke Lindén.\n\n")
     assert ("– tisdag 2 mars 2027 kl. 13.00–16.00\n"
             "  Plats: Länsmuseet, Örebro\n"
-            "  Din ledamot kan troligen inte – räkna med att du behövs.\n"
+            "  Du är i beredskap: din ledamot kan troligen inte komma – räkna med att du behövs.\n"
             "– tisdag 13 april 2027 kl. 09.00–12.00\n"
             "  Plats: Länsmuseet, Örebro\n"
-            "  För kännedom – din ledamot väntas komma.") in text
+            "  För kännedom: din ledamot väntas komma.") in text
     assert f"Svara via din personliga länk: {URL}" in text
     assert "bifogade kalenderfilen sammantraden.ics" in text
     english = plan(language="en")
     assert english.subject == "Meetings confirmed: Kulturrådet, 2 March 2027 – 13 April 2027"
     assert ("– Tuesday 2 March 2027, 13:00–16:00\n  Place: Länsmuseet, Örebro\n"
-            "  Your representative is likely unavailable – count on being needed.\n") in body(english)
+            "  You are on standby: your representative is likely unable to come – count on "
+            "being needed.\n") in body(english)
     assert "meetings.ics" in body(english)
 
 

@@ -361,7 +361,7 @@ def test_the_substitutes_mail_tells_the_same_part_as_their_feed_and_a_release_up
     ((method, mailed, text, part),) = _invitations(smtp, "per@lindesberg.example")
     assert method == "REQUEST"
     _same_state(mailed, feed)
-    assert "Din ledamot kan troligen inte – räkna med att du behövs." in text
+    assert "Du är i beredskap: din ledamot kan troligen inte komma – räkna med att du behövs." in text
     assert "Du är ersättare för Åsa Lind." in text
     assert "väntas komma" not in text
     strict = ical_js(part)["events"][0]
@@ -403,7 +403,7 @@ def test_the_substitutes_mail_tells_the_same_part_as_their_feed_and_a_release_up
     for _method, mailed, text, _part in told:
         _same_state(mailed, feed)
         assert int(mailed["SEQUENCE"]) > seen
-        assert "För kännedom – din ledamot väntas komma." in text
+        assert "För kännedom: din ledamot väntas komma." in text
     # the move says where the meeting was
     (moved_text,) = [text for _m, _e, text, _p in told if "flyttat" in text]
     assert "Sammanträdet är flyttat: " in moved_text and "(tidigare " in moved_text

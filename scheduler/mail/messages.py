@@ -105,10 +105,11 @@ _SV = {
     # a member's part in a meeting, by the part (state) the feed gives it
     "part.expected": "",
     "part.called_in": "Du är inkallad i stället för {representative}.",
-    "part.standby": "Din ledamot kan troligen inte – räkna med att du behövs.",
-    "part.informed": ("För kännedom – din ledamot väntas komma. Du behöver inte komma om "
+    "part.standby": ("Du är i beredskap: din ledamot kan troligen inte komma – räkna med att "
+                     "du behövs."),
+    "part.informed": ("För kännedom: din ledamot väntas komma. Du behöver inte komma om "
                          "du inte kallas in."),
-    "part.informed_other": ("För kännedom – en annan ersättare är inkallad. Du behöver inte "
+    "part.informed_other": ("För kännedom: en annan ersättare är inkallad. Du behöver inte "
                             "komma om du inte kallas in."),
     "part.absent": "Du har meddelat förhinder.",
     "part.cancelled": "Sammanträdet är inställt.",
@@ -194,10 +195,11 @@ _EN = {
                  "shows the time as busy."),
     "part.expected": "",
     "part.called_in": "You are called in to stand in for {representative}.",
-    "part.standby": "Your representative is likely unavailable – count on being needed.",
-    "part.informed": ("For information – your representative is expected. You need not "
+    "part.standby": ("You are on standby: your representative is likely unable to come – "
+                     "count on being needed."),
+    "part.informed": ("For information: your representative is expected. You need not "
                          "come unless you are called in."),
-    "part.informed_other": ("For information – another substitute is called in. You need "
+    "part.informed_other": ("For information: another substitute is called in. You need "
                             "not come unless you are called in."),
     "part.absent": "You have said you cannot attend.",
     "part.cancelled": "The meeting is cancelled.",
