@@ -19,7 +19,6 @@ from scheduler.wording import short_date
 __all__ = ["HistoryRow", "history_rows", "moment_text"]
 
 
-
 @dataclass(frozen=True)
 class HistoryRow:
     """One change as a page shows it."""
